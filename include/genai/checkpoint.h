@@ -1,0 +1,64 @@
+#pragma once
+// Full training state in one file: G, D, both Adam states, step, epoch, data position, the noise RNG
+// state, the model spec, the resolved config and a format version. A LibTorch archive (zip) written
+// atomically (temp file, fsync, rename). Reading validates everything and throws genai::RuntimeError
+// with the path and the problem, never a raw c10::Error.
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "genai/config.h"
+#include "genai/models/gan.h"
+
+namespace genai {
+
+inline constexpr int64_t kCheckpointFormatVersion = 1;
+
+struct CheckpointMeta {
+  int64_t format_version = kCheckpointFormatVersion;
+  ModelConfig model;
+  int64_t step = 0;
+  int64_t epoch = 0;
+  int64_t batch_in_epoch = 0;
+  std::string config_toml;  // the resolved TrainConfig, for people and for resume
+};
+
+// What a training run hands to save_checkpoint / fills from restore.
+struct TrainingState {
+  models::Gan gan;
+  torch::optim::Adam* optimizer_g = nullptr;
+  torch::optim::Adam* optimizer_d = nullptr;
+  torch::Tensor noise_rng_state;  // ByteTensor from at::Generator::get_state()
+};
+
+void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const TrainingState& state);
+
+class Checkpoint {
+ public:
+  // Opens and validates the file (format version, model spec). Tensors are mapped to `device`.
+  static Checkpoint open(const std::string& path, torch::Device device = torch::kCPU);
+
+  const CheckpointMeta& meta() const { return meta_; }
+  const std::string& path() const { return path_; }
+
+  // A generator of the recorded architecture with the saved weights, on the archive's device.
+  std::shared_ptr<models::Generator> load_generator() const;
+
+  // Loads G, D, both optimizers and the RNG state into objects built from meta().model.
+  void restore(TrainingState& state) const;
+
+ private:
+  std::string path_;
+  CheckpointMeta meta_;
+  std::shared_ptr<torch::serialize::InputArchive> archive_;
+};
+
+// The newest checkpoint (highest step) in a run directory's checkpoints/ folder; throws RuntimeError
+// when there is none.
+std::string newest_checkpoint(const std::string& run_directory);
+
+// "checkpoints/step_00001200.pt" for step 1200.
+std::string checkpoint_file_name(int64_t step);
+
+}  // namespace genai

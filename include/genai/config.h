@@ -1,0 +1,58 @@
+#pragma once
+// Typed configuration: library defaults live here, the CLI fills these structs from a TOML file and
+// flags, and validate() checks them once. Everything downstream takes them as const references.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace genai {
+
+struct AdamConfig {
+  double lr = 2e-4;
+  double beta1 = 0.5;  // DCGAN (Radford et al. 2015): 0.9 oscillates
+  double beta2 = 0.999;
+};
+
+struct ModelConfig {
+  std::string kind = "mlp";  // mlp | dcgan
+  int64_t z_dim = 100;
+  // mlp: the design's layer sizes. The bare design collapses to one or two modes (../shared/docs/anchors.md);
+  // BatchNorm after each hidden generator layer is what made it cover the digits, so it is on by default.
+  std::vector<int64_t> g_hidden = {256, 128, 64};
+  std::vector<int64_t> d_hidden = {256, 128};
+  std::string g_norm = "batch";  // mlp generator: batch | none
+  // dcgan: channels of the 14x14 feature maps (the 7x7 maps have twice as many).
+  int64_t dcgan_channels = 64;
+};
+
+struct TrainConfig {
+  ModelConfig model;
+  std::string data = "mnist";   // mnist | fashion-mnist | a directory holding the IDX files
+  std::string data_root = "data";  // where `mnist` and `fashion-mnist` are looked up
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int64_t threads = 0;          // 0: one per core
+  uint64_t seed = 0;
+  int64_t steps = 0;            // total steps; 0: use epochs
+  int64_t epochs = 0;           // used when steps is 0; both 0: 10000 steps
+  int64_t batch_size = 64;
+  AdamConfig adam_g;
+  AdamConfig adam_d;
+  int64_t log_every = 100;
+  int64_t sample_every = 1000;
+  int64_t checkpoint_every = 5000;
+  int64_t keep_checkpoints = 3;
+  int64_t sample_grid = 64;  // images in the fixed-noise sample grids
+  std::string out;           // run directory; empty: runs/<model>-<timestamp>
+  bool force = false;        // allow an existing non-empty run directory
+};
+
+inline constexpr int64_t kDefaultSteps = 10000;
+
+// Throws genai::UsageError naming every invalid value, its key and the allowed range.
+void validate(const TrainConfig& config);
+void validate(const ModelConfig& model, std::vector<std::string>& problems);
+
+// The resolved config as TOML with a [train] section; `genai train --config FILE` reads it back.
+std::string to_toml(const TrainConfig& config);
+
+}  // namespace genai

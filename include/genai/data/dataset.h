@@ -1,0 +1,55 @@
+#pragma once
+// The training set held as ONE tensor on the training device, and a seeded batcher that shuffles it
+// each epoch by index: a batch is index_select over a slice of the epoch's permutation, with no
+// per-sample copies and no host round trip.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <random>
+
+#include "genai/data/idx.h"
+
+namespace genai::data {
+
+struct ImageDataset {
+  torch::Tensor images;  // float32 [N, 1, 28, 28] in [-1, 1], on the device
+  torch::Tensor labels;  // int64 [N], on the device
+  int64_t size() const { return images.size(0); }
+};
+
+// Converts IDX bytes to the device tensors: pixel p -> p / 127.5 - 1. Throws RuntimeError if the images
+// are not 28x28 or the set is empty.
+ImageDataset to_dataset(const LabeledImages& source, const std::string& source_name, torch::Device device);
+
+// Yields batches of `batch_size` indices from a permutation of [0, n) that is a pure function of
+// (seed, epoch), so a position (epoch, batch) can be restored exactly. The last partial batch of an
+// epoch is dropped so every step sees a full batch (BatchNorm statistics stay comparable).
+class ShuffledBatcher {
+ public:
+  ShuffledBatcher(int64_t dataset_size, int64_t batch_size, uint64_t seed, torch::Device device);
+
+  // Indices of the next batch, a view into the epoch's permutation (on the device).
+  torch::Tensor next();
+
+  int64_t epoch() const { return epoch_; }
+  int64_t batch_in_epoch() const { return batch_; }
+  int64_t batches_per_epoch() const { return batches_per_epoch_; }
+  void seek(int64_t epoch, int64_t batch_in_epoch);
+
+  // The permutation of one epoch (CPU, int64); exposed for tests.
+  static torch::Tensor permutation(int64_t n, uint64_t seed, int64_t epoch);
+
+ private:
+  void start_epoch(int64_t epoch);
+
+  int64_t dataset_size_;
+  int64_t batch_size_;
+  uint64_t seed_;
+  torch::Device device_;
+  int64_t batches_per_epoch_;
+  int64_t epoch_ = 0;
+  int64_t batch_ = 0;
+  torch::Tensor order_;
+};
+
+}  // namespace genai::data

@@ -1,0 +1,18 @@
+#pragma once
+// Turns `--data mnist | fashion-mnist | DIR` into the IDX file paths, accepting raw or .gz files.
+#include <string>
+
+namespace genai::data {
+
+struct IdxFiles {
+  std::string train_images;
+  std::string train_labels;
+  std::string test_images;
+  std::string test_labels;
+};
+
+// `spec` is "mnist", "fashion-mnist" (looked up under `data_root`) or a directory. Throws
+// genai::RuntimeError naming the missing file and how to get it.
+IdxFiles locate_dataset(const std::string& spec, const std::string& data_root, bool need_test_split);
+
+}  // namespace genai::data

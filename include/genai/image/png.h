@@ -1,0 +1,36 @@
+#pragma once
+// Tensor images to PNG files. Pixel values in [-1, 1] map to 0..255 as round((v + 1) * 127.5), clamped.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace genai::image {
+
+struct GrayImage {
+  int64_t width = 0;
+  int64_t height = 0;
+  std::vector<uint8_t> pixels;  // row-major, one byte per pixel
+};
+
+struct RgbImage {
+  int64_t width = 0;
+  int64_t height = 0;
+  std::vector<uint8_t> pixels;  // row-major, 3 bytes per pixel
+};
+
+// One [1, H, W] or [H, W] image in [-1, 1] to 8-bit gray.
+GrayImage to_gray(const torch::Tensor& image);
+
+// Tiles [B, 1, H, W] images into rows of `nrow` cells with `padding` pixels of value `pad_value` between
+// and around them (torchvision's make_grid layout).
+inline constexpr int64_t kGridPadding = 2;
+inline constexpr uint8_t kGridPadValue = 0;
+GrayImage make_grid(const torch::Tensor& images, int64_t nrow, int64_t padding = kGridPadding, uint8_t pad_value = kGridPadValue);
+
+// Encodes and writes atomically (temp file + rename). Throws genai::RuntimeError on failure.
+void write_png(const std::string& path, const GrayImage& image);
+void write_png(const std::string& path, const RgbImage& image);
+
+}  // namespace genai::image

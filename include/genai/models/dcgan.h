@@ -1,0 +1,35 @@
+#pragma once
+// DCGAN (Radford et al. 2015) adapted to 28x28: G projects z to 2C x 7 x 7, then two stride-2 transposed
+// convolutions 7 -> 14 -> 28 (BatchNorm + ReLU between, tanh at the end); D mirrors it with stride-2
+// convolutions 28 -> 14 -> 7, LeakyReLU(0.2), BatchNorm on the middle layer, and one linear logit.
+// Weights are initialised as in the paper: N(0, 0.02), BatchNorm scale N(1, 0.02).
+#include "genai/models/gan.h"
+
+namespace genai::models {
+
+class DcganGenerator : public Generator {
+ public:
+  DcganGenerator(int64_t z_dim, int64_t channels);
+  torch::Tensor forward(const torch::Tensor& z) override;
+
+ private:
+  int64_t channels_;
+  torch::nn::Linear project_{nullptr};
+  torch::nn::BatchNorm1d project_norm_{nullptr};
+  torch::nn::Sequential upsample_;
+};
+
+class DcganDiscriminator : public Discriminator {
+ public:
+  explicit DcganDiscriminator(int64_t channels);
+  torch::Tensor forward(const torch::Tensor& images) override;
+
+ private:
+  torch::nn::Sequential features_;
+  torch::nn::Linear classify_{nullptr};
+};
+
+// DCGAN initialisation, applied once after construction.
+void dcgan_init(torch::nn::Module& module);
+
+}  // namespace genai::models

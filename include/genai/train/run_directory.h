@@ -1,0 +1,49 @@
+#pragma once
+// The files of one training run:
+//   config.toml             the resolved config (genai train --config reads it back)
+//   train.log               the log lines (written by the CLI's logger)
+//   metrics.jsonl           one JSON object per log interval, flushed each time
+//   samples/step_NNNNNN.png grids of one fixed noise batch
+//   checkpoints/step_NNNNNNNN.pt  the newest `keep` checkpoints
+//   loss_curve.png          D and G loss over steps
+#include <torch/torch.h>
+
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "genai/image/plot.h"
+#include "genai/train/trainer.h"
+
+namespace genai::train {
+
+// "runs/<model>-YYYYmmdd-HHMMSS" in local time.
+std::string default_run_directory(const std::string& model_kind);
+
+class RunDirectory {
+ public:
+  // Creates the directory and its sub-folders and checks that it is writable. Refuses an existing
+  // non-empty directory unless `force` (UsageError), and an unwritable one (RuntimeError).
+  RunDirectory(const std::string& path, bool force);
+
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const;
+
+  void write_config(const std::string& toml) const;
+  void append_metrics(const StepMetrics& metrics);
+  std::string write_samples(int64_t step, const torch::Tensor& images);
+  // Writes via `save(path)`, then deletes all but the newest `keep` checkpoints. Returns the path.
+  std::string write_checkpoint(int64_t step, int64_t keep, const std::function<void(const std::string&)>& save) const;
+  void write_loss_curve() const;
+
+ private:
+  std::string path_;
+  std::ofstream metrics_;
+  std::vector<image::LossPoint> loss_history_;
+};
+
+// One metrics object as a JSON line (no trailing newline).
+std::string to_json_line(const StepMetrics& m);
+
+}  // namespace genai::train

@@ -1,0 +1,81 @@
+#pragma once
+// The adversarial loop. Per step: one G forward whose output serves both the D step (detached) and the
+// G step; D minimises BCE(D(x), 1) + BCE(D(G(z)), 0), G the non-saturating BCE(D(G(z)), 1); one Adam
+// per network. The step never reads a value back to the host: losses and D outputs are summed on the
+// device and read once per log interval. I/O happens in the callbacks, outside this class.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "genai/checkpoint.h"
+#include "genai/config.h"
+#include "genai/data/dataset.h"
+#include "genai/models/gan.h"
+
+namespace genai::train {
+
+struct StepMetrics {
+  int64_t step = 0;
+  int64_t epoch = 0;
+  double d_loss = 0;       // means over the steps of the log interval
+  double g_loss = 0;
+  double d_real = 0;       // mean D(x) (a probability)
+  double d_fake = 0;       // mean D(G(z)) before the D step
+  double images_per_second = 0;  // real images consumed per second over the interval
+  double elapsed_seconds = 0;    // since run() started
+};
+
+struct TrainerEvents {
+  std::function<void(const StepMetrics&)> on_log;
+  std::function<void(int64_t step)> on_samples;
+  std::function<void(int64_t step)> on_checkpoint;
+};
+
+// Total steps the config asks for: steps, else epochs x batches per epoch, else kDefaultSteps.
+int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch);
+
+class Trainer {
+ public:
+  // Seeds the model initialisation and the noise stream from config.seed.
+  Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device);
+
+  void step();
+  void run(int64_t total_steps, const TrainerEvents& events);
+
+  // G(fixed_noise) in eval mode: the same noise batch for every sample grid of the run.
+  torch::Tensor fixed_samples();
+
+  void save_checkpoint(const std::string& path, const std::string& config_toml);
+  void restore(const Checkpoint& checkpoint);
+
+  int64_t steps_done() const { return step_; }
+  int64_t epoch() const { return batcher_.epoch(); }
+  int64_t batches_per_epoch() const { return batcher_.batches_per_epoch(); }
+  models::Gan& gan() { return gan_; }
+  torch::Device device() const { return device_; }
+
+ private:
+  // Reads the device-side sums (one sync) and resets them.
+  StepMetrics take_interval_means();
+  TrainingState training_state();
+
+  TrainConfig config_;
+  torch::Device device_;
+  data::ImageDataset dataset_;
+  data::ShuffledBatcher batcher_;
+  models::Gan gan_;
+  std::unique_ptr<torch::optim::Adam> optimizer_g_;
+  std::unique_ptr<torch::optim::Adam> optimizer_d_;
+  at::Generator noise_generator_;
+  torch::Tensor fixed_noise_;
+  torch::Tensor noise_;        // preallocated [B, z_dim]
+  torch::Tensor real_batch_;   // preallocated [B, 1, 28, 28]
+  torch::Tensor interval_sums_;  // [4] on the device: d_loss, g_loss, D(x), D(G(z))
+  int64_t interval_steps_ = 0;
+  int64_t step_ = 0;
+  std::chrono::steady_clock::time_point run_start_, interval_start_;
+};
+
+}  // namespace genai::train

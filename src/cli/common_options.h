@@ -1,0 +1,26 @@
+#pragma once
+// What every subcommand shares: verbosity flags, the loggers, terminal detection.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <string>
+
+namespace genai::cli {
+
+struct Verbosity {
+  bool quiet = false;    // warnings and errors only
+  bool verbose = false;  // debug detail
+};
+
+void add_verbosity_flags(CLI::App& command, Verbosity& verbosity);
+
+// A logger writing to stderr (colour only on a terminal) and, when `log_file` is not empty, to that file.
+std::shared_ptr<spdlog::logger> make_logger(const Verbosity& verbosity, const std::string& log_file = "");
+
+bool stderr_is_terminal();
+
+// "1h02m", "3m05s", "12s".
+std::string format_duration(double seconds);
+
+}  // namespace genai::cli

@@ -1,0 +1,62 @@
+// genai: the command-line shell over genai_core. It wires the subcommands and is the ONE place where
+// errors become messages and exit codes: 0 success, 2 usage or config error, 1 runtime failure.
+#include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
+
+#include <cstdio>
+#include <string>
+
+#include "genai/error.h"
+#include "sample_command.h"
+#include "train_command.h"
+
+namespace {
+
+int fail(int code, const std::string& message) {
+  const std::string first_line = message.substr(0, message.find('\n'));
+  std::fprintf(stderr, "genai: error: %s\n", first_line.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"genai: train GANs on 28x28 images and sample from them"};
+  app.set_version_flag("--version", std::string("genai ") + GENAI_VERSION);
+  app.set_config("--config", "", "TOML file with [train] / [sample] sections; command-line flags override it");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a mistyped key must not be silently ignored
+  app.fallthrough();  // `genai train --config FILE` as well as `genai --config FILE train`
+  app.require_subcommand(1, 1);
+
+  genai::cli::TrainOptions train_options;
+  genai::cli::SampleOptions sample_options;
+  auto* train = genai::cli::add_train_command(app, train_options);
+  auto* sample = genai::cli::add_sample_command(app, sample_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    const std::string where = app.get_subcommands().empty() ? "genai --help" : "genai " + app.get_subcommands().front()->get_name() + " --help";
+    return fail(2, std::string(e.what()) + " (see " + where + ")");
+  }
+
+  try {
+    if (*train) return genai::cli::run_train(train_options);
+    if (*sample) return genai::cli::run_sample(sample_options);
+    return fail(2, "no subcommand; use train or sample (see genai --help)");
+  } catch (const genai::UsageError& e) {
+    return fail(2, e.what());
+  } catch (const genai::RuntimeError& e) {
+    return fail(1, e.what());
+  } catch (const c10::Error& e) {
+    return fail(1, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return fail(1, e.what());
+  }
+}

@@ -1,0 +1,82 @@
+#include "sample_command.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "genai/checkpoint.h"
+#include "genai/error.h"
+#include "genai/image/png.h"
+#include "genai/util/device.h"
+
+namespace genai::cli {
+
+CLI::App* add_sample_command(CLI::App& app, SampleOptions& o) {
+  auto* cmd = app.add_subcommand("sample", "Write PNG images from a trained generator");
+  auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt)");
+  auto* run = cmd->add_option("--run", o.run, "Run directory: uses its newest checkpoint");
+  checkpoint->excludes(run);
+  cmd->add_option("-n,--count", o.count, "Number of images")->capture_default_str();
+  cmd->add_option("--nrow", o.nrow, "Images per grid row")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Noise seed: the same checkpoint and seed give byte-identical files")->capture_default_str();
+  cmd->add_option("--out", o.out, "Grid PNG to write")->capture_default_str();
+  cmd->add_option("--individual", o.individual, "Also write one PNG per image into this directory");
+  cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  add_verbosity_flags(*cmd, o.verbosity);
+  return cmd;
+}
+
+int run_sample(const SampleOptions& o) {
+  std::vector<std::string> problems;
+  if (o.checkpoint.empty() == o.run.empty()) problems.push_back("give exactly one of --checkpoint FILE or --run DIR");
+  if (o.count < 1 || o.count > 1000000) problems.push_back("count = " + std::to_string(o.count) + " must be in [1, 1000000]");
+  if (o.nrow < 1 || o.nrow > 1024) problems.push_back("nrow = " + std::to_string(o.nrow) + " must be in [1, 1024]");
+  if (o.out.empty()) problems.push_back("--out is empty; give a .png path");
+  if (!problems.empty()) {
+    std::string message;
+    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+    throw UsageError(message);
+  }
+  auto log = make_logger(o.verbosity);
+  const torch::Device device = util::resolve_device(o.device);
+  const std::string path = o.checkpoint.empty() ? newest_checkpoint(o.run) : o.checkpoint;
+  const auto checkpoint = Checkpoint::open(path, device);
+  auto generator = checkpoint.load_generator();
+  generator->to(device);
+  generator->eval();  // BatchNorm running statistics: each image depends only on its own noise
+  log->info("{}: {} generator, step {}", path, checkpoint.meta().model.kind, checkpoint.meta().step);
+
+  // Noise from a CPU generator in fixed-size chunks, so the same seed gives the same images on any device
+  // and memory stays bounded for any count.
+  constexpr int64_t kChunk = 256;
+  auto noise_generator = at::detail::createCPUGenerator(o.seed);
+  std::vector<torch::Tensor> images;
+  torch::NoGradGuard no_grad;
+  for (int64_t done = 0; done < o.count; done += kChunk) {
+    const int64_t n = std::min(kChunk, o.count - done);
+    auto z = torch::randn({n, checkpoint.meta().model.z_dim}, noise_generator, torch::kFloat32).to(device);
+    images.push_back(generator->forward(z).to(torch::kCPU));
+  }
+  const auto all = torch::cat(images);
+
+  const auto parent = std::filesystem::path(o.out).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    throw file_error(o.out, "its directory does not exist; create it or choose another --out");
+  image::write_png(o.out, image::make_grid(all, o.nrow));
+  if (!o.individual.empty()) {
+    std::filesystem::create_directories(o.individual, ec);
+    if (ec) throw file_error(o.individual, "cannot create directory: " + ec.message());
+    for (int64_t i = 0; i < all.size(0); ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
+      image::write_png((std::filesystem::path(o.individual) / name).string(), image::to_gray(all[i]));
+    }
+    log->info("wrote {} images to {}", all.size(0), o.individual);
+  }
+  std::printf("%s\n", o.out.c_str());
+  return 0;
+}
+
+}  // namespace genai::cli

@@ -1,0 +1,154 @@
+#include "train_command.h"
+
+#include <spdlog/sinks/sink.h>
+
+#include <cstdio>
+
+#include "genai/data/dataset.h"
+#include "genai/data/locate.h"
+#include "genai/models/gan.h"
+#include "genai/train/run_directory.h"
+#include "genai/train/trainer.h"
+#include "genai/util/device.h"
+
+namespace genai::cli {
+
+CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
+  auto* cmd = app.add_subcommand("train", "Train a GAN (BCE losses, Adam) on 28x28 images");
+  auto& c = options.config;
+  cmd->add_option("--model", c.model.kind, "Architecture: mlp | dcgan")->capture_default_str();
+  cmd->add_option("--z-dim", c.model.z_dim, "Latent size")->capture_default_str();
+  cmd->add_option("--g-hidden", c.model.g_hidden, "mlp: generator hidden sizes")->delimiter(',')->capture_default_str();
+  cmd->add_option("--d-hidden", c.model.d_hidden, "mlp: discriminator hidden sizes")->delimiter(',')->capture_default_str();
+  cmd->add_option("--g-norm", c.model.g_norm, "mlp: generator normalization: batch | none (none is the bare design, which collapses)")
+      ->capture_default_str();
+  cmd->add_option("--dcgan-channels", c.model.dcgan_channels, "dcgan: channels at 14x14 (twice that at 7x7)")->capture_default_str();
+  cmd->add_option("--data", c.data, "mnist | fashion-mnist | DIR with IDX files (raw or .gz)")->capture_default_str();
+  cmd->add_option("--data-root", c.data_root, "Where mnist and fashion-mnist live (scripts/get-data.sh puts them in data/)")
+      ->capture_default_str();
+  cmd->add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--threads", c.threads, "CPU threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--seed", c.seed, "Seed for initialisation, data order and noise")->capture_default_str();
+  cmd->add_option("--steps", c.steps, "Total training steps (0: use --epochs)")->capture_default_str();
+  cmd->add_option("--epochs", c.epochs, "Epochs, when --steps is 0 (both 0: 10000 steps)")->capture_default_str();
+  cmd->add_option("--batch-size", c.batch_size, "Images per batch")->capture_default_str();
+  cmd->add_option("--lr-g", c.adam_g.lr, "Generator Adam learning rate")->capture_default_str();
+  cmd->add_option("--beta1-g", c.adam_g.beta1, "Generator Adam beta1")->capture_default_str();
+  cmd->add_option("--beta2-g", c.adam_g.beta2, "Generator Adam beta2")->capture_default_str();
+  cmd->add_option("--lr-d", c.adam_d.lr, "Discriminator Adam learning rate")->capture_default_str();
+  cmd->add_option("--beta1-d", c.adam_d.beta1, "Discriminator Adam beta1")->capture_default_str();
+  cmd->add_option("--beta2-d", c.adam_d.beta2, "Discriminator Adam beta2")->capture_default_str();
+  cmd->add_option("--log-every", c.log_every, "Steps between metrics lines")->capture_default_str();
+  cmd->add_option("--sample-every", c.sample_every, "Steps between sample grids (0: only at the end)")->capture_default_str();
+  cmd->add_option("--checkpoint-every", c.checkpoint_every, "Steps between checkpoints (0: only at the end)")->capture_default_str();
+  cmd->add_option("--keep-checkpoints", c.keep_checkpoints, "Newest checkpoints to keep")->capture_default_str();
+  cmd->add_option("--sample-grid", c.sample_grid, "Images in each fixed-noise sample grid")->capture_default_str();
+  cmd->add_option("--out", c.out, "Run directory (default: runs/<model>-<timestamp>)")->configurable(false);
+  cmd->add_flag("--force", c.force, "Write into an existing non-empty run directory")->configurable(false);
+  cmd->add_flag("--print-config", options.print_config, "Print the resolved config as TOML and exit")->configurable(false);
+  add_verbosity_flags(*cmd, options.verbosity);
+  return cmd;
+}
+
+namespace {
+
+// Human progress: a live line on a terminal, one plain log line per interval otherwise.
+class ProgressReporter {
+ public:
+  ProgressReporter(spdlog::logger& log, int64_t total_steps, bool live)
+      : log_(log), total_(total_steps), live_(live) {}
+  ~ProgressReporter() { finish_line(); }
+
+  void report(const train::StepMetrics& m) {
+    const double it_per_s = m.images_per_second / batch_size_;
+    const double eta = it_per_s > 0 ? (total_ - m.step) / it_per_s : 0;
+    char line[256];
+    std::snprintf(line, sizeof line, "step %lld/%lld (%.0f%%) | epoch %lld | %.1f it/s | ETA %s | D %.3f  G %.3f | D(x) %.2f  D(G(z)) %.2f",
+                  static_cast<long long>(m.step), static_cast<long long>(total_), 100.0 * m.step / total_,
+                  static_cast<long long>(m.epoch), it_per_s, format_duration(eta).c_str(), m.d_loss, m.g_loss, m.d_real, m.d_fake);
+    if (live_ && log_.sinks().front()->level() <= spdlog::level::info) {
+      std::fprintf(stderr, "\r\033[K%s", line);
+      std::fflush(stderr);
+      line_open_ = true;
+      for (size_t i = 1; i < log_.sinks().size(); ++i)  // the log file still gets every line
+        log_.sinks()[i]->log(spdlog::details::log_msg("genai", spdlog::level::info, line));
+    } else {
+      log_.info(line);
+    }
+  }
+  void set_batch_size(int64_t b) { batch_size_ = static_cast<double>(b); }
+  void finish_line() {
+    if (line_open_) std::fprintf(stderr, "\n");
+    line_open_ = false;
+  }
+
+ private:
+  spdlog::logger& log_;
+  int64_t total_;
+  bool live_;
+  bool line_open_ = false;
+  double batch_size_ = 1;
+};
+
+}  // namespace
+
+int run_train(const TrainOptions& options) {
+  TrainConfig config = options.config;
+  validate(config);
+  if (options.print_config) {
+    std::fputs(to_toml(config).c_str(), stdout);
+    return 0;
+  }
+  const torch::Device device = util::resolve_device(config.device);
+  util::keep_freed_memory_in_process();
+  const int threads = util::configure_threads(config.threads);
+
+  // Read the data before creating the run directory: a missing or bad file leaves nothing behind.
+  const auto files = data::locate_dataset(config.data, config.data_root, /*need_test_split=*/false);
+  auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
+
+  if (config.out.empty()) config.out = train::default_run_directory(config.model.kind);
+  train::RunDirectory run(config.out, config.force);
+  const std::string config_toml = to_toml(config);
+  run.write_config(config_toml);
+  auto log = make_logger(options.verbosity, run.file("train.log"));
+
+  const int64_t dataset_size = dataset.size();
+  train::Trainer trainer(config, std::move(dataset), device);
+  const int64_t total = train::total_steps(config, trainer.batches_per_epoch());
+  log->info("genai {} | run directory {}", GENAI_VERSION, run.path());
+  log->info("device {} | {} threads | BLAS: {}", device.str(), threads, util::blas_description());
+  log->info("data {} ({} images) | model {} (G {} parameters, D {} parameters) | batch {} | {} steps ({:.1f} epochs)", config.data,
+            dataset_size, config.model.kind, models::parameter_count(*trainer.gan().generator),
+            models::parameter_count(*trainer.gan().discriminator), config.batch_size, total,
+            static_cast<double>(total) / trainer.batches_per_epoch());
+
+  ProgressReporter progress(*log, total, stderr_is_terminal());
+  progress.set_batch_size(config.batch_size);
+  train::TrainerEvents events;
+  events.on_log = [&](const train::StepMetrics& m) {
+    progress.report(m);
+    run.append_metrics(m);
+  };
+  events.on_samples = [&](int64_t step) {
+    const auto path = run.write_samples(step, trainer.fixed_samples());
+    run.write_loss_curve();
+    log->debug("wrote {}", path);
+  };
+  events.on_checkpoint = [&](int64_t step) {
+    const auto path = run.write_checkpoint(step, config.keep_checkpoints,
+                                           [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
+    log->debug("wrote {}", path);
+  };
+  trainer.run(total, events);
+  progress.finish_line();
+
+  const std::string last_grid = run.write_samples(trainer.steps_done(), trainer.fixed_samples());
+  log->info("done: {} steps | checkpoint {} | loss curve {}", trainer.steps_done(), newest_checkpoint(run.path()),
+            run.file("loss_curve.png"));
+  log->info("samples: {}", last_grid);
+  std::printf("%s\n", run.path().c_str());
+  return 0;
+}
+
+}  // namespace genai::cli

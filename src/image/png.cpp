@@ -1,0 +1,62 @@
+#include "genai/image/png.h"
+
+#include <stb_image_write.h>
+
+#include "genai/error.h"
+#include "genai/util/atomic_file.h"
+
+namespace genai::image {
+namespace {
+
+torch::Tensor to_bytes(const torch::Tensor& images) {
+  // round((v + 1) * 127.5) clamped to 0..255, computed in float on the CPU.
+  return images.detach().to(torch::kCPU, torch::kFloat32).add(1.0).mul(127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+}
+
+void append_bytes(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<uint8_t>*>(context);
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  out->insert(out->end(), bytes, bytes + size);
+}
+
+void encode_and_write(const std::string& path, int64_t width, int64_t height, int channels, const std::vector<uint8_t>& pixels) {
+  std::vector<uint8_t> encoded;
+  if (width < 1 || height < 1 || !stbi_write_png_to_func(append_bytes, &encoded, static_cast<int>(width), static_cast<int>(height),
+                                                          channels, pixels.data(), static_cast<int>(width * channels)))
+    throw file_error(path, "PNG encoding failed");
+  util::write_file_atomically(path, encoded.data(), encoded.size());
+}
+
+}  // namespace
+
+GrayImage to_gray(const torch::Tensor& image) {
+  auto bytes = to_bytes(image.dim() == 3 ? image.squeeze(0) : image);
+  TORCH_CHECK(bytes.dim() == 2, "to_gray expects [1, H, W] or [H, W]");
+  GrayImage out{bytes.size(1), bytes.size(0), {}};
+  out.pixels.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+  return out;
+}
+
+GrayImage make_grid(const torch::Tensor& images, int64_t nrow, int64_t padding, uint8_t pad_value) {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == 1, "make_grid expects [B, 1, H, W]");
+  auto bytes = to_bytes(images);
+  const int64_t count = bytes.size(0), h = bytes.size(2), w = bytes.size(3);
+  const int64_t cols = std::max<int64_t>(1, std::min(nrow, count));
+  const int64_t rows = (count + cols - 1) / cols;
+  GrayImage grid;
+  grid.width = cols * (w + padding) + padding;
+  grid.height = rows * (h + padding) + padding;
+  grid.pixels.assign(static_cast<size_t>(grid.width * grid.height), pad_value);
+  const uint8_t* src = bytes.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t top = padding + (i / cols) * (h + padding), left = padding + (i % cols) * (w + padding);
+    for (int64_t y = 0; y < h; ++y)
+      std::copy_n(src + (i * h + y) * w, w, grid.pixels.begin() + (top + y) * grid.width + left);
+  }
+  return grid;
+}
+
+void write_png(const std::string& path, const GrayImage& image) { encode_and_write(path, image.width, image.height, 1, image.pixels); }
+void write_png(const std::string& path, const RgbImage& image) { encode_and_write(path, image.width, image.height, 3, image.pixels); }
+
+}  // namespace genai::image

@@ -1,0 +1,59 @@
+#include "genai/models/dcgan.h"
+
+namespace genai::models {
+namespace {
+namespace nn = torch::nn;
+
+nn::ConvTranspose2d up_conv(int64_t in, int64_t out) {
+  return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(false));
+}
+nn::Conv2d down_conv(int64_t in, int64_t out, bool bias) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(bias));
+}
+nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); }
+}  // namespace
+
+DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels) : channels_(channels) {
+  const int64_t projected = 2 * channels * 7 * 7;
+  project_ = register_module("project", nn::Linear(nn::LinearOptions(z_dim, projected).bias(false)));
+  project_norm_ = register_module("project_norm", nn::BatchNorm1d(projected));
+  upsample_ = nn::Sequential(up_conv(2 * channels, channels), nn::BatchNorm2d(channels), nn::ReLU(),  // 7 -> 14
+                             up_conv(channels, 1), nn::Tanh());                                        // 14 -> 28
+  register_module("upsample", upsample_);
+  dcgan_init(*this);
+}
+
+torch::Tensor DcganGenerator::forward(const torch::Tensor& z) {
+  auto h = torch::relu(project_norm_(project_(z))).view({-1, 2 * channels_, 7, 7});
+  return upsample_->forward(h);
+}
+
+DcganDiscriminator::DcganDiscriminator(int64_t channels) {
+  // No BatchNorm on the first layer, as in the paper: it sees raw images.
+  features_ = nn::Sequential(down_conv(1, channels, true), leaky(),                                   // 28 -> 14
+                             down_conv(channels, 2 * channels, false), nn::BatchNorm2d(2 * channels), leaky());  // 14 -> 7
+  register_module("features", features_);
+  classify_ = register_module("classify", nn::Linear(2 * channels * 7 * 7, 1));
+  dcgan_init(*this);
+}
+
+torch::Tensor DcganDiscriminator::forward(const torch::Tensor& images) {
+  return classify_(features_->forward(images).flatten(1)).view({-1});
+}
+
+void dcgan_init(torch::nn::Module& root) {
+  torch::NoGradGuard no_grad;
+  auto init_affine = [](torch::Tensor& weight, torch::Tensor& bias, double mean) {
+    weight.normal_(mean, 0.02);
+    if (bias.defined()) bias.zero_();
+  };
+  for (const auto& module : root.modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<nn::Conv2d>()) init_affine(conv->weight, conv->bias, 0.0);
+    else if (auto* up = module->as<nn::ConvTranspose2d>()) init_affine(up->weight, up->bias, 0.0);
+    else if (auto* linear = module->as<nn::Linear>()) init_affine(linear->weight, linear->bias, 0.0);
+    else if (auto* norm2 = module->as<nn::BatchNorm2d>()) init_affine(norm2->weight, norm2->bias, 1.0);
+    else if (auto* norm1 = module->as<nn::BatchNorm1d>()) init_affine(norm1->weight, norm1->bias, 1.0);
+  }
+}
+
+}  // namespace genai::models

@@ -1,0 +1,40 @@
+#include "genai/models/mlp.h"
+
+namespace genai::models {
+namespace {
+torch::nn::LeakyReLU leaky() { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)); }
+}  // namespace
+
+MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bool batch_norm) {
+  int64_t in = z_dim;
+  for (int64_t width : hidden) {
+    body_->push_back(torch::nn::Linear(in, width));
+    if (batch_norm) body_->push_back(torch::nn::BatchNorm1d(width));
+    body_->push_back(leaky());
+    in = width;
+  }
+  body_->push_back(torch::nn::Linear(in, kImagePixels));
+  body_->push_back(torch::nn::Tanh());
+  register_module("body", body_);
+}
+
+torch::Tensor MlpGenerator::forward(const torch::Tensor& z) {
+  return body_->forward(z).view({-1, 1, kImageSide, kImageSide});
+}
+
+MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden) {
+  int64_t in = kImagePixels;
+  for (int64_t width : hidden) {
+    body_->push_back(torch::nn::Linear(in, width));
+    body_->push_back(leaky());
+    in = width;
+  }
+  body_->push_back(torch::nn::Linear(in, 1));
+  register_module("body", body_);
+}
+
+torch::Tensor MlpDiscriminator::forward(const torch::Tensor& images) {
+  return body_->forward(images.reshape({images.size(0), kImagePixels})).view({-1});
+}
+
+}  // namespace genai::models

@@ -1,0 +1,95 @@
+#include "genai/train/run_directory.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "genai/checkpoint.h"
+#include "genai/error.h"
+#include "genai/image/png.h"
+#include "genai/util/atomic_file.h"
+
+namespace genai::train {
+namespace fs = std::filesystem;
+namespace {
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";  // JSON has no NaN/Inf; null keeps the line parseable
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string default_run_directory(const std::string& model_kind) {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+  return "runs/" + model_kind + "-" + stamp;
+}
+
+RunDirectory::RunDirectory(const std::string& path, bool force) : path_(path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    if (!fs::is_directory(path, ec)) throw UsageError("--out " + path + ": exists and is not a directory; choose another --out");
+    if (!fs::is_empty(path, ec) && !force)
+      throw UsageError("--out " + path + ": directory exists and is not empty; choose another --out or pass --force to write into it");
+  }
+  for (const char* sub : {"", "samples", "checkpoints"}) {
+    fs::create_directories(fs::path(path) / sub, ec);
+    if (ec) throw file_error((fs::path(path) / sub).string(), "cannot create directory: " + ec.message());
+  }
+  // Prove the directory is writable before any training time is spent.
+  metrics_.open(file("metrics.jsonl"), std::ios::out | std::ios::app);
+  if (!metrics_) throw file_error(file("metrics.jsonl"), "cannot write here; check permissions and free space, or choose another --out");
+}
+
+std::string RunDirectory::file(const std::string& name) const { return (fs::path(path_) / name).string(); }
+
+void RunDirectory::write_config(const std::string& toml) const { util::write_file_atomically(file("config.toml"), toml); }
+
+std::string to_json_line(const StepMetrics& m) {
+  return "{\"step\":" + std::to_string(m.step) + ",\"epoch\":" + std::to_string(m.epoch) + ",\"d_loss\":" + json_number(m.d_loss) +
+         ",\"g_loss\":" + json_number(m.g_loss) + ",\"d_real\":" + json_number(m.d_real) + ",\"d_fake\":" + json_number(m.d_fake) +
+         ",\"img_per_s\":" + json_number(m.images_per_second) + ",\"elapsed_s\":" + json_number(m.elapsed_seconds) + "}";
+}
+
+void RunDirectory::append_metrics(const StepMetrics& metrics) {
+  metrics_ << to_json_line(metrics) << '\n';
+  metrics_.flush();  // a killed job loses at most the current interval
+  if (!metrics_) throw file_error(file("metrics.jsonl"), "write failed (disk full?)");
+  loss_history_.push_back({metrics.step, metrics.d_loss, metrics.g_loss});
+}
+
+std::string RunDirectory::write_samples(int64_t step, const torch::Tensor& images) {
+  char name[48];
+  std::snprintf(name, sizeof name, "samples/step_%06lld.png", static_cast<long long>(step));
+  const auto columns = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(images.size(0)))));
+  image::write_png(file(name), image::make_grid(images, columns));
+  return file(name);
+}
+
+std::string RunDirectory::write_checkpoint(int64_t step, int64_t keep, const std::function<void(const std::string&)>& save) const {
+  const fs::path dir = fs::path(path_) / "checkpoints";
+  const std::string target = (dir / checkpoint_file_name(step)).string();
+  save(target);
+  std::vector<fs::path> existing;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("step_", 0) == 0 && entry.path().extension() == ".pt") existing.push_back(entry.path());
+  }
+  std::sort(existing.begin(), existing.end());
+  // The newest `keep` stay; the one just written is the newest, so a good checkpoint always remains.
+  for (size_t i = 0; i + static_cast<size_t>(keep) < existing.size(); ++i) fs::remove(existing[i], ec);
+  return target;
+}
+
+void RunDirectory::write_loss_curve() const { image::write_png(file("loss_curve.png"), image::plot_losses(loss_history_)); }
+
+}  // namespace genai::train

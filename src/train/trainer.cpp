@@ -1,0 +1,167 @@
+#include "genai/train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include "genai/losses.h"
+
+namespace genai::train {
+namespace {
+
+constexpr uint64_t kFixedNoiseSeedOffset = 0x5A3D1E;  // keeps the fixed grid noise apart from the training stream
+
+at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
+  if (device.is_cpu()) return at::detail::createCPUGenerator(seed);
+  // CUDA: the device's default generator (one trainer per process), seeded here; its state goes into
+  // checkpoints like the CPU one.
+  auto generator = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(seed);
+  return generator;
+}
+
+// Gradients set to none rather than zero: the next backward writes them fresh, no memset pass.
+void clear_gradients(torch::nn::Module& module) {
+  for (auto& p : module.parameters()) p.mutable_grad() = torch::Tensor();
+}
+
+torch::optim::AdamOptions adam_options(const AdamConfig& c) {
+  return torch::optim::AdamOptions(c.lr).betas({c.beta1, c.beta2});
+}
+
+}  // namespace
+
+int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch) {
+  if (config.steps > 0) return config.steps;
+  if (config.epochs > 0) return config.epochs * batches_per_epoch;
+  return kDefaultSteps;
+}
+
+Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device)
+    : config_(config),
+      device_(device),
+      dataset_(std::move(dataset)),
+      batcher_(dataset_.size(), config.batch_size, config.seed, device),
+      noise_generator_(make_noise_generator(device, config.seed)) {
+  torch::manual_seed(config.seed);  // model initialisation draws from the default CPU generator
+  gan_ = models::make_gan(config.model);
+  gan_.generator->to(device);
+  gan_.discriminator->to(device);
+  optimizer_g_ = std::make_unique<torch::optim::Adam>(gan_.generator->parameters(), adam_options(config.adam_g));
+  optimizer_d_ = std::make_unique<torch::optim::Adam>(gan_.discriminator->parameters(), adam_options(config.adam_d));
+
+  auto fixed_generator = at::detail::createCPUGenerator(config.seed + kFixedNoiseSeedOffset);
+  fixed_noise_ = torch::randn({config.sample_grid, config.model.z_dim}, fixed_generator, torch::kFloat32).to(device);
+  const auto on_device = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  noise_ = torch::empty({config.batch_size, config.model.z_dim}, on_device);
+  real_batch_ = torch::empty({config.batch_size, 1, models::kImageSide, models::kImageSide}, on_device);
+  interval_sums_ = torch::zeros({4}, on_device);
+}
+
+void Trainer::step() {
+  auto& G = *gan_.generator;
+  auto& D = *gan_.discriminator;
+  torch::index_select_out(real_batch_, dataset_.images, 0, batcher_.next());
+  noise_.normal_(0.0, 1.0, noise_generator_);
+  const auto fake = G.forward(noise_);
+
+  // D step on a real and a (detached) fake batch.
+  const auto real_logits = D.forward(real_batch_);
+  const auto fake_logits = D.forward(fake.detach());
+  const auto d_loss = discriminator_loss(real_logits, fake_logits);
+  clear_gradients(D);
+  d_loss.backward();
+  optimizer_d_->step();
+
+  // G step through the updated D, reusing the same fake batch.
+  const auto g_loss = generator_loss(D.forward(fake));
+  clear_gradients(G);
+  g_loss.backward();
+  optimizer_g_->step();
+
+  {
+    torch::NoGradGuard no_grad;
+    interval_sums_.add_(torch::stack({d_loss, g_loss, torch::sigmoid(real_logits).mean(), torch::sigmoid(fake_logits).mean()}));
+  }
+  ++interval_steps_;
+  ++step_;
+}
+
+StepMetrics Trainer::take_interval_means() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto sums = interval_sums_.to(torch::kCPU, torch::kFloat64);  // the one host sync per interval
+  interval_sums_.zero_();
+  const double n = std::max<int64_t>(interval_steps_, 1);
+  const double* s = sums.data_ptr<double>();
+  StepMetrics m;
+  m.step = step_;
+  m.epoch = batcher_.epoch();
+  m.d_loss = s[0] / n;
+  m.g_loss = s[1] / n;
+  m.d_real = s[2] / n;
+  m.d_fake = s[3] / n;
+  const double seconds = std::chrono::duration<double>(now - interval_start_).count();
+  m.images_per_second = seconds > 0 ? static_cast<double>(interval_steps_ * config_.batch_size) / seconds : 0;
+  m.elapsed_seconds = std::chrono::duration<double>(now - run_start_).count();
+  interval_steps_ = 0;
+  interval_start_ = now;
+  return m;
+}
+
+void Trainer::run(int64_t total, const TrainerEvents& events) {
+  run_start_ = interval_start_ = std::chrono::steady_clock::now();
+  interval_sums_.zero_();
+  interval_steps_ = 0;
+  auto due = [&](int64_t every) { return every > 0 && step_ % every == 0; };
+  while (step_ < total) {
+    step();
+    const bool last = step_ == total;
+    if ((due(config_.log_every) || last) && events.on_log) events.on_log(take_interval_means());
+    if ((due(config_.sample_every) || last) && events.on_samples) events.on_samples(step_);
+    if ((due(config_.checkpoint_every) || last) && events.on_checkpoint) events.on_checkpoint(step_);
+  }
+}
+
+torch::Tensor Trainer::fixed_samples() {
+  torch::NoGradGuard no_grad;
+  auto& G = *gan_.generator;
+  G.eval();
+  auto images = G.forward(fixed_noise_);
+  G.train();
+  return images;
+}
+
+TrainingState Trainer::training_state() {
+  TrainingState state;
+  state.gan = gan_;
+  state.optimizer_g = optimizer_g_.get();
+  state.optimizer_d = optimizer_d_.get();
+  return state;
+}
+
+void Trainer::save_checkpoint(const std::string& path, const std::string& config_toml) {
+  CheckpointMeta meta;
+  meta.model = config_.model;
+  meta.step = step_;
+  meta.epoch = batcher_.epoch();
+  meta.batch_in_epoch = batcher_.batch_in_epoch();
+  meta.config_toml = config_toml;
+  auto state = training_state();
+  {
+    std::lock_guard<std::mutex> lock(noise_generator_.mutex());
+    state.noise_rng_state = noise_generator_.get_state();
+  }
+  genai::save_checkpoint(path, meta, state);
+}
+
+void Trainer::restore(const Checkpoint& checkpoint) {
+  auto state = training_state();
+  checkpoint.restore(state);
+  {
+    std::lock_guard<std::mutex> lock(noise_generator_.mutex());
+    noise_generator_.set_state(state.noise_rng_state.cpu());
+  }
+  step_ = checkpoint.meta().step;
+  batcher_.seek(checkpoint.meta().epoch, checkpoint.meta().batch_in_epoch);
+}
+
+}  // namespace genai::train

@@ -1,0 +1,55 @@
+#include "genai/util/device.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+
+#include <thread>
+
+#include "genai/error.h"
+
+namespace genai::util {
+
+torch::Device resolve_device(const std::string& spec) {
+  if (spec == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (spec == "cpu") return torch::Device(torch::kCPU);
+  if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
+    int64_t index = 0;
+    if (spec.size() > 5) {
+      const std::string digits = spec.substr(5);
+      if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos)
+        throw UsageError("device = \"" + spec + "\" is not valid; use auto, cpu, cuda or cuda:N");
+      index = std::stoll(digits);
+    }
+    if (!torch::cuda::is_available())
+      throw UsageError("device = \"" + spec + "\" but no CUDA device is available to this LibTorch build; use --device cpu");
+    const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
+    if (index >= count)
+      throw UsageError("device = \"" + spec + "\" but only " + std::to_string(count) + " CUDA device(s) exist; use cuda:0 .. cuda:" +
+                       std::to_string(count - 1));
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  throw UsageError("device = \"" + spec + "\" is not valid; use auto, cpu, cuda or cuda:N");
+}
+
+int configure_threads(int64_t requested) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = requested > 0 ? static_cast<int>(requested) : cores;
+  torch::set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  if (auto set_openblas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set_openblas(1);
+  return threads;
+}
+
+std::string blas_description() {
+  using GetConfig = char* (*)();
+  if (auto config = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) return config();
+  return "reference BLAS (install libopenblas0-pthread for ~10x faster CPU matrix products)";
+}
+
+void keep_freed_memory_in_process() {
+  // 32 MiB is the largest threshold glibc accepts on 64-bit; every per-step buffer of our models is smaller.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+}  // namespace genai::util
