@@ -57,30 +57,35 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   interval_sums_ = torch::zeros({4}, on_device);
 }
 
-void Trainer::step() {
-  auto& G = *gan_.generator;
+torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch::Tensor& fake) {
   auto& D = *gan_.discriminator;
+  last_real_logits_ = D.forward(real);
+  last_fake_logits_ = D.forward(fake.detach());
+  auto loss = discriminator_loss(last_real_logits_, last_fake_logits_);
+  clear_gradients(D);
+  loss.backward();
+  optimizer_d_->step();
+  return loss;
+}
+
+torch::Tensor Trainer::generator_step(const torch::Tensor& fake) {
+  auto loss = generator_loss(gan_.discriminator->forward(fake));
+  clear_gradients(*gan_.generator);
+  loss.backward();
+  optimizer_g_->step();
+  return loss;
+}
+
+void Trainer::step() {
   torch::index_select_out(real_batch_, dataset_.images, 0, batcher_.next());
   noise_.normal_(0.0, 1.0, noise_generator_);
-  const auto fake = G.forward(noise_);
-
-  // D step on a real and a (detached) fake batch.
-  const auto real_logits = D.forward(real_batch_);
-  const auto fake_logits = D.forward(fake.detach());
-  const auto d_loss = discriminator_loss(real_logits, fake_logits);
-  clear_gradients(D);
-  d_loss.backward();
-  optimizer_d_->step();
-
-  // G step through the updated D, reusing the same fake batch.
-  const auto g_loss = generator_loss(D.forward(fake));
-  clear_gradients(G);
-  g_loss.backward();
-  optimizer_g_->step();
-
+  const auto fake = gan_.generator->forward(noise_);
+  const auto d_loss = discriminator_step(real_batch_, fake);
+  const auto g_loss = generator_step(fake);  // through the updated D, reusing the same fake batch
   {
     torch::NoGradGuard no_grad;
-    interval_sums_.add_(torch::stack({d_loss, g_loss, torch::sigmoid(real_logits).mean(), torch::sigmoid(fake_logits).mean()}));
+    interval_sums_.add_(torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(),
+                                      torch::sigmoid(last_fake_logits_).mean()}));
   }
   ++interval_steps_;
   ++step_;

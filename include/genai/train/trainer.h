@@ -41,6 +41,8 @@ class Trainer {
   // Seeds the model initialisation and the noise stream from config.seed.
   Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device);
 
+  // One iteration: discriminator_step on a real batch and a fresh fake batch, then generator_step on
+  // the same fake batch.
   void step();
   void run(int64_t total_steps, const TrainerEvents& events);
 
@@ -49,6 +51,10 @@ class Trainer {
 
   void save_checkpoint(const std::string& path, const std::string& config_toml);
   void restore(const Checkpoint& checkpoint);
+
+  // The two halves of step(), public for tests. Each returns its loss (on the device, no sync).
+  torch::Tensor discriminator_step(const torch::Tensor& real, const torch::Tensor& fake);
+  torch::Tensor generator_step(const torch::Tensor& fake);
 
   int64_t steps_done() const { return step_; }
   int64_t epoch() const { return batcher_.epoch(); }
@@ -59,6 +65,7 @@ class Trainer {
  private:
   // Reads the device-side sums (one sync) and resets them.
   StepMetrics take_interval_means();
+  torch::Tensor last_real_logits_, last_fake_logits_;
   TrainingState training_state();
 
   TrainConfig config_;

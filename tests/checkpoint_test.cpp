@@ -1,0 +1,111 @@
+#include "genai/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "genai/error.h"
+#include "genai/train/trainer.h"
+#include "support.h"
+
+namespace genai {
+namespace {
+using genai::testing::TempDir;
+
+TrainConfig tiny_config(const std::string& kind) {
+  TrainConfig c;
+  c.model.kind = kind;
+  c.model.dcgan_channels = 8;
+  c.batch_size = 16;
+  c.seed = 3;
+  c.sample_grid = 4;
+  return c;
+}
+
+data::ImageDataset tiny_dataset() { return data::to_dataset(genai::testing::make_tiny_images(100), "tiny", torch::kCPU); }
+
+std::string error_of(const std::string& path) {
+  try {
+    Checkpoint::open(path);
+  } catch (const RuntimeError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Checkpoint, SaveLoadGivesIdenticalGeneratorOutput) {
+  TempDir dir;
+  for (const char* kind : {"mlp", "dcgan"}) {
+    train::Trainer trainer(tiny_config(kind), tiny_dataset(), torch::kCPU);
+    for (int i = 0; i < 5; ++i) trainer.step();
+    const auto path = dir.file(std::string(kind) + ".pt");
+    trainer.save_checkpoint(path, "# config");
+    auto checkpoint = Checkpoint::open(path);
+    EXPECT_EQ(checkpoint.meta().model.kind, kind);
+    EXPECT_EQ(checkpoint.meta().step, 5);
+    EXPECT_EQ(checkpoint.meta().config_toml, "# config");
+    auto loaded = checkpoint.load_generator();
+    auto& original = *trainer.gan().generator;
+    original.eval();
+    loaded->eval();
+    torch::NoGradGuard g;
+    auto z = torch::randn({6, 100});
+    EXPECT_TRUE(torch::equal(original.forward(z), loaded->forward(z))) << kind;
+  }
+}
+
+TEST(Checkpoint, ResumeContinuesBitwiseLikeAStraightRun) {
+  TempDir dir;
+  train::Trainer straight(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  for (int i = 0; i < 12; ++i) straight.step();
+
+  train::Trainer first(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  for (int i = 0; i < 7; ++i) first.step();
+  first.save_checkpoint(dir.file("c.pt"), "");
+  auto config = tiny_config("dcgan");
+  config.seed = 99;  // everything that matters must come from the checkpoint
+  train::Trainer resumed(config, tiny_dataset(), torch::kCPU);
+  resumed.restore(Checkpoint::open(dir.file("c.pt")));
+  EXPECT_EQ(resumed.steps_done(), 7);
+  for (int i = 0; i < 5; ++i) resumed.step();
+  auto a = straight.gan().generator->parameters(), b = resumed.gan().generator->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "G parameter " << i;
+  auto da = straight.gan().discriminator->parameters(), db = resumed.gan().discriminator->parameters();
+  for (size_t i = 0; i < da.size(); ++i) EXPECT_TRUE(torch::equal(da[i], db[i])) << "D parameter " << i;
+}
+
+TEST(Checkpoint, TruncatedFileGivesAClearError) {
+  TempDir dir;
+  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  trainer.save_checkpoint(dir.file("c.pt"), "");
+  std::filesystem::resize_file(dir.file("c.pt"), std::filesystem::file_size(dir.file("c.pt")) / 2);
+  const auto message = error_of(dir.file("c.pt"));
+  EXPECT_EQ(message.rfind(dir.file("c.pt") + ": not a readable genai checkpoint (truncated or corrupt", 0), 0u) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(Checkpoint, OtherFilesAreNotCheckpoints) {
+  TempDir dir;
+  std::ofstream(dir.file("text.pt")) << "hello";
+  EXPECT_NE(error_of(dir.file("text.pt")).find("not a readable genai checkpoint"), std::string::npos);
+  EXPECT_EQ(error_of(dir.file("missing.pt")), dir.file("missing.pt") + ": no such checkpoint file");
+  // A valid LibTorch archive that genai did not write.
+  torch::serialize::OutputArchive archive;
+  archive.write("x", torch::ones({2}));
+  archive.save_to(dir.file("foreign.pt"));
+  EXPECT_NE(error_of(dir.file("foreign.pt")).find("not a genai checkpoint: missing \"format_version\""), std::string::npos);
+}
+
+TEST(Checkpoint, NewestCheckpointPicksTheHighestStep) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "checkpoints");
+  for (int64_t step : {900, 12000, 5000}) std::ofstream(dir.path() / "checkpoints" / checkpoint_file_name(step)) << "x";
+  EXPECT_EQ(newest_checkpoint(dir.path().string()), (dir.path() / "checkpoints" / "step_00012000.pt").string());
+  TempDir empty;
+  EXPECT_THROW(newest_checkpoint(empty.path().string()), RuntimeError);
+}
+
+}  // namespace
+}  // namespace genai

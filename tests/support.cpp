@@ -1,0 +1,86 @@
+#include "support.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <sys/wait.h>
+
+namespace genai::testing {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("genai-test-" + std::to_string(rd()) + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+  fs::remove_all(path_, ec);
+}
+
+data::LabeledImages make_tiny_images(int64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  data::LabeledImages set;
+  set.images.dims = {n, 28, 28};
+  set.labels.dims = {n};
+  set.images.bytes.resize(static_cast<size_t>(n * 784));
+  set.labels.bytes.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int label = static_cast<int>(i % 10);
+    set.labels.bytes[i] = static_cast<uint8_t>(label);
+    uint8_t* img = &set.images.bytes[static_cast<size_t>(i * 784)];
+    for (int p = 0; p < 784; ++p) img[p] = static_cast<uint8_t>(rng() % 32);
+    for (int x = 4; x < 24; ++x) img[(4 + 2 * label) * 28 + x] = 255;
+  }
+  return set;
+}
+
+void write_tiny_dataset(const fs::path& dir, int64_t n, bool gz) {
+  fs::create_directories(dir);
+  const std::string ext = gz ? ".gz" : "";
+  auto train = make_tiny_images(n, 1);
+  data::write_idx((dir / ("train-images-idx3-ubyte" + ext)).string(), train.images);
+  data::write_idx((dir / ("train-labels-idx1-ubyte" + ext)).string(), train.labels);
+  auto test = make_tiny_images(std::max<int64_t>(n / 4, 10), 2);
+  data::write_idx((dir / ("t10k-images-idx3-ubyte" + ext)).string(), test.images);
+  data::write_idx((dir / ("t10k-labels-idx1-ubyte" + ext)).string(), test.labels);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) {
+  const char* bin = std::getenv("GENAI_BIN");
+  CommandResult result;
+  if (!bin) {
+    result.err = "GENAI_BIN is not set (run through ctest)";
+    return result;
+  }
+  const std::string out = (work_dir / "cmd.stdout").string(), err = (work_dir / "cmd.stderr").string();
+  const std::string command = "cd '" + work_dir.string() + "' && '" + bin + "' " + arguments + " >'" + out + "' 2>'" + err + "' </dev/null";
+  const int status = std::system(command.c_str());
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = read_text(out);
+  result.err = read_text(err);
+  return result;
+}
+
+std::string source_dir() {
+  const char* dir = std::getenv("GENAI_SOURCE_DIR");
+  return dir ? dir : "";
+}
+
+}  // namespace genai::testing

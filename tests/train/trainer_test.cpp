@@ -1,0 +1,133 @@
+#include "genai/train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include "genai/losses.h"
+#include "support.h"
+
+namespace genai::train {
+namespace {
+
+data::ImageDataset tiny_dataset(int64_t n = 128) {
+  return data::to_dataset(genai::testing::make_tiny_images(n), "tiny", torch::kCPU);
+}
+
+TrainConfig tiny_config(const std::string& kind, uint64_t seed = 7) {
+  TrainConfig c;
+  c.model.kind = kind;
+  c.model.dcgan_channels = 8;
+  c.batch_size = 16;
+  c.seed = seed;
+  c.sample_grid = 4;
+  return c;
+}
+
+// Every parameter and buffer of both networks, bit for bit.
+bool same_weights(Trainer& a, Trainer& b) {
+  auto pa = a.gan().generator->named_parameters(), pb = b.gan().generator->named_parameters();
+  for (auto& net : {std::make_pair(a.gan().generator.get(), b.gan().generator.get()),
+                    std::make_pair(static_cast<torch::nn::Module*>(a.gan().discriminator.get()),
+                                   static_cast<torch::nn::Module*>(b.gan().discriminator.get()))}) {
+    auto x = net.first->parameters(), y = net.second->parameters();
+    for (size_t i = 0; i < x.size(); ++i)
+      if (!torch::equal(x[i], y[i])) return false;
+    auto bx = net.first->buffers(), by = net.second->buffers();
+    for (size_t i = 0; i < bx.size(); ++i)
+      if (!torch::equal(bx[i], by[i])) return false;
+  }
+  return true;
+}
+
+TEST(Trainer, DiscriminatorStepLowersTheDiscriminatorLossOnItsBatch) {
+  for (const char* kind : {"mlp", "dcgan"}) {
+    Trainer trainer(tiny_config(kind), tiny_dataset(), torch::kCPU);
+    auto data = tiny_dataset();
+    auto real = data.images.narrow(0, 0, 16);
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard g;
+      fake = trainer.gan().generator->forward(torch::randn({16, 100}));
+    }
+    auto loss_on_batch = [&] {
+      torch::NoGradGuard g;
+      return discriminator_loss(trainer.gan().discriminator->forward(real), trainer.gan().discriminator->forward(fake)).item<double>();
+    };
+    const double before = loss_on_batch();
+    const double during = trainer.discriminator_step(real, fake).item<double>();
+    const double after = loss_on_batch();
+    EXPECT_NEAR(during, before, 1e-5) << kind;  // the step reports the loss before its update (train mode)
+    EXPECT_LT(after, before) << kind;
+  }
+}
+
+TEST(Trainer, GeneratorStepRaisesDOfGOfZ) {
+  Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  auto z = torch::randn({16, 100});
+  auto score = [&] {
+    torch::NoGradGuard g;
+    return trainer.gan().discriminator->forward(trainer.gan().generator->forward(z)).mean().item<double>();
+  };
+  const double before = score();
+  trainer.generator_step(trainer.gan().generator->forward(z));
+  EXPECT_GT(score(), before);
+}
+
+TEST(Trainer, SameSeedGivesBitwiseEqualWeightsAfter20Steps) {
+  for (const char* kind : {"mlp", "dcgan"}) {
+    Trainer a(tiny_config(kind), tiny_dataset(), torch::kCPU);
+    Trainer b(tiny_config(kind), tiny_dataset(), torch::kCPU);
+    Trainer other(tiny_config(kind, 8), tiny_dataset(), torch::kCPU);
+    for (int i = 0; i < 20; ++i) a.step(), b.step(), other.step();
+    EXPECT_TRUE(same_weights(a, b)) << kind;
+    EXPECT_FALSE(same_weights(a, other)) << kind;  // the comparison can fail
+  }
+}
+
+TEST(Trainer, RunReportsIntervalMeansAndCallsEveryEvent) {
+  auto config = tiny_config("mlp");
+  config.log_every = 5;
+  config.sample_every = 10;
+  config.checkpoint_every = 0;  // only at the end
+  Trainer trainer(config, tiny_dataset(), torch::kCPU);
+  std::vector<StepMetrics> logs;
+  std::vector<int64_t> samples, checkpoints;
+  TrainerEvents events;
+  events.on_log = [&](const StepMetrics& m) { logs.push_back(m); };
+  events.on_samples = [&](int64_t s) { samples.push_back(s); };
+  events.on_checkpoint = [&](int64_t s) { checkpoints.push_back(s); };
+  trainer.run(23, events);
+  ASSERT_EQ(logs.size(), 5u);  // 5, 10, 15, 20 and the last step 23
+  EXPECT_EQ(logs.back().step, 23);
+  EXPECT_EQ(samples, (std::vector<int64_t>{10, 20, 23}));
+  EXPECT_EQ(checkpoints, (std::vector<int64_t>{23}));
+  for (const auto& m : logs) {
+    EXPECT_GT(m.d_loss, 0);
+    EXPECT_GT(m.g_loss, 0);
+    EXPECT_GT(m.d_real, 0);
+    EXPECT_LT(m.d_real, 1);
+    EXPECT_GT(m.images_per_second, 0);
+  }
+  EXPECT_EQ(logs[0].epoch, 0);
+  EXPECT_EQ(logs.back().epoch, 2);  // 8 batches per epoch: step 23 is in epoch 2
+}
+
+TEST(Trainer, FixedSamplesAreTheSameNoiseEveryTime) {
+  Trainer trainer(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  auto a = trainer.fixed_samples();
+  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{4, 1, 28, 28}));
+  EXPECT_TRUE(torch::equal(a, trainer.fixed_samples()));
+  trainer.step();
+  EXPECT_FALSE(torch::equal(a, trainer.fixed_samples()));  // the generator moved, the noise did not
+}
+
+TEST(Trainer, TotalStepsFromStepsOrEpochs) {
+  TrainConfig c;
+  EXPECT_EQ(total_steps(c, 937), kDefaultSteps);
+  c.epochs = 3;
+  EXPECT_EQ(total_steps(c, 937), 2811);
+  c.steps = 50;
+  EXPECT_EQ(total_steps(c, 937), 50);
+}
+
+}  // namespace
+}  // namespace genai::train
