@@ -74,6 +74,8 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   archive.write(std::string(kPrefix) + "step", c10::IValue(meta.step));
   archive.write(std::string(kPrefix) + "epoch", c10::IValue(meta.epoch));
   archive.write(std::string(kPrefix) + "batch_in_epoch", c10::IValue(meta.batch_in_epoch));
+  // IValue has no unsigned integer: the seed travels as its two's-complement bit pattern.
+  archive.write(std::string(kPrefix) + "data_seed", c10::IValue(static_cast<int64_t>(meta.data_seed)));
   archive.write(std::string(kPrefix) + "config", c10::IValue(meta.config_toml));
   archive.write("noise_rng_state", state.noise_rng_state.cpu(), /*is_buffer=*/true);
   auto write_part = [&](const std::string& key, const auto& saveable) {
@@ -120,6 +122,7 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   meta.step = read_int(archive, path, "step");
   meta.epoch = read_int(archive, path, "epoch");
   meta.batch_in_epoch = read_int(archive, path, "batch_in_epoch");
+  meta.data_seed = static_cast<uint64_t>(read_int(archive, path, "data_seed"));
   meta.config_toml = read_string(archive, path, "config");
   std::vector<std::string> problems;
   validate(meta.model, problems);

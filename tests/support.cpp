@@ -7,6 +7,8 @@
 
 #include <sys/wait.h>
 
+#include "test_paths.h"
+
 namespace genai::testing {
 namespace fs = std::filesystem;
 
@@ -63,12 +65,8 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 }
 
 CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) {
-  const char* bin = std::getenv("GENAI_BIN");
+  const char* bin = GENAI_TEST_BINARY;
   CommandResult result;
-  if (!bin) {
-    result.err = "GENAI_BIN is not set (run through ctest)";
-    return result;
-  }
   const std::string out = (work_dir / "cmd.stdout").string(), err = (work_dir / "cmd.stderr").string();
   const std::string command = "cd '" + work_dir.string() + "' && '" + bin + "' " + arguments + " >'" + out + "' 2>'" + err + "' </dev/null";
   const int status = std::system(command.c_str());
@@ -78,9 +76,6 @@ CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) 
   return result;
 }
 
-std::string source_dir() {
-  const char* dir = std::getenv("GENAI_SOURCE_DIR");
-  return dir ? dir : "";
-}
+std::string source_dir() { return GENAI_TEST_SOURCE_DIR; }
 
 }  // namespace genai::testing

@@ -33,7 +33,7 @@ void write_tiny_dataset(const std::filesystem::path& dir, int64_t n, bool gz = f
 std::string read_text(const std::string& path);
 std::vector<uint8_t> read_bytes(const std::string& path);
 
-// Result of running the genai binary (path from $GENAI_BIN).
+// Result of running the genai binary built with the tests.
 struct CommandResult {
   int exit_code = -1;
   std::string out;
@@ -41,7 +41,7 @@ struct CommandResult {
 };
 CommandResult run_genai(const std::string& arguments, const std::filesystem::path& work_dir);
 
-// The project source directory (from $GENAI_SOURCE_DIR), or "" when unknown.
+// The project source directory.
 std::string source_dir();
 
 }  // namespace genai::testing

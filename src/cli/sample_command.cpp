@@ -14,6 +14,7 @@ namespace genai::cli {
 
 CLI::App* add_sample_command(CLI::App& app, SampleOptions& o) {
   auto* cmd = app.add_subcommand("sample", "Write PNG images from a trained generator");
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt)");
   auto* run = cmd->add_option("--run", o.run, "Run directory: uses its newest checkpoint");
   checkpoint->excludes(run);
@@ -38,6 +39,10 @@ int run_sample(const SampleOptions& o) {
     for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
     throw UsageError(message);
   }
+  const auto parent = std::filesystem::path(o.out).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    throw file_error(o.out, "its directory does not exist; create it or choose another --out");
   auto log = make_logger(o.verbosity);
   const torch::Device device = util::resolve_device(o.device);
   const std::string path = o.checkpoint.empty() ? newest_checkpoint(o.run) : o.checkpoint;
@@ -60,10 +65,6 @@ int run_sample(const SampleOptions& o) {
   }
   const auto all = torch::cat(images);
 
-  const auto parent = std::filesystem::path(o.out).parent_path();
-  std::error_code ec;
-  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
-    throw file_error(o.out, "its directory does not exist; create it or choose another --out");
   image::write_png(o.out, image::make_grid(all, o.nrow));
   if (!o.individual.empty()) {
     std::filesystem::create_directories(o.individual, ec);

@@ -15,11 +15,13 @@ namespace genai::cli {
 
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   auto* cmd = app.add_subcommand("train", "Train a GAN (BCE losses, Adam) on 28x28 images");
+  // A flag given twice takes its last value, as in most Unix tools (and lets flags repeat a preset's).
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto& c = options.config;
   cmd->add_option("--model", c.model.kind, "Architecture: mlp | dcgan")->capture_default_str();
   cmd->add_option("--z-dim", c.model.z_dim, "Latent size")->capture_default_str();
-  cmd->add_option("--g-hidden", c.model.g_hidden, "mlp: generator hidden sizes")->delimiter(',')->capture_default_str();
-  cmd->add_option("--d-hidden", c.model.d_hidden, "mlp: discriminator hidden sizes")->delimiter(',')->capture_default_str();
+  cmd->add_option("--g-hidden", c.model.g_hidden, "mlp: generator hidden sizes")->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->capture_default_str();
+  cmd->add_option("--d-hidden", c.model.d_hidden, "mlp: discriminator hidden sizes")->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->capture_default_str();
   cmd->add_option("--g-norm", c.model.g_norm, "mlp: generator normalization: batch | none (none is the bare design, which collapses)")
       ->capture_default_str();
   cmd->add_option("--dcgan-channels", c.model.dcgan_channels, "dcgan: channels at 14x14 (twice that at 7x7)")->capture_default_str();

@@ -63,4 +63,9 @@ void ShuffledBatcher::seek(int64_t epoch, int64_t batch_in_epoch) {
   batch_ = batch_in_epoch;
 }
 
+void ShuffledBatcher::reseed(uint64_t seed, int64_t epoch, int64_t batch_in_epoch) {
+  seed_ = seed;
+  seek(epoch, batch_in_epoch);
+}
+
 }  // namespace genai::data

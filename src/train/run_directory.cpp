@@ -40,9 +40,9 @@ RunDirectory::RunDirectory(const std::string& path, bool force) : path_(path) {
     if (!fs::is_empty(path, ec) && !force)
       throw UsageError("--out " + path + ": directory exists and is not empty; choose another --out or pass --force to write into it");
   }
-  for (const char* sub : {"", "samples", "checkpoints"}) {
-    fs::create_directories(fs::path(path) / sub, ec);
-    if (ec) throw file_error((fs::path(path) / sub).string(), "cannot create directory: " + ec.message());
+  for (const fs::path& dir : {fs::path(path), fs::path(path) / "samples", fs::path(path) / "checkpoints"}) {
+    fs::create_directories(dir, ec);
+    if (ec) throw file_error(dir.string(), "cannot create directory: " + ec.message() + "; choose another --out");
   }
   // Prove the directory is writable before any training time is spent.
   metrics_.open(file("metrics.jsonl"), std::ios::out | std::ios::app);

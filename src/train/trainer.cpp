@@ -149,6 +149,7 @@ void Trainer::save_checkpoint(const std::string& path, const std::string& config
   meta.step = step_;
   meta.epoch = batcher_.epoch();
   meta.batch_in_epoch = batcher_.batch_in_epoch();
+  meta.data_seed = batcher_.seed();
   meta.config_toml = config_toml;
   auto state = training_state();
   {
@@ -166,7 +167,7 @@ void Trainer::restore(const Checkpoint& checkpoint) {
     noise_generator_.set_state(state.noise_rng_state.cpu());
   }
   step_ = checkpoint.meta().step;
-  batcher_.seek(checkpoint.meta().epoch, checkpoint.meta().batch_in_epoch);
+  batcher_.reseed(checkpoint.meta().data_seed, checkpoint.meta().epoch, checkpoint.meta().batch_in_epoch);
 }
 
 }  // namespace genai::train

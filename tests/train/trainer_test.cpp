@@ -23,19 +23,20 @@ TrainConfig tiny_config(const std::string& kind, uint64_t seed = 7) {
 }
 
 // Every parameter and buffer of both networks, bit for bit.
-bool same_weights(Trainer& a, Trainer& b) {
-  auto pa = a.gan().generator->named_parameters(), pb = b.gan().generator->named_parameters();
-  for (auto& net : {std::make_pair(a.gan().generator.get(), b.gan().generator.get()),
-                    std::make_pair(static_cast<torch::nn::Module*>(a.gan().discriminator.get()),
-                                   static_cast<torch::nn::Module*>(b.gan().discriminator.get()))}) {
-    auto x = net.first->parameters(), y = net.second->parameters();
-    for (size_t i = 0; i < x.size(); ++i)
-      if (!torch::equal(x[i], y[i])) return false;
-    auto bx = net.first->buffers(), by = net.second->buffers();
-    for (size_t i = 0; i < bx.size(); ++i)
-      if (!torch::equal(bx[i], by[i])) return false;
-  }
+bool same_tensors(const std::vector<torch::Tensor>& x, const std::vector<torch::Tensor>& y) {
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (!torch::equal(x[i], y[i])) return false;
   return true;
+}
+
+bool same_weights(Trainer& a, Trainer& b) {
+  auto& ga = *a.gan().generator;
+  auto& gb = *b.gan().generator;
+  auto& da = *a.gan().discriminator;
+  auto& db = *b.gan().discriminator;
+  return same_tensors(ga.parameters(), gb.parameters()) && same_tensors(ga.buffers(), gb.buffers()) &&
+         same_tensors(da.parameters(), db.parameters()) && same_tensors(da.buffers(), db.buffers());
 }
 
 TEST(Trainer, DiscriminatorStepLowersTheDiscriminatorLossOnItsBatch) {

@@ -35,6 +35,9 @@ class ShuffledBatcher {
   int64_t batch_in_epoch() const { return batch_; }
   int64_t batches_per_epoch() const { return batches_per_epoch_; }
   void seek(int64_t epoch, int64_t batch_in_epoch);
+  // Switches to another seed's order (resume) and seeks.
+  void reseed(uint64_t seed, int64_t epoch, int64_t batch_in_epoch);
+  uint64_t seed() const { return seed_; }
 
   // The permutation of one epoch (CPU, int64); exposed for tests.
   static torch::Tensor permutation(int64_t n, uint64_t seed, int64_t epoch);
