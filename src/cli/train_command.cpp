@@ -57,8 +57,8 @@ namespace {
 // Human progress: a live line on a terminal, one plain log line per interval otherwise.
 class ProgressReporter {
  public:
-  ProgressReporter(spdlog::logger& log, int64_t total_steps, bool live)
-      : log_(log), total_(total_steps), live_(live) {}
+  ProgressReporter(spdlog::logger& log, int64_t total_steps, int64_t batch_size, bool live)
+      : log_(log), total_(total_steps), batch_size_(static_cast<double>(batch_size)), live_(live) {}
   ~ProgressReporter() { finish_line(); }
 
   void report(const train::StepMetrics& m) {
@@ -78,7 +78,6 @@ class ProgressReporter {
       log_.info(line);
     }
   }
-  void set_batch_size(int64_t b) { batch_size_ = static_cast<double>(b); }
   void finish_line() {
     if (line_open_) std::fprintf(stderr, "\n");
     line_open_ = false;
@@ -87,9 +86,9 @@ class ProgressReporter {
  private:
   spdlog::logger& log_;
   int64_t total_;
+  double batch_size_;
   bool live_;
   bool line_open_ = false;
-  double batch_size_ = 1;
 };
 
 }  // namespace
@@ -125,8 +124,7 @@ int run_train(const TrainOptions& options) {
             models::parameter_count(*trainer.gan().discriminator), config.batch_size, total,
             static_cast<double>(total) / trainer.batches_per_epoch());
 
-  ProgressReporter progress(*log, total, stderr_is_terminal());
-  progress.set_batch_size(config.batch_size);
+  ProgressReporter progress(*log, total, config.batch_size, stderr_is_terminal());
   train::TrainerEvents events;
   events.on_log = [&](const train::StepMetrics& m) {
     progress.report(m);
@@ -145,10 +143,9 @@ int run_train(const TrainOptions& options) {
   trainer.run(total, events);
   progress.finish_line();
 
-  const std::string last_grid = run.write_samples(trainer.steps_done(), trainer.fixed_samples());
   log->info("done: {} steps | checkpoint {} | loss curve {}", trainer.steps_done(), newest_checkpoint(run.path()),
             run.file("loss_curve.png"));
-  log->info("samples: {}", last_grid);
+  log->info("samples: {}", run.samples_path(trainer.steps_done()));
   std::printf("%s\n", run.path().c_str());
   return 0;
 }

@@ -11,7 +11,7 @@ namespace {
 struct Color {
   uint8_t r, g, b;
 };
-constexpr Color kWhite{255, 255, 255}, kGrid{225, 225, 225}, kAxis{60, 60, 60}, kDColor{31, 119, 180}, kGColor{255, 127, 14};
+constexpr Color kGrid{225, 225, 225}, kAxis{60, 60, 60}, kDColor{31, 119, 180}, kGColor{255, 127, 14};
 
 // 3x5 glyphs for the characters labels need, one row per 3-bit number (top row first).
 const uint8_t* glyph(char c) {
@@ -103,7 +103,6 @@ RgbImage plot_losses(const std::vector<LossPoint>& points, int64_t width, int64_
     if (std::isfinite(a.d_loss) && std::isfinite(b.d_loss)) canvas.line(px(a.step), py(a.d_loss), px(b.step), py(b.d_loss), kDColor);
     if (std::isfinite(a.g_loss) && std::isfinite(b.g_loss)) canvas.line(px(a.step), py(a.g_loss), px(b.step), py(b.g_loss), kGColor);
   }
-  (void)kWhite;
   return canvas.take();
 }
 

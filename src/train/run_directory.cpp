@@ -66,12 +66,17 @@ void RunDirectory::append_metrics(const StepMetrics& metrics) {
   loss_history_.push_back({metrics.step, metrics.d_loss, metrics.g_loss});
 }
 
-std::string RunDirectory::write_samples(int64_t step, const torch::Tensor& images) {
+std::string RunDirectory::samples_path(int64_t step) const {
   char name[48];
   std::snprintf(name, sizeof name, "samples/step_%06lld.png", static_cast<long long>(step));
-  const auto columns = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(images.size(0)))));
-  image::write_png(file(name), image::make_grid(images, columns));
   return file(name);
+}
+
+std::string RunDirectory::write_samples(int64_t step, const torch::Tensor& images) {
+  const auto columns = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(images.size(0)))));
+  const std::string path = samples_path(step);
+  image::write_png(path, image::make_grid(images, columns));
+  return path;
 }
 
 std::string RunDirectory::write_checkpoint(int64_t step, int64_t keep, const std::function<void(const std::string&)>& save) const {

@@ -32,6 +32,7 @@ class RunDirectory {
 
   void write_config(const std::string& toml) const;
   void append_metrics(const StepMetrics& metrics);
+  std::string samples_path(int64_t step) const;  // samples/step_NNNNNN.png
   std::string write_samples(int64_t step, const torch::Tensor& images);
   // Writes via `save(path)`, then deletes all but the newest `keep` checkpoints. Returns the path.
   std::string write_checkpoint(int64_t step, int64_t keep, const std::function<void(const std::string&)>& save) const;
