@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "genai/error.h"
@@ -41,9 +42,18 @@ int configure_threads(int64_t requested) {
 }
 
 std::string blas_description() {
+  // The library that actually provides sgemm_ (the one LibTorch calls), which need not be the only BLAS
+  // loaded: Debian's LAPACK alternative can pull in OpenBLAS while libblas.so.3 is the reference BLAS.
+  Dl_info info{};
+  void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_");
+  if (!sgemm || !dladdr(sgemm, &info) || !info.dli_fname) return "unknown";
+  std::error_code ec;
+  const auto resolved = std::filesystem::canonical(info.dli_fname, ec);  // through Debian's alternatives symlinks
+  const std::string library = ec ? info.dli_fname : resolved.string();
   using GetConfig = char* (*)();
-  if (auto config = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) return config();
-  return "reference BLAS (install libopenblas0-pthread for ~10x faster CPU matrix products)";
+  auto config = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
+  if (library.find("openblas") != std::string::npos && config) return config();  // "OpenBLAS 0.3.21 ..."
+  return library + " (install libopenblas0-pthread for ~10x faster CPU matrix products)";
 }
 
 void keep_freed_memory_in_process() {
