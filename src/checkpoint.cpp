@@ -1,8 +1,12 @@
 #include "genai/checkpoint.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <sstream>
 
 #include "genai/error.h"
 #include "genai/util/atomic_file.h"
@@ -12,6 +16,60 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* const kPrefix = "genai.";
+
+// The file is a 32-byte header followed by the LibTorch archive (a zip):
+//   0..15  "GENAI-CHECKPOINT"     16..23  archive length (uint64, little endian)
+//   24..27 CRC-32 of the archive  28..31  zero
+// so truncation and bit rot are caught by genai before LibTorch parses a single byte.
+constexpr char kMagic[16] = {'G', 'E', 'N', 'A', 'I', '-', 'C', 'H', 'E', 'C', 'K', 'P', 'O', 'I', 'N', 'T'};
+constexpr size_t kHeaderSize = 32;
+
+uint32_t crc32_of(const uint8_t* data, size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (size > 0) {  // zlib takes uInt lengths
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    crc = crc32(crc, data, chunk);
+    data += chunk, size -= chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+void put_le(uint8_t* out, uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+uint64_t get_le(const uint8_t* in, int bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) value |= uint64_t{in[i]} << (8 * i);
+  return value;
+}
+
+}  // namespace
+
+std::vector<uint8_t> wrap_checkpoint_payload(const std::string& archive) {
+  std::vector<uint8_t> file(kHeaderSize + archive.size(), 0);
+  std::memcpy(file.data(), kMagic, sizeof kMagic);
+  put_le(file.data() + 16, archive.size(), 8);
+  put_le(file.data() + 24, crc32_of(reinterpret_cast<const uint8_t*>(archive.data()), archive.size()), 4);
+  std::memcpy(file.data() + kHeaderSize, archive.data(), archive.size());
+  return file;
+}
+
+std::pair<size_t, size_t> verify_checkpoint_bytes(const std::string& path, const std::vector<uint8_t>& file) {
+  if (file.size() < kHeaderSize || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0)
+    throw file_error(path, file.size() < kHeaderSize && file.size() > 0 && std::memcmp(file.data(), kMagic, std::min(file.size(), sizeof kMagic)) == 0
+                               ? "truncated checkpoint (shorter than its header)"
+                               : "not a genai checkpoint (no GENAI-CHECKPOINT header)");
+  const uint64_t length = get_le(file.data() + 16, 8);
+  if (length != file.size() - kHeaderSize)
+    throw file_error(path, "truncated or corrupt checkpoint: header says " + std::to_string(length) + " bytes of data, file holds " +
+                               std::to_string(file.size() - kHeaderSize));
+  if (get_le(file.data() + 24, 4) != crc32_of(file.data() + kHeaderSize, length))
+    throw file_error(path, "corrupt checkpoint: checksum mismatch (the file was damaged after it was written)");
+  return {kHeaderSize, static_cast<size_t>(length)};
+}
+
+namespace {
 
 // The first line of a LibTorch error, without its C++ backtrace.
 std::string short_reason(const c10::Error& e) {
@@ -87,13 +145,10 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   write_part("discriminator", *state.gan.discriminator);
   write_part("optimizer_g", *state.optimizer_g);
   write_part("optimizer_d", *state.optimizer_d);
-  util::write_via_temp_file(path, [&](const std::string& tmp) {
-    try {
-      archive.save_to(tmp);
-    } catch (const c10::Error& e) {
-      throw file_error(path, "cannot write checkpoint: " + short_reason(e) + " (disk full or directory not writable?)");
-    }
-  });
+  std::ostringstream payload;
+  archive.save_to(payload);
+  const auto file = wrap_checkpoint_payload(payload.str());
+  util::write_file_atomically(path, file.data(), file.size());
 }
 
 Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
@@ -102,10 +157,12 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   Checkpoint checkpoint;
   checkpoint.path_ = path;
   checkpoint.archive_ = std::make_shared<torch::serialize::InputArchive>();
+  const auto file = util::read_file(path);
+  const auto [offset, length] = verify_checkpoint_bytes(path, file);
   try {
-    checkpoint.archive_->load_from(path, device);
+    checkpoint.archive_->load_from(reinterpret_cast<const char*>(file.data() + offset), length, device);
   } catch (const c10::Error& e) {
-    throw file_error(path, "not a readable genai checkpoint (truncated or corrupt: " + short_reason(e) + ")");
+    throw file_error(path, "not a readable genai checkpoint (" + short_reason(e) + ")");
   }
   auto& archive = *checkpoint.archive_;
   CheckpointMeta& meta = checkpoint.meta_;
@@ -145,18 +202,38 @@ void Checkpoint::restore(TrainingState& state) const {
     throw file_error(path_, "corrupt checkpoint: no noise RNG state");
 }
 
-std::string newest_checkpoint(const std::string& run_directory) {
+namespace {
+
+// Checkpoint files of a run, oldest first (zero-padded step numbers sort by step).
+std::vector<fs::path> checkpoint_files(const std::string& run_directory) {
   const fs::path dir = fs::path(run_directory) / "checkpoints";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw file_error(dir.string(), "no checkpoints folder; is " + run_directory + " a genai run directory?");
-  std::vector<std::string> names;
+  std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && name.size() > 3 && name.compare(name.size() - 3, 3, ".pt") == 0) names.push_back(name);
+    if (name.rfind("step_", 0) == 0 && entry.path().extension() == ".pt") files.push_back(entry.path());
   }
-  if (names.empty()) throw file_error(dir.string(), "holds no checkpoint (step_*.pt); train longer or pass --checkpoint FILE");
-  std::sort(names.begin(), names.end());  // zero-padded step numbers sort by step
-  return (dir / names.back()).string();
+  if (files.empty()) throw file_error(dir.string(), "holds no checkpoint (step_*.pt); train longer or pass --checkpoint FILE");
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+std::string newest_checkpoint(const std::string& run_directory) { return checkpoint_files(run_directory).back().string(); }
+
+Checkpoint open_newest_valid_checkpoint(const std::string& run_directory, torch::Device device, std::vector<std::string>& skipped) {
+  const auto files = checkpoint_files(run_directory);
+  for (auto it = files.rbegin(); it != files.rend(); ++it) {
+    try {
+      return Checkpoint::open(it->string(), device);
+    } catch (const RuntimeError& e) {
+      skipped.push_back(e.what());
+    }
+  }
+  throw file_error((fs::path(run_directory) / "checkpoints").string(),
+                   "no valid checkpoint among " + std::to_string(files.size()) + " (newest problem: " + skipped.front() + ")");
 }
 
 }  // namespace genai

@@ -1,5 +1,6 @@
 #include "genai/config.h"
 
+#include <cctype>
 #include <sstream>
 
 #include "genai/error.h"
@@ -64,8 +65,44 @@ void validate(const ModelConfig& model, std::vector<std::string>& problems) {
     problems.push_back("dcgan-channels = " + std::to_string(model.dcgan_channels) + " must be in [1, 4096]");
 }
 
+double parse_duration_seconds(const std::string& text, const std::string& key) {
+  const auto bad = [&] {
+    return UsageError(key + " = \"" + text + "\" is not a duration; use e.g. 3h55m, 90m, 45s or 1d2h (plain numbers are seconds)");
+  };
+  if (text.empty()) throw bad();
+  double total = 0;
+  size_t i = 0;
+  bool any_unit = false;
+  while (i < text.size()) {
+    size_t digits_end = i;
+    while (digits_end < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits_end])) || text[digits_end] == '.')) ++digits_end;
+    if (digits_end == i || digits_end - i > 12) throw bad();
+    const double value = std::stod(text.substr(i, digits_end - i));
+    if (digits_end == text.size()) {
+      if (any_unit) throw bad();  // "1h30" is ambiguous
+      return value;
+    }
+    const char unit = text[digits_end];
+    const double scale = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : unit == 's' ? 1 : -1;
+    if (scale < 0) throw bad();
+    total += value * scale;
+    any_unit = true;
+    i = digits_end + 1;
+  }
+  return total;
+}
+
 void validate(const TrainConfig& config) {
   std::vector<std::string> problems;
+  if (!config.max_time.empty()) {
+    try {
+      if (parse_duration_seconds(config.max_time, "max-time") <= 0) problems.push_back("max-time = \"" + config.max_time + "\" must be positive");
+    } catch (const UsageError& e) {
+      problems.push_back(e.what());
+    }
+  }
+  if (config.on_nan != "stop" && config.on_nan != "rollback")
+    problems.push_back("on-nan = \"" + config.on_nan + "\" is unknown; use stop or rollback");
   validate(config.model, problems);
   if (config.data.empty()) problems.push_back("data is empty; use mnist, fashion-mnist or a directory");
   if (config.threads < 0 || config.threads > 1024)
@@ -116,7 +153,9 @@ std::string to_toml(const TrainConfig& c) {
     << "sample-every = " << c.sample_every << "\n"
     << "checkpoint-every = " << c.checkpoint_every << "\n"
     << "keep-checkpoints = " << c.keep_checkpoints << "\n"
-    << "sample-grid = " << c.sample_grid << "\n";
+    << "sample-grid = " << c.sample_grid << "\n"
+    << "max-time = " << toml_string(c.max_time) << "\n"
+    << "on-nan = " << toml_string(c.on_nan) << "\n";
   return s.str();
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "genai/error.h"
 #include "genai/train/trainer.h"
@@ -82,20 +83,36 @@ TEST(Checkpoint, TruncatedFileGivesAClearError) {
   trainer.save_checkpoint(dir.file("c.pt"), "");
   std::filesystem::resize_file(dir.file("c.pt"), std::filesystem::file_size(dir.file("c.pt")) / 2);
   const auto message = error_of(dir.file("c.pt"));
-  EXPECT_EQ(message.rfind(dir.file("c.pt") + ": not a readable genai checkpoint (truncated or corrupt", 0), 0u) << message;
+  EXPECT_EQ(message.rfind(dir.file("c.pt") + ": truncated or corrupt checkpoint: header says ", 0), 0u) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
 TEST(Checkpoint, OtherFilesAreNotCheckpoints) {
   TempDir dir;
   std::ofstream(dir.file("text.pt")) << "hello";
-  EXPECT_NE(error_of(dir.file("text.pt")).find("not a readable genai checkpoint"), std::string::npos);
+  EXPECT_EQ(error_of(dir.file("text.pt")), dir.file("text.pt") + ": not a genai checkpoint (no GENAI-CHECKPOINT header)");
   EXPECT_EQ(error_of(dir.file("missing.pt")), dir.file("missing.pt") + ": no such checkpoint file");
-  // A valid LibTorch archive that genai did not write.
+  // A plain LibTorch archive (torch::save) is not a genai checkpoint.
   torch::serialize::OutputArchive archive;
   archive.write("x", torch::ones({2}));
   archive.save_to(dir.file("foreign.pt"));
-  EXPECT_NE(error_of(dir.file("foreign.pt")).find("not a genai checkpoint: missing \"format_version\""), std::string::npos);
+  EXPECT_NE(error_of(dir.file("foreign.pt")).find("no GENAI-CHECKPOINT header"), std::string::npos);
+  // The same archive inside a valid genai container still lacks genai's keys.
+  std::ostringstream payload;
+  archive.save_to(payload);
+  const auto wrapped = wrap_checkpoint_payload(payload.str());
+  std::ofstream(dir.file("wrapped.pt"), std::ios::binary).write(reinterpret_cast<const char*>(wrapped.data()), wrapped.size());
+  EXPECT_NE(error_of(dir.file("wrapped.pt")).find("not a genai checkpoint: missing \"format_version\""), std::string::npos);
+}
+
+TEST(Checkpoint, FlippedByteFailsTheChecksum) {
+  TempDir dir;
+  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  trainer.save_checkpoint(dir.file("c.pt"), "");
+  auto bytes = genai::testing::read_bytes(dir.file("c.pt"));
+  bytes[bytes.size() / 2] ^= 0x01;
+  std::ofstream(dir.file("c.pt"), std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  EXPECT_EQ(error_of(dir.file("c.pt")), dir.file("c.pt") + ": corrupt checkpoint: checksum mismatch (the file was damaged after it was written)");
 }
 
 TEST(Checkpoint, NewestCheckpointPicksTheHighestStep) {

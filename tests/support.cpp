@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "test_paths.h"
 
@@ -74,6 +75,24 @@ CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) 
   result.out = read_text(out);
   result.err = read_text(err);
   return result;
+}
+
+int spawn_genai(const std::string& arguments, const fs::path& work_dir) {
+  const std::string command = "cd '" + work_dir.string() + "' && exec '" + GENAI_TEST_BINARY + "' " + arguments + " >'" +
+                              (work_dir / "bg.stdout").string() + "' 2>'" + (work_dir / "bg.stderr").string() + "' </dev/null";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_for_exit(int pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }
 
 std::string source_dir() { return GENAI_TEST_SOURCE_DIR; }

@@ -41,6 +41,11 @@ struct CommandResult {
 };
 CommandResult run_genai(const std::string& arguments, const std::filesystem::path& work_dir);
 
+// Starts genai in the background (stdout/stderr to files in work_dir); returns its process id.
+int spawn_genai(const std::string& arguments, const std::filesystem::path& work_dir);
+// Waits for a spawned process; returns its exit code (128 + signal if it was killed).
+int wait_for_exit(int pid);
+
 // The project source directory.
 std::string source_dir();
 

@@ -59,6 +59,15 @@ class Checkpoint {
 // when there is none.
 std::string newest_checkpoint(const std::string& run_directory);
 
+// The newest checkpoint of the run that opens and validates. Each newer one that fails is described in
+// `skipped` ("<path>: <problem>"). Throws RuntimeError when none is good.
+Checkpoint open_newest_valid_checkpoint(const std::string& run_directory, torch::Device device, std::vector<std::string>& skipped);
+
+// The on-disk container: a header with the archive's length and CRC-32, then the archive. Exposed for
+// tests. verify_checkpoint_bytes returns the archive's (offset, length) or throws RuntimeError.
+std::vector<uint8_t> wrap_checkpoint_payload(const std::string& archive);
+std::pair<size_t, size_t> verify_checkpoint_bytes(const std::string& path, const std::vector<uint8_t>& file);
+
 // "checkpoints/step_00001200.pt" for step 1200.
 std::string checkpoint_file_name(int64_t step);
 

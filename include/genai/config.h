@@ -42,11 +42,19 @@ struct TrainConfig {
   int64_t checkpoint_every = 5000;
   int64_t keep_checkpoints = 3;
   int64_t sample_grid = 64;  // images in the fixed-noise sample grids
+  std::string max_time;      // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
+  std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does
   std::string out;           // run directory; empty: runs/<model>-<timestamp>
   bool force = false;        // allow an existing non-empty run directory
 };
 
 inline constexpr int64_t kDefaultSteps = 10000;
+// --on-nan rollback: each rollback multiplies both learning rates by this, at most kMaxRollbacks times.
+inline constexpr double kRollbackLearningRateFactor = 0.5;
+inline constexpr int kMaxRollbacks = 3;
+
+// "3h55m", "90s", "2h", "1d12h", "45m30s" or plain seconds ("600"). Throws UsageError naming `key`.
+double parse_duration_seconds(const std::string& text, const std::string& key);
 
 // Throws genai::UsageError naming every invalid value, its key and the allowed range.
 void validate(const TrainConfig& config);

@@ -45,8 +45,10 @@ int run_sample(const SampleOptions& o) {
     throw file_error(o.out, "its directory does not exist; create it or choose another --out");
   auto log = make_logger(o.verbosity);
   const torch::Device device = util::resolve_device(o.device);
-  const std::string path = o.checkpoint.empty() ? newest_checkpoint(o.run) : o.checkpoint;
-  const auto checkpoint = Checkpoint::open(path, device);
+  std::vector<std::string> skipped;
+  const auto checkpoint = o.checkpoint.empty() ? open_newest_valid_checkpoint(o.run, device, skipped) : Checkpoint::open(o.checkpoint, device);
+  for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
+  const std::string& path = checkpoint.path();
   auto generator = checkpoint.load_generator();
   generator->to(device);
   generator->eval();  // BatchNorm running statistics: each image depends only on its own noise

@@ -2,14 +2,21 @@
 
 #include <spdlog/sinks/sink.h>
 
+#include <chrono>
 #include <cstdio>
+#include <map>
+#include <optional>
+#include <sstream>
 
+#include "genai/checkpoint.h"
 #include "genai/data/dataset.h"
+#include "genai/error.h"
 #include "genai/data/locate.h"
 #include "genai/models/gan.h"
 #include "genai/train/run_directory.h"
 #include "genai/train/trainer.h"
 #include "genai/util/device.h"
+#include "stop_signals.h"
 
 namespace genai::cli {
 
@@ -45,11 +52,32 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "Steps between checkpoints (0: only at the end)")->capture_default_str();
   cmd->add_option("--keep-checkpoints", c.keep_checkpoints, "Newest checkpoints to keep")->capture_default_str();
   cmd->add_option("--sample-grid", c.sample_grid, "Images in each fixed-noise sample grid")->capture_default_str();
+  cmd->add_option("--max-time", c.max_time, "Stop with a checkpoint before this much wall time, e.g. 3h55m (exit code 75)");
+  cmd->add_option("--on-nan", c.on_nan, "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both "
+                                        "learning rates, go on; at most 3 times)")
+      ->capture_default_str();
   cmd->add_option("--out", c.out, "Run directory (default: runs/<model>-<timestamp>)")->configurable(false);
+  cmd->add_flag("--resume", options.resume, "Continue the run in --out from its newest valid checkpoint, with its saved config")
+      ->configurable(false);
   cmd->add_flag("--force", c.force, "Write into an existing non-empty run directory")->configurable(false);
   cmd->add_flag("--print-config", options.print_config, "Print the resolved config as TOML and exit")->configurable(false);
   add_verbosity_flags(*cmd, options.verbosity);
+  options.command = cmd;
   return cmd;
+}
+
+TrainConfig parse_train_config(const std::string& toml) {
+  CLI::App app;
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  TrainOptions options;
+  add_train_command(app, options);
+  std::istringstream in(toml);
+  try {
+    app.parse_from_stream(in);
+  } catch (const CLI::ParseError& e) {
+    throw RuntimeError(std::string("saved config does not parse: ") + e.what());
+  }
+  return options.config;
 }
 
 namespace {
@@ -93,14 +121,114 @@ class ProgressReporter {
 
 }  // namespace
 
+namespace {
+
+// "key = value" lines of a TOML text, by key.
+std::map<std::string, std::string> toml_values(const std::string& toml) {
+  std::map<std::string, std::string> values;
+  std::istringstream in(toml);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find(" = ");
+    if (eq != std::string::npos && line[0] != '#') values[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return values;
+}
+
+bool is_resumable_key(const std::string& key) {
+  for (const char* k : kResumableKeys)
+    if (key == k) return true;
+  return false;
+}
+
+// The saved config with the safe changes the user asked for; anything else that differs is refused.
+TrainConfig resumed_config(const TrainOptions& options, const std::string& saved_toml, const std::string& checkpoint_path) {
+  const TrainConfig saved = parse_train_config(saved_toml);
+  const auto saved_values = toml_values(to_toml(saved));
+  const auto asked_values = toml_values(to_toml(options.config));
+  std::vector<std::string> conflicts;
+  TrainConfig merged = saved;
+  for (const CLI::Option* option : options.command->get_options()) {
+    const std::string key = option->get_single_name();
+    if (option->count() == 0 || !saved_values.count(key)) continue;
+    if (saved_values.at(key) == asked_values.at(key)) continue;
+    if (!is_resumable_key(key)) {
+      conflicts.push_back(key + " = " + asked_values.at(key) + " (the run has " + saved_values.at(key) + ")");
+      continue;
+    }
+    // Copy the one safe field over.
+    const TrainConfig& a = options.config;
+    if (key == "steps") merged.steps = a.steps;
+    else if (key == "epochs") merged.epochs = a.epochs;
+    else if (key == "max-time") merged.max_time = a.max_time;
+    else if (key == "log-every") merged.log_every = a.log_every;
+    else if (key == "sample-every") merged.sample_every = a.sample_every;
+    else if (key == "checkpoint-every") merged.checkpoint_every = a.checkpoint_every;
+    else if (key == "keep-checkpoints") merged.keep_checkpoints = a.keep_checkpoints;
+    else if (key == "threads") merged.threads = a.threads;
+    else if (key == "device") merged.device = a.device;
+    else if (key == "data-root") merged.data_root = a.data_root;
+    else if (key == "on-nan") merged.on_nan = a.on_nan;
+  }
+  if (!conflicts.empty()) {
+    std::string message = "--resume: ";
+    for (size_t i = 0; i < conflicts.size(); ++i) message += (i ? ", " : "") + conflicts[i];
+    throw UsageError(message + " contradict" + (conflicts.size() == 1 ? "s" : "") + " the saved config of " + checkpoint_path +
+                     "; drop the flag, or start a new run (only steps, epochs, max-time, log and checkpoint intervals, threads, "
+                     "device, data-root and on-nan may change on resume)");
+  }
+  merged.out = options.config.out;
+  return merged;
+}
+
+// Decides when to stop early: a stop signal, or too little time left before --max-time for another step
+// plus a checkpoint (measured, with a safety factor of 2).
+class StopPolicy {
+ public:
+  explicit StopPolicy(const TrainConfig& config) : start_(Clock::now()), last_poll_(start_) {
+    if (!config.max_time.empty()) limit_seconds_ = parse_duration_seconds(config.max_time, "max-time");
+  }
+  void record_checkpoint_seconds(double seconds) { slowest_checkpoint_ = std::max(slowest_checkpoint_, seconds); }
+  std::string poll() {
+    const auto now = Clock::now();
+    slowest_step_ = std::max(slowest_step_, std::chrono::duration<double>(now - last_poll_).count());
+    last_poll_ = now;
+    if (const int signal = requested_stop_signal()) return std::string("received ") + signal_name(signal);
+    if (limit_seconds_ > 0) {
+      const double elapsed = std::chrono::duration<double>(now - start_).count();
+      if (elapsed + 2 * (slowest_step_ + slowest_checkpoint_) + 1.0 >= limit_seconds_)
+        return "--max-time " + format_duration(limit_seconds_) + " is nearly used up";
+    }
+    return "";
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point start_, last_poll_;
+  double limit_seconds_ = 0;
+  double slowest_step_ = 0;
+  double slowest_checkpoint_ = 1.0;  // a first guess until one is measured
+};
+
+}  // namespace
+
 int run_train(const TrainOptions& options) {
   TrainConfig config = options.config;
   validate(config);
+  if (options.resume && config.out.empty()) throw UsageError("--resume needs --out RUN_DIR, the run directory to continue");
+  const torch::Device device = util::resolve_device(config.device);
+
+  std::optional<Checkpoint> resume_from;
+  std::vector<std::string> skipped_checkpoints;
+  if (options.resume) {
+    resume_from = open_newest_valid_checkpoint(config.out, device, skipped_checkpoints);
+    config = resumed_config(options, resume_from->meta().config_toml, resume_from->path());
+    validate(config);
+  }
   if (options.print_config) {
     std::fputs(to_toml(config).c_str(), stdout);
     return 0;
   }
-  const torch::Device device = util::resolve_device(config.device);
   util::keep_freed_memory_in_process();
   const int threads = util::configure_threads(config.threads);
 
@@ -109,13 +237,20 @@ int run_train(const TrainOptions& options) {
   auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
 
   if (config.out.empty()) config.out = train::default_run_directory(config.model.kind);
-  train::RunDirectory run(config.out, config.force);
+  train::RunDirectory run = resume_from ? train::RunDirectory::reopen(config.out, resume_from->meta().step)
+                                        : train::RunDirectory(config.out, config.force);
   const std::string config_toml = to_toml(config);
   run.write_config(config_toml);
   auto log = make_logger(options.verbosity, run.file("train.log"));
+  for (const auto& problem : skipped_checkpoints) log->warn("skipped a bad checkpoint: {}", problem);
 
   const int64_t dataset_size = dataset.size();
   train::Trainer trainer(config, std::move(dataset), device);
+  if (resume_from) {
+    trainer.restore(*resume_from);
+    log->info("resumed from {} (step {}, epoch {})", resume_from->path(), resume_from->meta().step, resume_from->meta().epoch);
+    resume_from.reset();
+  }
   const int64_t total = train::total_steps(config, trainer.batches_per_epoch());
   log->info("genai {} | run directory {}", GENAI_VERSION, run.path());
   log->info("device {} | {} threads | BLAS: {}", device.str(), threads, util::blas_description());
@@ -125,24 +260,82 @@ int run_train(const TrainOptions& options) {
             static_cast<double>(total) / trainer.batches_per_epoch());
 
   ProgressReporter progress(*log, total, config.batch_size, stderr_is_terminal());
+  StopPolicy stop_policy(config);
+  std::string checkpoint_error;  // the last failed checkpoint write, cleared by a successful one
   train::TrainerEvents events;
   events.on_log = [&](const train::StepMetrics& m) {
     progress.report(m);
-    run.append_metrics(m);
+    try {
+      run.append_metrics(m);
+    } catch (const RuntimeError& e) {
+      log->error("{}; training goes on", e.what());
+    }
   };
   events.on_samples = [&](int64_t step) {
-    const auto path = run.write_samples(step, trainer.fixed_samples());
-    run.write_loss_curve();
-    log->debug("wrote {}", path);
+    try {
+      log->debug("wrote {}", run.write_samples(step, trainer.fixed_samples()));
+      run.write_loss_curve();
+    } catch (const RuntimeError& e) {
+      log->error("{}; training goes on", e.what());
+    }
   };
   events.on_checkpoint = [&](int64_t step) {
-    const auto path = run.write_checkpoint(step, config.keep_checkpoints,
-                                           [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
-    log->debug("wrote {}", path);
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      const auto path = run.write_checkpoint(step, config.keep_checkpoints,
+                                             [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
+      checkpoint_error.clear();
+      log->debug("wrote {}", path);
+    } catch (const RuntimeError& e) {
+      // The state is still in memory: keep training and try again at the next checkpoint.
+      checkpoint_error = e.what();
+      progress.finish_line();
+      log->error("checkpoint at step {} failed: {}; training goes on and tries again at the next checkpoint", step, e.what());
+    }
+    stop_policy.record_checkpoint_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   };
-  trainer.run(total, events);
+  events.should_stop = [&] { return stop_policy.poll(); };
+
+  install_stop_handlers();
+  train::RunOutcome outcome;
+  for (int rollbacks = 0;;) {
+    try {
+      outcome = trainer.run(total, events);
+      break;
+    } catch (const train::DivergenceError& e) {
+      progress.finish_line();
+      std::vector<std::string> skipped;
+      std::optional<Checkpoint> good;
+      try {
+        good = open_newest_valid_checkpoint(run.path(), device, skipped);
+      } catch (const RuntimeError&) {
+      }
+      const std::string last_good = good ? good->path() : "none yet";
+      if (config.on_nan != "rollback" || rollbacks >= kMaxRollbacks || !good) {
+        const std::string hint = config.on_nan != "rollback" ? "; try --on-nan rollback or lower learning rates"
+                                 : !good                     ? "; no checkpoint to roll back to"
+                                                             : "; rolled back " + std::to_string(rollbacks) + " times already";
+        throw RuntimeError(std::string("training diverged: ") + e.what() + "; last good checkpoint: " + last_good + hint);
+      }
+      ++rollbacks;
+      trainer.restore(*good);
+      trainer.scale_learning_rates(kRollbackLearningRateFactor);
+      log->warn("training diverged ({}); rollback {}/{} to {} with learning rates G {:.3g}, D {:.3g}", e.what(), rollbacks, kMaxRollbacks,
+                good->path(), trainer.learning_rate_g(), trainer.learning_rate_d());
+    }
+  }
+  restore_default_signal_handlers();
   progress.finish_line();
 
+  if (!checkpoint_error.empty())
+    throw RuntimeError("the last checkpoint could not be written (" + checkpoint_error + "); the newest earlier one is kept in " +
+                       run.file("checkpoints"));
+  if (!outcome.finished) {
+    log->warn("stopped early at step {} of {}: {}; checkpoint written. Continue with: genai train --resume --out {}",
+              trainer.steps_done(), total, outcome.stop_reason, run.path());
+    std::printf("%s\n", run.path().c_str());
+    return kExitStoppedEarly;
+  }
   log->info("done: {} steps | checkpoint {} | loss curve {}", trainer.steps_done(), newest_checkpoint(run.path()),
             run.file("loss_curve.png"));
   log->info("samples: {}", run.samples_path(trainer.steps_done()));

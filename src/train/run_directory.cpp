@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <cstdlib>
 #include <filesystem>
 
 #include "genai/checkpoint.h"
@@ -44,9 +45,33 @@ RunDirectory::RunDirectory(const std::string& path, bool force) : path_(path) {
     fs::create_directories(dir, ec);
     if (ec) throw file_error(dir.string(), "cannot create directory: " + ec.message() + "; choose another --out");
   }
-  // Prove the directory is writable before any training time is spent.
+  open_metrics();
+}
+
+void RunDirectory::open_metrics() {
+  // Also proves the directory is writable before any training time is spent.
   metrics_.open(file("metrics.jsonl"), std::ios::out | std::ios::app);
   if (!metrics_) throw file_error(file("metrics.jsonl"), "cannot write here; check permissions and free space, or choose another --out");
+}
+
+RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step) {
+  RunDirectory run;
+  run.path_ = path;
+  std::error_code ec;
+  if (!fs::is_directory(fs::path(path) / "checkpoints", ec)) throw file_error(path, "not a genai run directory (no checkpoints folder)");
+  std::ifstream previous(run.file("metrics.jsonl"));
+  std::string line;
+  auto number_after = [&](const std::string& key) {
+    const auto at = line.find("\"" + key + "\":");
+    return at == std::string::npos ? std::nan("") : std::strtod(line.c_str() + at + key.size() + 3, nullptr);
+  };
+  while (std::getline(previous, line)) {
+    const double step = number_after("step");
+    if (std::isfinite(step) && step <= static_cast<double>(resume_step))
+      run.loss_history_.push_back({static_cast<int64_t>(step), number_after("d_loss"), number_after("g_loss")});
+  }
+  run.open_metrics();
+  return run;
 }
 
 std::string RunDirectory::file(const std::string& name) const { return (fs::path(path_) / name).string(); }
@@ -83,6 +108,13 @@ std::string RunDirectory::write_checkpoint(int64_t step, int64_t keep, const std
   const fs::path dir = fs::path(path_) / "checkpoints";
   const std::string target = (dir / checkpoint_file_name(step)).string();
   save(target);
+  try {
+    Checkpoint::open(target);  // read back: rotate only once the new file is known good
+  } catch (const RuntimeError&) {
+    std::error_code ignored;
+    fs::remove(target, ignored);
+    throw;
+  }
   std::vector<fs::path> existing;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {

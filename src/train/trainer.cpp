@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cmath>
+
 #include "genai/losses.h"
 
 namespace genai::train {
@@ -112,18 +114,100 @@ StepMetrics Trainer::take_interval_means() {
   return m;
 }
 
-void Trainer::run(int64_t total, const TrainerEvents& events) {
+RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
   run_start_ = interval_start_ = std::chrono::steady_clock::now();
   interval_sums_.zero_();
   interval_steps_ = 0;
   auto due = [&](int64_t every) { return every > 0 && step_ % every == 0; };
+  auto checkpoint = [&] {
+    if (!weights_finite()) throw DivergenceError(step_, "non-finite weights at step " + std::to_string(step_));
+    if (events.on_checkpoint) events.on_checkpoint(step_);
+  };
+  RunOutcome outcome;
   while (step_ < total) {
     step();
     const bool last = step_ == total;
-    if ((due(config_.log_every) || last) && events.on_log) events.on_log(take_interval_means());
+    if (due(config_.log_every) || last) {
+      const auto metrics = take_interval_means();
+      if (!std::isfinite(metrics.d_loss) || !std::isfinite(metrics.g_loss))
+        throw DivergenceError(step_, "non-finite loss by step " + std::to_string(step_) + " (d_loss " + std::to_string(metrics.d_loss) +
+                                         ", g_loss " + std::to_string(metrics.g_loss) + ")");
+      if (!weights_finite()) throw DivergenceError(step_, "non-finite weights by step " + std::to_string(step_));
+      if (events.on_log) events.on_log(metrics);
+    }
     if ((due(config_.sample_every) || last) && events.on_samples) events.on_samples(step_);
-    if ((due(config_.checkpoint_every) || last) && events.on_checkpoint) events.on_checkpoint(step_);
+    const bool checkpointed = due(config_.checkpoint_every) || last;
+    if (checkpointed) checkpoint();
+    if (!last && events.should_stop) {
+      outcome.stop_reason = events.should_stop();
+      if (!outcome.stop_reason.empty()) {
+        if (interval_steps_ > 0 && events.on_log) events.on_log(take_interval_means());
+        if (!checkpointed) checkpoint();
+        return outcome;
+      }
+    }
   }
+  outcome.finished = true;
+  return outcome;
+}
+
+bool Trainer::weights_finite() {
+  std::vector<torch::Tensor> flags;
+  for (torch::nn::Module* net : {static_cast<torch::nn::Module*>(gan_.generator.get()), static_cast<torch::nn::Module*>(gan_.discriminator.get())}) {
+    for (const auto& p : net->parameters()) flags.push_back(torch::isfinite(p).all());
+    for (const auto& b : net->buffers())
+      if (b.is_floating_point()) flags.push_back(torch::isfinite(b).all());
+  }
+  return torch::stack(flags).all().item<bool>();
+}
+
+void Trainer::scale_learning_rates(double factor) {
+  for (auto* optimizer : {optimizer_g_.get(), optimizer_d_.get()})
+    for (auto& group : optimizer->param_groups()) {
+      auto& options = static_cast<torch::optim::AdamOptions&>(group.options());
+      options.lr(options.lr() * factor);
+    }
+}
+
+double Trainer::learning_rate_g() const {
+  return static_cast<const torch::optim::AdamOptions&>(optimizer_g_->param_groups().front().options()).lr();
+}
+
+namespace {
+
+// LibTorch keys optimizer state by the parameter's TensorImpl: as a string in 1.x, as a pointer in later
+// versions. Deduce the key type instead of forking on the version.
+template <typename StateMap>
+const torch::optim::AdamParamState* adam_state_of(const StateMap& state, const torch::Tensor& parameter) {
+  using Key = typename StateMap::key_type;
+  Key key{};
+  if constexpr (std::is_same_v<Key, std::string>) key = c10::guts::to_string(parameter.unsafeGetTensorImpl());
+  else key = parameter.unsafeGetTensorImpl();
+  const auto it = state.find(key);
+  return it == state.end() ? nullptr : static_cast<const torch::optim::AdamParamState*>(it->second.get());
+}
+
+}  // namespace
+
+std::vector<torch::Tensor> Trainer::optimizer_moments() const {
+  std::vector<torch::Tensor> moments;
+  for (const auto* optimizer : {optimizer_g_.get(), optimizer_d_.get()})
+    for (const auto& group : optimizer->param_groups())
+      for (const auto& p : group.params()) {
+        const auto* state = adam_state_of(optimizer->state(), p);
+        if (!state) {
+          moments.push_back(torch::full({1}, -1, torch::kInt64));  // no step taken yet for this parameter
+          continue;
+        }
+        moments.push_back(state->exp_avg());
+        moments.push_back(state->exp_avg_sq());
+        moments.push_back(torch::full({1}, state->step(), torch::kInt64));
+      }
+  return moments;
+}
+
+double Trainer::learning_rate_d() const {
+  return static_cast<const torch::optim::AdamOptions&>(optimizer_d_->param_groups().front().options()).lr();
 }
 
 torch::Tensor Trainer::fixed_samples() {

@@ -165,7 +165,7 @@ TEST_F(Cli, ExistingRunDirectoryNeedsForce) {
 
 TEST_F(Cli, BadCheckpointsAreRuntimeErrors) {
   std::ofstream(path("bad.pt")) << "not a checkpoint";
-  expect_one_line_error(run_genai("sample --checkpoint bad.pt", dir_.path()), 1, "bad.pt: not a readable genai checkpoint");
+  expect_one_line_error(run_genai("sample --checkpoint bad.pt", dir_.path()), 1, "bad.pt: not a genai checkpoint (no GENAI-CHECKPOINT header)");
   expect_one_line_error(run_genai("sample --checkpoint none.pt", dir_.path()), 1, "none.pt: no such checkpoint file");
   expect_one_line_error(run_genai("sample --run tiny", dir_.path()), 1, "no checkpoints folder");
   ASSERT_EQ(run_genai(std::string("train ") + kTinyTrain + " --out run", dir_.path()).exit_code, 0);

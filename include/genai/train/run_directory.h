@@ -27,6 +27,10 @@ class RunDirectory {
   // non-empty directory unless `force` (UsageError), and an unwritable one (RuntimeError).
   RunDirectory(const std::string& path, bool force);
 
+  // Re-opens an existing run directory to continue it: appends to metrics.jsonl and reloads the loss
+  // history up to `resume_step` for the loss curve.
+  static RunDirectory reopen(const std::string& path, int64_t resume_step);
+
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const;
 
@@ -34,11 +38,15 @@ class RunDirectory {
   void append_metrics(const StepMetrics& metrics);
   std::string samples_path(int64_t step) const;  // samples/step_NNNNNN.png
   std::string write_samples(int64_t step, const torch::Tensor& images);
-  // Writes via `save(path)`, then deletes all but the newest `keep` checkpoints. Returns the path.
+  // Writes via `save(path)`, re-reads and validates the new file, and only then deletes all but the
+  // newest `keep` checkpoints, so rotation never removes the last good one. Returns the path.
   std::string write_checkpoint(int64_t step, int64_t keep, const std::function<void(const std::string&)>& save) const;
   void write_loss_curve() const;
 
  private:
+  RunDirectory() = default;
+  void open_metrics();
+
   std::string path_;
   std::ofstream metrics_;
   std::vector<image::LossPoint> loss_history_;

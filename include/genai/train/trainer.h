@@ -12,6 +12,7 @@
 #include "genai/checkpoint.h"
 #include "genai/config.h"
 #include "genai/data/dataset.h"
+#include "genai/error.h"
 #include "genai/models/gan.h"
 
 namespace genai::train {
@@ -31,6 +32,21 @@ struct TrainerEvents {
   std::function<void(const StepMetrics&)> on_log;
   std::function<void(int64_t step)> on_samples;
   std::function<void(int64_t step)> on_checkpoint;
+  // Polled after every step (host-side only, no device sync): a non-empty reason stops the run after a
+  // final checkpoint.
+  std::function<std::string()> should_stop;
+};
+
+struct RunOutcome {
+  bool finished = false;    // reached the total step count
+  std::string stop_reason;  // why it stopped early, when it did
+};
+
+// NaN or Inf found in the losses or the weights. Thrown by Trainer::run at a log interval or before a
+// checkpoint (so no checkpoint ever holds non-finite weights).
+struct DivergenceError : RuntimeError {
+  DivergenceError(int64_t step_, const std::string& what) : RuntimeError(what), step(step_) {}
+  int64_t step;
 };
 
 // Total steps the config asks for: steps, else epochs x batches per epoch, else kDefaultSteps.
@@ -44,13 +60,23 @@ class Trainer {
   // One iteration: discriminator_step on a real batch and a fresh fake batch, then generator_step on
   // the same fake batch.
   void step();
-  void run(int64_t total_steps, const TrainerEvents& events);
+  RunOutcome run(int64_t total_steps, const TrainerEvents& events);
 
   // G(fixed_noise) in eval mode: the same noise batch for every sample grid of the run.
   torch::Tensor fixed_samples();
 
   void save_checkpoint(const std::string& path, const std::string& config_toml);
   void restore(const Checkpoint& checkpoint);
+
+  // True when every parameter and buffer of G and D is finite (one device sync).
+  bool weights_finite();
+  // Multiplies the learning rate of both optimizers (used by --on-nan rollback).
+  void scale_learning_rates(double factor);
+  double learning_rate_g() const;
+  // Every Adam moment of G then D, in parameter order: exp_avg, exp_avg_sq and the step count (as a
+  // tensor) per parameter. For bitwise resume checks.
+  std::vector<torch::Tensor> optimizer_moments() const;
+  double learning_rate_d() const;
 
   // The two halves of step(), public for tests. Each returns its loss (on the device, no sync).
   torch::Tensor discriminator_step(const torch::Tensor& real, const torch::Tensor& fake);
