@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "did_you_mean.h"
 #include "genai/error.h"
 #include "sample_command.h"
 #include "train_command.h"
@@ -42,8 +43,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const std::string where = app.get_subcommands().empty() ? "genai --help" : "genai " + app.get_subcommands().front()->get_name() + " --help";
-    return fail(2, std::string(e.what()) + " (see " + where + ")");
+    const CLI::App* active = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    std::string message = e.what();
+    // CLI11 words an unknown config key as "INI was not able to parse <section>.<key>".
+    if (const auto at = message.find("INI was not able to parse "); at != std::string::npos)
+      message = "unknown config key \"" + message.substr(at + 26) + "\"";
+    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train or sample";
+    const std::string suggestion = genai::cli::did_you_mean(message, app, active);
+    return fail(2, message + (suggestion.empty() ? " (see " + std::string(active ? "genai " + active->get_name() : "genai") + " --help)" : suggestion));
   }
 
   try {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -61,6 +62,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
       ->configurable(false);
   cmd->add_flag("--force", c.force, "Write into an existing non-empty run directory")->configurable(false);
   cmd->add_flag("--print-config", options.print_config, "Print the resolved config as TOML and exit")->configurable(false);
+  cmd->add_option("--inject-nan-at-step", options.inject_nan_at_step)->group("")->configurable(false);  // fault injection for tests
   add_verbosity_flags(*cmd, options.verbosity);
   options.command = cmd;
   return cmd;
@@ -236,6 +238,11 @@ int run_train(const TrainOptions& options) {
   const auto files = data::locate_dataset(config.data, config.data_root, /*need_test_split=*/false);
   auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
 
+  // Build everything that can fail on bad input before the run directory exists.
+  const int64_t dataset_size = dataset.size();
+  train::Trainer trainer(config, std::move(dataset), device);
+  if (resume_from) trainer.restore(*resume_from);
+
   if (config.out.empty()) config.out = train::default_run_directory(config.model.kind);
   train::RunDirectory run = resume_from ? train::RunDirectory::reopen(config.out, resume_from->meta().step)
                                         : train::RunDirectory(config.out, config.force);
@@ -243,11 +250,7 @@ int run_train(const TrainOptions& options) {
   run.write_config(config_toml);
   auto log = make_logger(options.verbosity, run.file("train.log"));
   for (const auto& problem : skipped_checkpoints) log->warn("skipped a bad checkpoint: {}", problem);
-
-  const int64_t dataset_size = dataset.size();
-  train::Trainer trainer(config, std::move(dataset), device);
   if (resume_from) {
-    trainer.restore(*resume_from);
     log->info("resumed from {} (step {}, epoch {})", resume_from->path(), resume_from->meta().step, resume_from->meta().epoch);
     resume_from.reset();
   }
@@ -294,7 +297,15 @@ int run_train(const TrainOptions& options) {
     }
     stop_policy.record_checkpoint_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   };
-  events.should_stop = [&] { return stop_policy.poll(); };
+  bool nan_injected = false;
+  events.should_stop = [&] {
+    if (options.inject_nan_at_step > 0 && !nan_injected && trainer.steps_done() == options.inject_nan_at_step) {
+      torch::NoGradGuard no_grad;
+      trainer.gan().generator->parameters().front().fill_(std::numeric_limits<float>::quiet_NaN());
+      nan_injected = true;
+    }
+    return stop_policy.poll();
+  };
 
   install_stop_handlers();
   train::RunOutcome outcome;

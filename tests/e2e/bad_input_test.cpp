@@ -1,0 +1,172 @@
+// The bad-input suite: every case runs the real binary and must give its exit code and a one-line
+// "genai: error: ..." message naming the problem, never crash, and leave no temporary or half-written file.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "genai/data/idx.h"
+#include "support.h"
+
+namespace genai {
+namespace {
+namespace fs = std::filesystem;
+using genai::testing::run_genai;
+
+struct BadInput {
+  const char* name;
+  std::function<void(const fs::path& dir)> setup;  // dir holds tiny/ (64 images) and, if asked, run/ (a trained run)
+  const char* arguments;
+  int exit_code;
+  const char* message;  // a fragment the one-line message must contain
+  bool needs_run = false;
+};
+
+void write_bytes(const fs::path& file, const std::vector<uint8_t>& bytes) {
+  std::ofstream(file, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+std::vector<uint8_t> idx_header(uint8_t rank, std::vector<uint32_t> dims) {
+  std::vector<uint8_t> out{0, 0, 8, rank};
+  for (uint32_t d : dims) out.insert(out.end(), {uint8_t(d >> 24), uint8_t(d >> 16), uint8_t(d >> 8), uint8_t(d)});
+  return out;
+}
+const fs::path kImages = "tiny/train-images-idx3-ubyte";
+const fs::path kLabels = "tiny/train-labels-idx1-ubyte";
+const fs::path kNewest = "run/checkpoints/step_00000004.pt";
+void nothing(const fs::path&) {}
+
+const BadInput kCases[] = {
+    // IDX data
+    {"idx_bad_magic", [](const fs::path& d) { write_bytes(d / kImages, {'G', 'I', 'F', '8', '9', 'a', 0, 0}); }, "train --data tiny", 1,
+     "train-images-idx3-ubyte: not an IDX file (bad magic number"},
+    {"idx_truncated", [](const fs::path& d) { fs::resize_file(d / kImages, 16 + 784 * 10); }, "train --data tiny", 1,
+     "header declares 64x28x28 but the file holds only 7840 bytes"},
+    {"idx_huge_dims", [](const fs::path& d) { write_bytes(d / kImages, idx_header(3, {0x7fffffff, 0x7fffffff, 0x7fffffff})); },
+     "train --data tiny", 1, "header declares 2147483647x2147483647x2147483647 but the file holds only 0 bytes"},
+    {"idx_absurd_dim", [](const fs::path& d) { write_bytes(d / kImages, idx_header(3, {0xffffffff, 28, 28})); }, "train --data tiny", 1,
+     "dimension 0 is 4294967295, too large to be real"},
+    {"idx_gzip_lie",
+     [](const fs::path& d) {
+       fs::remove(d / kImages);
+       auto lie = idx_header(3, {60000000, 28, 28});
+       lie.resize(lie.size() + 64);
+       gzFile gz = gzopen((d / "tiny/train-images-idx3-ubyte.gz").c_str(), "wb");
+       gzwrite(gz, lie.data(), static_cast<unsigned>(lie.size()));
+       gzclose(gz);
+     },
+     "train --data tiny", 1, "cannot hold that much even compressed"},
+    {"idx_count_mismatch", [](const fs::path& d) { data::write_idx((d / kLabels).string(), {{63}, std::vector<uint8_t>(63, 1)}); },
+     "train --data tiny", 1, "holds 63 labels but"},
+    {"idx_wrong_rank", [](const fs::path& d) { fs::copy_file(d / kLabels, d / kImages, fs::copy_options::overwrite_existing); },
+     "train --data tiny", 1, "IDX rank is 1, expected 3 for an image file"},
+    {"idx_empty_dataset",
+     [](const fs::path& d) {
+       data::write_idx((d / kImages).string(), {{0, 28, 28}, {}});
+       data::write_idx((d / kLabels).string(), {{0}, {}});
+     },
+     "train --data tiny", 1, "holds no images (empty dataset)"},
+    {"idx_wrong_image_size",
+     [](const fs::path& d) { data::write_idx((d / kImages).string(), {{64, 32, 32}, std::vector<uint8_t>(64 * 1024)}); },
+     "train --data tiny", 1, "images are 32x32; genai's models need 28x28"},
+    {"idx_corrupt_gzip",
+     [](const fs::path& d) {
+       auto set = genai::testing::make_tiny_images(64);
+       fs::remove(d / kImages);
+       data::write_idx((d / "tiny/train-images-idx3-ubyte.gz").string(), set.images);
+       auto bytes = genai::testing::read_bytes((d / "tiny/train-images-idx3-ubyte.gz").string());
+       for (size_t i = bytes.size() / 3; i < bytes.size() / 2; ++i) bytes[i] ^= 0x5a;
+       write_bytes(d / "tiny/train-images-idx3-ubyte.gz", bytes);
+     },
+     "train --data tiny", 1, "train-images-idx3-ubyte.gz: "},
+    {"idx_gzip_without_gz_name",
+     [](const fs::path& d) {
+       data::write_idx((d / "x.gz").string(), genai::testing::make_tiny_images(64).images);
+       fs::rename(d / "x.gz", d / kImages);
+     },
+     "train --data tiny", 1, "is gzip-compressed but its name does not end in .gz"},
+    {"idx_missing_labels", [](const fs::path& d) { fs::remove(d / kLabels); }, "train --data tiny", 1,
+     "train-labels-idx1-ubyte: no such file (nor train-labels-idx1-ubyte.gz)"},
+    {"data_not_a_directory", nothing, "train --data nowhere", 2, "--data nowhere: not a directory"},
+    {"mnist_not_fetched", nothing, "train --data mnist --data-root empty-root", 1, "run scripts/get-data.sh mnist"},
+    {"batch_larger_than_dataset", nothing, "train --data tiny --batch-size 65", 2, "batch-size = 65 is larger than the dataset (64 images)"},
+    // Checkpoints
+    {"checkpoint_text_file", [](const fs::path& d) { std::ofstream(d / "c.pt") << "hello"; }, "sample --checkpoint c.pt", 1,
+     "c.pt: not a genai checkpoint (no GENAI-CHECKPOINT header)"},
+    {"checkpoint_empty_file", [](const fs::path& d) { std::ofstream(d / "c.pt"); }, "sample --checkpoint c.pt", 1,
+     "c.pt: not a genai checkpoint"},
+    {"checkpoint_truncated", [](const fs::path& d) { fs::resize_file(d / kNewest, fs::file_size(d / kNewest) / 2); },
+     "sample --checkpoint run/checkpoints/step_00000004.pt", 1, "truncated or corrupt checkpoint: header says", true},
+    {"checkpoint_bit_flip",
+     [](const fs::path& d) {
+       auto bytes = genai::testing::read_bytes((d / kNewest).string());
+       bytes[bytes.size() - 50] ^= 0x10;
+       write_bytes(d / kNewest, bytes);
+     },
+     "sample --checkpoint run/checkpoints/step_00000004.pt", 1, "checksum mismatch", true},
+    {"checkpoint_missing", nothing, "sample --checkpoint none.pt", 1, "none.pt: no such checkpoint file"},
+    {"run_without_checkpoints", [](const fs::path& d) { fs::create_directories(d / "empty/checkpoints"); }, "sample --run empty", 1,
+     "holds no checkpoint (step_*.pt)"},
+    {"resume_all_checkpoints_bad", [](const fs::path& d) { fs::resize_file(d / kNewest, 10); }, "train --resume --out run", 1,
+     "no valid checkpoint among 1", true},
+    {"resume_other_model", nothing, "train --resume --out run --model dcgan", 2, "model = \"dcgan\" (the run has \"mlp\")", true},
+    {"resume_without_out", nothing, "train --resume", 2, "--resume needs --out RUN_DIR"},
+    // Flags
+    {"unknown_flag", nothing, "train --bogus", 2, "--bogus"},
+    {"misspelt_flag", nothing, "train --batch-sise 8", 2, "did you mean --batch-size?"},
+    {"unknown_subcommand", nothing, "trian", 2, "unknown subcommand \"trian\"; use train or sample (did you mean train?)"},
+    {"not_a_number", nothing, "train --batch-size many", 2, "many"},
+    {"zero_batch", nothing, "train --batch-size 0", 2, "batch-size = 0 must be in [1, 65536]"},
+    {"negative_steps", nothing, "train --steps -5", 2, "steps = -5 must be at least 0"},
+    {"negative_epochs_and_lr", nothing, "train --epochs -1 --lr-d 2", 2, "2 problems"},
+    {"unknown_model", nothing, "train --model vae", 2, "model = \"vae\" is unknown; use mlp or dcgan"},
+    {"bad_device", nothing, "train --device tpu", 2, "device = \"tpu\" is not valid; use auto, cpu, cuda or cuda:N"},
+    {"bad_max_time", nothing, "train --max-time soon", 2, "max-time = \"soon\" is not a duration"},
+    {"bad_on_nan", nothing, "train --on-nan ignore", 2, "on-nan = \"ignore\" is unknown; use stop or rollback"},
+    {"zero_log_every", nothing, "train --log-every 0", 2, "log-every = 0 must be at least 1"},
+    {"sample_zero_count", nothing, "sample --checkpoint x.pt -n 0", 2, "count = 0 must be in [1, 1000000]"},
+    {"sample_needs_a_source", nothing, "sample", 2, "give exactly one of --checkpoint FILE or --run DIR"},
+    {"sample_two_sources", nothing, "sample --checkpoint a.pt --run b", 2, "excludes"},
+    // TOML
+    {"toml_syntax", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train\nbatch-size = \n"; }, "train --config c.toml", 2, ""},
+    {"toml_unknown_key", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-sise = 8\n"; }, "train --config c.toml", 2,
+     "unknown config key \"train.batch-sise\" (did you mean batch-size?)"},
+    {"toml_wrong_type", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = \"many\"\n"; },
+     "train --config c.toml", 2, "many"},
+    {"toml_bad_value", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = -4\n"; }, "train --config c.toml", 2,
+     "batch-size = -4 must be in [1, 65536]"},
+    {"toml_missing_file", nothing, "train --config missing.toml", 2, "missing.toml"},
+    // Output locations
+    {"out_below_a_file", [](const fs::path& d) { std::ofstream(d / "file") << "x"; }, "train --data tiny --steps 2 --out file/run", 1,
+     "file/run: cannot create directory"},
+    {"out_not_empty", [](const fs::path& d) { fs::create_directories(d / "busy"), std::ofstream(d / "busy/x") << "x"; },
+     "train --data tiny --steps 2 --out busy", 2, "pass --force to write into it"},
+    {"sample_out_missing_dir", nothing, "sample --run run --out no/such/dir.png", 1, "its directory does not exist", true},
+};
+
+class BadInputs : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BadInputs, OneLineErrorExitCodeAndNothingHalfWritten) {
+  const BadInput& c = GetParam();
+  genai::testing::TempDir dir;
+  genai::testing::write_tiny_dataset(dir.path() / "tiny", 64);
+  if (c.needs_run)
+    ASSERT_EQ(run_genai("train --data tiny --steps 4 --batch-size 16 --threads 1 --out run", dir.path()).exit_code, 0);
+  c.setup(dir.path());
+  const auto r = run_genai(c.arguments, dir.path());
+  EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
+  EXPECT_EQ(r.err.rfind("genai: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(c.message), std::string::npos) << "expected \"" << c.message << "\" in: " << r.err;
+  std::printf("%-28s exit %d  %s", c.name, r.exit_code, r.err.c_str());
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << entry.path();
+  if (!c.needs_run && std::string(c.arguments).find("train") == 0) EXPECT_FALSE(fs::exists(dir.path() / "runs")) << "a run directory was started";
+}
+
+INSTANTIATE_TEST_SUITE_P(Suite, BadInputs, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace genai
