@@ -92,17 +92,39 @@ TEST(Checkpoint, OtherFilesAreNotCheckpoints) {
   std::ofstream(dir.file("text.pt")) << "hello";
   EXPECT_EQ(error_of(dir.file("text.pt")), dir.file("text.pt") + ": not a genai checkpoint (no GENAI-CHECKPOINT header)");
   EXPECT_EQ(error_of(dir.file("missing.pt")), dir.file("missing.pt") + ": no such checkpoint file");
-  // A plain LibTorch archive (torch::save) is not a genai checkpoint.
+  // A LibTorch archive (torch::save) is not a genai checkpoint.
   torch::serialize::OutputArchive archive;
   archive.write("x", torch::ones({2}));
   archive.save_to(dir.file("foreign.pt"));
   EXPECT_NE(error_of(dir.file("foreign.pt")).find("no GENAI-CHECKPOINT header"), std::string::npos);
-  // The same archive inside a valid genai container still lacks genai's keys.
+  // The same archive sealed in a valid genai header is not made of genai records.
   std::ostringstream payload;
   archive.save_to(payload);
-  const auto wrapped = wrap_checkpoint_payload(payload.str());
-  std::ofstream(dir.file("wrapped.pt"), std::ios::binary).write(reinterpret_cast<const char*>(wrapped.data()), wrapped.size());
-  EXPECT_NE(error_of(dir.file("wrapped.pt")).find("not a genai checkpoint: missing \"format_version\""), std::string::npos);
+  auto write = [&](const std::string& name, const std::vector<uint8_t>& bytes) {
+    std::ofstream(dir.file(name), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  };
+  write("wrapped.pt", wrap_checkpoint_payload(payload.str()));
+  EXPECT_NE(error_of(dir.file("wrapped.pt")).find(": corrupt checkpoint: "), std::string::npos) << error_of(dir.file("wrapped.pt"));
+  // Well-formed records that are not a checkpoint: byte by byte, one integer record "step" = 3.
+  std::string record;
+  const uint32_t name_length = 4;
+  record.append(reinterpret_cast<const char*>(&name_length), 4);
+  record += "step";
+  record += '\x01';  // an integer
+  const int64_t value = 3;
+  record.append(reinterpret_cast<const char*>(&value), 8);
+  write("partial.pt", wrap_checkpoint_payload(record));
+  EXPECT_EQ(error_of(dir.file("partial.pt")), dir.file("partial.pt") + ": not a complete genai checkpoint: missing \"format_version\"");
+}
+
+TEST(Checkpoint, IdenticalStatesGiveIdenticalFiles) {
+  TempDir dir;
+  for (const char* name : {"a.pt", "b.pt"}) {
+    train::Trainer trainer(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+    for (int i = 0; i < 3; ++i) trainer.step();
+    trainer.save_checkpoint(dir.file(name), "same");
+  }
+  EXPECT_EQ(genai::testing::read_bytes(dir.file("a.pt")), genai::testing::read_bytes(dir.file("b.pt")));
 }
 
 TEST(Checkpoint, FlippedByteFailsTheChecksum) {

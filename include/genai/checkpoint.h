@@ -1,8 +1,13 @@
 #pragma once
 // Full training state in one file: G, D, both Adam states, step, epoch, data position, the noise RNG
-// state, the model spec, the resolved config and a format version. A LibTorch archive (zip) written
-// atomically (temp file, fsync, rename). Reading validates everything and throws genai::RuntimeError
-// with the path and the problem, never a raw c10::Error.
+// state, the model spec, the resolved config and a format version, written atomically (temp file,
+// fsync, rename).
+//
+// The format is genai's own, not a LibTorch archive: LibTorch's reader parses TorchScript and crashed
+// (SIGSEGV) on damaged archives in our mutation tests, and its Adam state is keyed by memory addresses,
+// so two identical states gave different bytes. Here a 32-byte header (magic, payload length, CRC-32,
+// format version) is followed by named records (tensors, integers, strings); every length is checked
+// against the bytes that remain before anything is allocated, and identical states give identical files.
 #include <torch/torch.h>
 
 #include <memory>
@@ -35,6 +40,8 @@ struct TrainingState {
 
 void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const TrainingState& state);
 
+struct CheckpointRecords;  // the parsed records, private to checkpoint.cpp
+
 class Checkpoint {
  public:
   // Opens and validates the file (format version, model spec). Tensors are mapped to `device`.
@@ -52,7 +59,8 @@ class Checkpoint {
  private:
   std::string path_;
   CheckpointMeta meta_;
-  std::shared_ptr<torch::serialize::InputArchive> archive_;
+  torch::Device device_ = torch::kCPU;
+  std::shared_ptr<const CheckpointRecords> records_;
 };
 
 // The newest checkpoint (highest step) in a run directory's checkpoints/ folder; throws RuntimeError
@@ -63,9 +71,9 @@ std::string newest_checkpoint(const std::string& run_directory);
 // `skipped` ("<path>: <problem>"). Throws RuntimeError when none is good.
 Checkpoint open_newest_valid_checkpoint(const std::string& run_directory, torch::Device device, std::vector<std::string>& skipped);
 
-// The on-disk container: a header with the archive's length and CRC-32, then the archive. Exposed for
-// tests. verify_checkpoint_bytes returns the archive's (offset, length) or throws RuntimeError.
-std::vector<uint8_t> wrap_checkpoint_payload(const std::string& archive);
+// The on-disk container: a header with the payload's length and CRC-32, then the payload. Exposed for
+// tests. verify_checkpoint_bytes returns the payload's (offset, length) or throws RuntimeError.
+std::vector<uint8_t> wrap_checkpoint_payload(const std::string& payload);
 std::pair<size_t, size_t> verify_checkpoint_bytes(const std::string& path, const std::vector<uint8_t>& file);
 
 // "checkpoints/step_00001200.pt" for step 1200.

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "genai/losses.h"
+#include "genai/train/adam_state.h"
 
 namespace genai::train {
 namespace {
@@ -173,28 +174,12 @@ double Trainer::learning_rate_g() const {
   return static_cast<const torch::optim::AdamOptions&>(optimizer_g_->param_groups().front().options()).lr();
 }
 
-namespace {
-
-// LibTorch keys optimizer state by the parameter's TensorImpl: as a string in 1.x, as a pointer in later
-// versions. Deduce the key type instead of forking on the version.
-template <typename StateMap>
-const torch::optim::AdamParamState* adam_state_of(const StateMap& state, const torch::Tensor& parameter) {
-  using Key = typename StateMap::key_type;
-  Key key{};
-  if constexpr (std::is_same_v<Key, std::string>) key = c10::guts::to_string(parameter.unsafeGetTensorImpl());
-  else key = parameter.unsafeGetTensorImpl();
-  const auto it = state.find(key);
-  return it == state.end() ? nullptr : static_cast<const torch::optim::AdamParamState*>(it->second.get());
-}
-
-}  // namespace
-
 std::vector<torch::Tensor> Trainer::optimizer_moments() const {
   std::vector<torch::Tensor> moments;
   for (const auto* optimizer : {optimizer_g_.get(), optimizer_d_.get()})
     for (const auto& group : optimizer->param_groups())
       for (const auto& p : group.params()) {
-        const auto* state = adam_state_of(optimizer->state(), p);
+        const auto* state = find_adam_state(*optimizer, p);
         if (!state) {
           moments.push_back(torch::full({1}, -1, torch::kInt64));  // no step taken yet for this parameter
           continue;
@@ -246,9 +231,11 @@ void Trainer::save_checkpoint(const std::string& path, const std::string& config
 void Trainer::restore(const Checkpoint& checkpoint) {
   auto state = training_state();
   checkpoint.restore(state);
-  {
+  try {
     std::lock_guard<std::mutex> lock(noise_generator_.mutex());
     noise_generator_.set_state(state.noise_rng_state.cpu());
+  } catch (const std::exception&) {
+    throw file_error(checkpoint.path(), "corrupt checkpoint: the noise generator state does not fit this device's generator");
   }
   step_ = checkpoint.meta().step;
   batcher_.reseed(checkpoint.meta().data_seed, checkpoint.meta().epoch, checkpoint.meta().batch_in_epoch);
