@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "genai/error.h"
+#include "genai/train/run_directory.h"
 #include "genai/train/trainer.h"
 #include "support.h"
 
@@ -144,6 +145,27 @@ TEST(Checkpoint, NewestCheckpointPicksTheHighestStep) {
   EXPECT_EQ(newest_checkpoint(dir.path().string()), (dir.path() / "checkpoints" / "step_00012000.pt").string());
   TempDir empty;
   EXPECT_THROW(newest_checkpoint(empty.path().string()), RuntimeError);
+}
+
+}  // namespace
+}  // namespace genai
+
+namespace genai {
+namespace {
+
+TEST(RunDirectoryCheckpoints, AFailedWriteNeverRotatesAwayTheGoodOnes) {
+  TempDir dir;
+  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  train::RunDirectory run(dir.file("run"), false);
+  auto save = [&](const std::string& path) { trainer.save_checkpoint(path, ""); };
+  run.write_checkpoint(1, 1, save);
+  // A save that fails (disk full) and one that writes garbage: both reported, the good one stays.
+  EXPECT_THROW(run.write_checkpoint(2, 1, [](const std::string& path) { throw file_error(path, "No space left on device"); }), RuntimeError);
+  EXPECT_THROW(run.write_checkpoint(3, 1, [](const std::string& path) { std::ofstream(path) << "garbage"; }), RuntimeError);
+  EXPECT_EQ(newest_checkpoint(run.path()), dir.file("run") + "/checkpoints/step_00000001.pt");
+  EXPECT_NO_THROW(Checkpoint::open(newest_checkpoint(run.path())));
+  run.write_checkpoint(4, 1, save);  // a good one rotates the old one out
+  EXPECT_FALSE(std::filesystem::exists(dir.file("run") + "/checkpoints/step_00000001.pt"));
 }
 
 }  // namespace

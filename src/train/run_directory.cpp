@@ -59,6 +59,11 @@ RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step) 
   run.path_ = path;
   std::error_code ec;
   if (!fs::is_directory(fs::path(path) / "checkpoints", ec)) throw file_error(path, "not a genai run directory (no checkpoints folder)");
+  // A process stopped hard (a second Ctrl-C, SIGKILL) may have left a temporary file mid-write; the
+  // renamed files are all complete, the temporaries are garbage.
+  for (const fs::path& dir : {fs::path(path), fs::path(path) / "checkpoints", fs::path(path) / "samples"})
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().filename().string().find(".tmp-") != std::string::npos) fs::remove(entry.path(), ec);
   std::ifstream previous(run.file("metrics.jsonl"));
   std::string line;
   auto number_after = [&](const std::string& key) {

@@ -145,6 +145,8 @@ const BadInput kCases[] = {
     {"sample_out_missing_dir", nothing, "sample --run run --out no/such/dir.png", 1, "its directory does not exist", true},
 };
 
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+
 class BadInputs : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(BadInputs, OneLineErrorExitCodeAndNothingHalfWritten) {

@@ -144,6 +144,42 @@ TEST_F(Resume, CorruptNewestCheckpointFallsBackToThePreviousGoodOne) {
   EXPECT_NE(r.err.find("resumed from run/checkpoints/step_00000005.pt"), std::string::npos) << r.err;
 }
 
+TEST_F(Resume, SecondInterruptStopsAtOnceAndKeepsTheLastCheckpoint) {
+  const int pid = genai::testing::spawn_genai(std::string("train ") + kFlags + " --steps 1000000 --checkpoint-every 5 --out twice", dir_.path());
+  const auto first = dir_.path() / "twice" / "checkpoints" / checkpoint_file_name(5);
+  for (int i = 0; i < 600 && !fs::exists(first); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGINT);
+  ::kill(pid, SIGINT);
+  const int code = genai::testing::wait_for_exit(pid);
+  EXPECT_TRUE(code == 130 || code == 75) << code;  // 75 if the first stop completed before the second signal landed
+  std::vector<std::string> skipped;
+  const auto checkpoint = open_newest_valid_checkpoint((dir_.path() / "twice").string(), torch::kCPU, skipped);
+  EXPECT_TRUE(skipped.empty());
+  EXPECT_GE(checkpoint.meta().step, 5);
+  ASSERT_EQ(run_genai("train --resume --out twice --steps " + std::to_string(checkpoint.meta().step + 3), dir_.path()).exit_code, 0);
+  for (const auto& entry : fs::recursive_directory_iterator(dir_.path() / "twice"))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+}
+
+TEST_F(Resume, DivergenceStopsWithTheStepAndTheLastGoodCheckpoint) {
+  auto r = run_genai(std::string("train ") + kFlags + " --steps 30 --checkpoint-every 5 --inject-nan-at-step 7 --out nan", dir_.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("genai: error: training diverged: non-finite loss by step 10"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("last good checkpoint: nan/checkpoints/step_00000005.pt; try --on-nan rollback"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(ckpt("nan", 10)));  // nothing non-finite was saved
+}
+
+TEST_F(Resume, RollbackReloadsTheLastGoodCheckpointWithHalvedLearningRates) {
+  auto r = run_genai(std::string("train ") + kFlags + " --steps 30 --checkpoint-every 5 --inject-nan-at-step 7 --on-nan rollback --out rb",
+                     dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("rollback 1/3 to rb/checkpoints/step_00000005.pt with learning rates G 0.0001, D 0.0001"), std::string::npos) << r.err;
+  LoadedRun run(ckpt("rb", 30));
+  EXPECT_DOUBLE_EQ(run.trainer->learning_rate_g(), 1e-4);
+  EXPECT_DOUBLE_EQ(run.trainer->learning_rate_d(), 1e-4);
+  EXPECT_TRUE(run.trainer->weights_finite());
+}
+
 TEST_F(Resume, ResumeNeedsARunDirectory) {
   auto r = run_genai("train --resume", dir_.path());
   EXPECT_EQ(r.exit_code, 2);
