@@ -111,6 +111,8 @@ void validate(const TrainConfig& config) {
   if (config.epochs < 0) problems.push_back("epochs = " + std::to_string(config.epochs) + " must be at least 0");
   if (config.batch_size < 1 || config.batch_size > 65536)
     problems.push_back("batch-size = " + std::to_string(config.batch_size) + " must be in [1, 65536]");
+  else if (config.batch_size == 1 && config.model.kind == "mlp" && config.model.g_norm == "batch")
+    problems.push_back("batch-size = 1 with g-norm = \"batch\": BatchNorm needs at least 2 images per batch; use --g-norm none or a larger batch");
   check_adam(problems, "g", config.adam_g);
   check_adam(problems, "d", config.adam_d);
   check_positive(problems, "log-every", config.log_every);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "bench_command.h"
 #include "did_you_mean.h"
 #include "genai/error.h"
 #include "sample_command.h"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   genai::cli::SampleOptions sample_options;
   auto* train = genai::cli::add_train_command(app, train_options);
   auto* sample = genai::cli::add_sample_command(app, sample_options);
+  genai::cli::BenchOptions bench_options;
+  auto* bench = genai::cli::add_bench_command(app, bench_options);
 
   try {
     app.parse(argc, argv);
@@ -48,7 +51,7 @@ int main(int argc, char** argv) {
     // CLI11 words an unknown config key as "INI was not able to parse <section>.<key>".
     if (const auto at = message.find("INI was not able to parse "); at != std::string::npos)
       message = "unknown config key \"" + message.substr(at + 26) + "\"";
-    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train or sample";
+    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample or bench";
     const std::string suggestion = genai::cli::did_you_mean(message, app, active);
     return fail(2, message + (suggestion.empty() ? " (see " + std::string(active ? "genai " + active->get_name() : "genai") + " --help)" : suggestion));
   }
@@ -56,7 +59,8 @@ int main(int argc, char** argv) {
   try {
     if (*train) return genai::cli::run_train(train_options);
     if (*sample) return genai::cli::run_sample(sample_options);
-    return fail(2, "no subcommand; use train or sample (see genai --help)");
+    if (*bench) return genai::cli::run_bench(bench_options);
+    return fail(2, "no subcommand; use train, sample or bench (see genai --help)");
   } catch (const genai::UsageError& e) {
     return fail(2, e.what());
   } catch (const genai::RuntimeError& e) {

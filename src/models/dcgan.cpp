@@ -16,7 +16,7 @@ nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slo
 DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels) : channels_(channels) {
   const int64_t projected = 2 * channels * 7 * 7;
   project_ = register_module("project", nn::Linear(nn::LinearOptions(z_dim, projected).bias(false)));
-  project_norm_ = register_module("project_norm", nn::BatchNorm1d(projected));
+  project_norm_ = register_module("project_norm", nn::BatchNorm2d(2 * channels));
   upsample_ = nn::Sequential(up_conv(2 * channels, channels), nn::BatchNorm2d(channels), nn::ReLU(),  // 7 -> 14
                              up_conv(channels, 1), nn::Tanh());                                        // 14 -> 28
   register_module("upsample", upsample_);
@@ -24,7 +24,7 @@ DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels) : channels_(chan
 }
 
 torch::Tensor DcganGenerator::forward(const torch::Tensor& z) {
-  auto h = torch::relu(project_norm_(project_(z))).view({-1, 2 * channels_, 7, 7});
+  auto h = torch::relu(project_norm_(project_(z).view({-1, 2 * channels_, 7, 7})));
   return upsample_->forward(h);
 }
 

@@ -115,7 +115,7 @@ const BadInput kCases[] = {
     // Flags
     {"unknown_flag", nothing, "train --bogus", 2, "--bogus"},
     {"misspelt_flag", nothing, "train --batch-sise 8", 2, "did you mean --batch-size?"},
-    {"unknown_subcommand", nothing, "trian", 2, "unknown subcommand \"trian\"; use train or sample (did you mean train?)"},
+    {"unknown_subcommand", nothing, "trian", 2, "unknown subcommand \"trian\"; use train, sample or bench (did you mean train?)"},
     {"not_a_number", nothing, "train --batch-size many", 2, "many"},
     {"zero_batch", nothing, "train --batch-size 0", 2, "batch-size = 0 must be in [1, 65536]"},
     {"negative_steps", nothing, "train --steps -5", 2, "steps = -5 must be at least 0"},

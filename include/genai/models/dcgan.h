@@ -1,5 +1,6 @@
 #pragma once
-// DCGAN (Radford et al. 2015) adapted to 28x28: G projects z to 2C x 7 x 7, then two stride-2 transposed
+// DCGAN (Radford et al. 2015) adapted to 28x28: G projects z to 2C x 7 x 7 (BatchNorm2d over those maps,
+// so even a batch of one image has 49 values per channel), then two stride-2 transposed
 // convolutions 7 -> 14 -> 28 (BatchNorm + ReLU between, tanh at the end); D mirrors it with stride-2
 // convolutions 28 -> 14 -> 7, LeakyReLU(0.2), BatchNorm on the middle layer, and one linear logit.
 // Weights are initialised as in the paper: N(0, 0.02), BatchNorm scale N(1, 0.02).
@@ -15,7 +16,7 @@ class DcganGenerator : public Generator {
  private:
   int64_t channels_;
   torch::nn::Linear project_{nullptr};
-  torch::nn::BatchNorm1d project_norm_{nullptr};
+  torch::nn::BatchNorm2d project_norm_{nullptr};
   torch::nn::Sequential upsample_;
 };
 

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""The Python PyTorch eager reference for `genai bench`.
+
+The same models, losses, optimizer settings and data path as genai's training step, written the way a
+PyTorch user would: one G forward per step whose output serves the D step (detached) and the G step,
+BCE-with-logits, Adam(lr 2e-4, betas (0.5, 0.999)) per network, gradients set to None, the dataset
+resident as one tensor, batches by index_select over a per-epoch permutation. Timing as in genai:
+warm-up excluded, median of several windows. Run with Debian's python3-torch (same LibTorch 1.13 as
+genai's build), so the kernels are the same and only the framework differs.
+
+Prints one JSON object.
+"""
+import argparse
+import json
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def mlp_models(z_dim, g_hidden, d_hidden, g_norm):
+    g_layers, width = [], z_dim
+    for h in g_hidden:
+        g_layers.append(nn.Linear(width, h))
+        if g_norm == "batch":
+            g_layers.append(nn.BatchNorm1d(h))
+        g_layers.append(nn.LeakyReLU(0.2))
+        width = h
+    g_layers += [nn.Linear(width, 784), nn.Tanh()]
+    d_layers, width = [nn.Flatten()], 784
+    for h in d_hidden:
+        d_layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+        width = h
+    d_layers.append(nn.Linear(width, 1))
+
+    class G(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(*g_layers)
+
+        def forward(self, z):
+            return self.body(z).view(-1, 1, 28, 28)
+
+    return G(), nn.Sequential(*d_layers)
+
+
+class DcganG(nn.Module):
+    def __init__(self, z_dim, c):
+        super().__init__()
+        self.c = c
+        self.project = nn.Linear(z_dim, 2 * c * 49, bias=False)
+        self.project_norm = nn.BatchNorm2d(2 * c)
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+            nn.ConvTranspose2d(c, 1, 4, 2, 1, bias=False), nn.Tanh())
+
+    def forward(self, z):
+        return self.upsample(F.relu(self.project_norm(self.project(z).view(-1, 2 * self.c, 7, 7))))
+
+
+def dcgan_models(z_dim, c):
+    d = nn.Sequential(
+        nn.Conv2d(1, c, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(2 * c * 49, 1))
+    g = DcganG(z_dim, c)
+    for m in list(g.modules()) + list(d.modules()):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+    return g, d
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=["mlp", "dcgan"], required=True)
+    parser.add_argument("--batch-size", type=int, required=True)
+    parser.add_argument("--g-norm", default="")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--windows", type=int, default=3)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    args = parser.parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    z_dim, batch = 100, args.batch_size
+    g_norm = args.g_norm or ("none" if batch == 1 else "batch")
+    if args.model == "mlp":
+        G, D = mlp_models(z_dim, [256, 128, 64], [256, 128], g_norm)
+    else:
+        G, D = dcgan_models(z_dim, 64)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    n = max(4096, 4 * batch)
+    data = torch.rand(n, 1, 28, 28) * 2 - 1
+    ones, zeros = torch.ones(batch), torch.zeros(batch)
+    state = {"order": torch.randperm(n), "position": 0}
+
+    def next_batch():
+        if state["position"] + batch > n:
+            state["order"], state["position"] = torch.randperm(n), 0
+        idx = state["order"][state["position"]:state["position"] + batch]
+        state["position"] += batch
+        return data.index_select(0, idx)
+
+    def step():
+        real = next_batch()
+        fake = G(torch.randn(batch, z_dim))
+        d_loss = (F.binary_cross_entropy_with_logits(D(real).view(-1), ones)
+                  + F.binary_cross_entropy_with_logits(D(fake.detach()).view(-1), zeros))
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        g_loss = F.binary_cross_entropy_with_logits(D(fake).view(-1), ones)
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+
+    start, warmup_steps = time.perf_counter(), 0
+    while warmup_steps < 3 or time.perf_counter() - start < args.warmup:
+        step()
+        warmup_steps += 1
+    rate = warmup_steps / (time.perf_counter() - start)
+    steps = max(1, int(rate * args.seconds + 0.5))
+    windows = []
+    for _ in range(args.windows):
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        windows.append(steps / (time.perf_counter() - start))
+    it_per_s = statistics.median(windows)
+    print(json.dumps({
+        "model": args.model, "g_norm": g_norm if args.model == "mlp" else "-", "batch_size": batch,
+        "threads": torch.get_num_threads(), "it_per_s": round(it_per_s, 3), "img_per_s": round(it_per_s * batch, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "steps_per_window": steps, "window_it_per_s": [round(w, 3) for w in windows]}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+#include "bench_command.h"
+
+#include <cstdio>
+#include <thread>
+
+#include "genai/error.h"
+#include "genai/train/bench.h"
+#include "genai/util/atomic_file.h"
+#include "genai/util/device.h"
+
+namespace genai::cli {
+
+CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
+  auto* cmd = app.add_subcommand("bench", "Time the training step (the exact code of `genai train`) on random MNIST-shaped data");
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_option("--model", o.model, "mlp | dcgan | all")->capture_default_str();
+  cmd->add_option("--batch-size", o.batch_size, "One batch size (0: 1, 64 and 256)")->capture_default_str();
+  cmd->add_option("--seconds", o.seconds, "Length of each timed window")->capture_default_str();
+  cmd->add_option("--windows", o.windows, "Timed windows; the median is reported")->capture_default_str();
+  cmd->add_option("--warmup", o.warmup, "Warm-up seconds, not timed")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "CPU threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--g-norm", o.g_norm, "mlp generator normalization (default: batch; none at batch 1)");
+  cmd->add_option("--json", o.json, "Also write the results as JSON to this file");
+  cmd->add_flag("!--no-keep-memory", o.keep_memory)->group("");  // for measuring the allocator setting
+  add_verbosity_flags(*cmd, o.verbosity);
+  return cmd;
+}
+
+namespace {
+
+std::string json_result(const train::BenchResult& r, int threads, const std::string& device) {
+  std::string windows;
+  for (double w : r.window_it_per_s) windows += (windows.empty() ? "" : ",") + fmt::format("{:.3f}", w);
+  return fmt::format(
+      "{{\"model\":\"{}\",\"g_norm\":\"{}\",\"batch_size\":{},\"threads\":{},\"device\":\"{}\",\"it_per_s\":{:.3f},\"img_per_s\":{:.1f},"
+      "\"gflop_per_step\":{:.6f},\"gflop_per_s\":{:.3f},\"peak_rss_mb\":{:.1f},\"steps_per_window\":{},\"window_it_per_s\":[{}]}}",
+      r.model, r.g_norm, r.batch_size, threads, device, r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,
+      r.steps_per_window, windows);
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& o) {
+  std::vector<std::string> problems;
+  if (o.model != "mlp" && o.model != "dcgan" && o.model != "all") problems.push_back("model = \"" + o.model + "\" is unknown; use mlp, dcgan or all");
+  if (o.batch_size < 0 || o.batch_size > 65536) problems.push_back("batch-size = " + std::to_string(o.batch_size) + " must be in [0, 65536]");
+  if (!(o.seconds > 0 && o.seconds <= 600)) problems.push_back("seconds must be in (0, 600]");
+  if (o.windows < 1 || o.windows > 100) problems.push_back("windows = " + std::to_string(o.windows) + " must be in [1, 100]");
+  if (!(o.warmup >= 0 && o.warmup <= 600)) problems.push_back("warmup must be in [0, 600]");
+  if (!problems.empty()) {
+    std::string message;
+    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+    throw UsageError(message);
+  }
+  const torch::Device device = util::resolve_device(o.device);
+  if (o.keep_memory) util::keep_freed_memory_in_process();
+  const int threads = util::configure_threads(o.threads);
+  std::printf("genai bench | device %s | %d threads | BLAS: %s | median of %d x %.1f s windows after %.1f s warm-up\n",
+              device.str().c_str(), threads, util::blas_description().c_str(), o.windows, o.seconds, o.warmup);
+  std::printf("%-6s %-6s %5s %10s %11s %12s %9s %9s\n", "model", "g-norm", "batch", "it/s", "img/s", "GFLOP/step", "GFLOP/s", "RSS MB");
+
+  std::vector<std::string> json_lines;
+  for (const std::string model : {"mlp", "dcgan"}) {
+    if (o.model != "all" && o.model != model) continue;
+    const std::vector<int64_t> batches = o.batch_size > 0 ? std::vector<int64_t>{o.batch_size} : std::vector<int64_t>{1, 64, 256};
+    for (int64_t batch : batches) {
+      TrainConfig config;
+      config.model.kind = model;
+      config.batch_size = batch;
+      config.threads = o.threads;
+      if (model == "mlp") config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
+      validate(config);
+      train::BenchSettings settings{o.warmup, o.seconds, o.windows};
+      const auto r = train::benchmark_training_step(config, device, settings);
+      std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f\n", model.c_str(), model == "mlp" ? r.g_norm.c_str() : "-",
+                  static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb);
+      std::fflush(stdout);
+      json_lines.push_back(json_result(r, threads, device.str()));
+    }
+  }
+  if (!o.json.empty()) {
+    std::string text = "[\n";
+    for (size_t i = 0; i < json_lines.size(); ++i) text += "  " + json_lines[i] + (i + 1 < json_lines.size() ? ",\n" : "\n");
+    util::write_file_atomically(o.json, text + "]\n");
+  }
+  return 0;
+}
+
+}  // namespace genai::cli

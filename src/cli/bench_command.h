@@ -1,0 +1,25 @@
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "common_options.h"
+
+namespace genai::cli {
+
+struct BenchOptions {
+  std::string model = "all";   // mlp | dcgan | all
+  int64_t batch_size = 0;      // 0: 1, 64 and 256
+  double seconds = 3.0;        // per window
+  int windows = 3;
+  double warmup = 1.0;
+  int64_t threads = 0;
+  std::string device = "auto";
+  std::string g_norm;          // mlp generator normalization; empty: batch, or none at batch 1 (BatchNorm needs 2 images)
+  std::string json;
+  bool keep_memory = true;     // hidden: measure the allocator setting
+  Verbosity verbosity;
+};
+
+CLI::App* add_bench_command(CLI::App& app, BenchOptions& options);
+int run_bench(const BenchOptions& options);
+
+}  // namespace genai::cli
