@@ -11,7 +11,7 @@
 #include <variant>
 
 #include "genai/error.h"
-#include "genai/train/adam_state.h"
+#include "genai/train/flat_adam.h"
 #include "genai/util/atomic_file.h"
 
 namespace genai {
@@ -230,42 +230,45 @@ void load_module(const CheckpointRecords& records, const std::string& path, cons
   if (stored != expected) throw file_error(path, "the " + prefix + " in the checkpoint has tensors this model does not have");
 }
 
-std::vector<torch::Tensor> optimizer_parameters(const torch::optim::Adam& optimizer) {
-  std::vector<torch::Tensor> params;
-  for (const auto& group : optimizer.param_groups())
-    for (const auto& p : group.params()) params.push_back(p);
-  return params;
-}
-
-void write_optimizer(RecordWriter& out, const std::string& prefix, const torch::optim::Adam& optimizer) {
-  out.real(prefix + "/lr", static_cast<const torch::optim::AdamOptions&>(optimizer.param_groups().front().options()).lr());
-  const auto params = optimizer_parameters(optimizer);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const auto* state = train::find_adam_state(optimizer, params[i]);
-    if (!state) continue;  // no step taken yet
+void write_optimizer(RecordWriter& out, const std::string& prefix, const train::FlatAdam& optimizer) {
+  out.real(prefix + "/lr", optimizer.lr());
+  if (optimizer.step_count() == 0) return;  // no state before the first step
+  for (size_t i = 0; i < optimizer.size(); ++i) {
     const std::string key = prefix + "/" + std::to_string(i);
-    out.tensor(key + "/exp_avg", state->exp_avg());
-    out.tensor(key + "/exp_avg_sq", state->exp_avg_sq());
-    out.integer(key + "/step", state->step());
+    out.tensor(key + "/exp_avg", optimizer.exp_avg(i));
+    out.tensor(key + "/exp_avg_sq", optimizer.exp_avg_sq(i));
+    out.integer(key + "/step", optimizer.step_count());
   }
 }
 
-void load_optimizer(const CheckpointRecords& records, const std::string& path, const std::string& prefix, torch::optim::Adam& optimizer) {
+void load_optimizer(const CheckpointRecords& records, const std::string& path, const std::string& prefix, train::FlatAdam& optimizer) {
   const double lr = record<double>(records, path, prefix + "/lr");
   if (!(lr > 0 && lr < 1)) throw file_error(path, "corrupt checkpoint: " + prefix + " learning rate " + std::to_string(lr));
-  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-  optimizer.state().clear();
-  const auto params = optimizer_parameters(optimizer);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const std::string key = prefix + "/" + std::to_string(i);
-    if (!records.values.count(key + "/step")) continue;
-    const auto& exp_avg = record<torch::Tensor>(records, path, key + "/exp_avg");
-    const auto& exp_avg_sq = record<torch::Tensor>(records, path, key + "/exp_avg_sq");
-    if (exp_avg.sizes() != params[i].sizes() || exp_avg_sq.sizes() != params[i].sizes() || exp_avg.scalar_type() != params[i].scalar_type())
-      throw file_error(path, "\"" + key + "\" does not fit the recorded model");
-    train::set_adam_state(optimizer, params[i], exp_avg.to(params[i].device()).clone(), exp_avg_sq.to(params[i].device()).clone(),
-                          record<int64_t>(records, path, key + "/step"));
+  optimizer.set_lr(lr);
+  std::vector<torch::Tensor> exp_avgs, exp_avg_sqs;
+  int64_t step_count = 0;
+  if (records.values.count(prefix + "/0/step")) {
+    for (size_t i = 0; i < optimizer.size(); ++i) {
+      const std::string key = prefix + "/" + std::to_string(i);
+      const auto& parameter = optimizer.parameter(i);
+      const auto& exp_avg = record<torch::Tensor>(records, path, key + "/exp_avg");
+      const auto& exp_avg_sq = record<torch::Tensor>(records, path, key + "/exp_avg_sq");
+      if (exp_avg.sizes() != parameter.sizes() || exp_avg_sq.sizes() != parameter.sizes() || exp_avg.scalar_type() != parameter.scalar_type() ||
+          exp_avg_sq.scalar_type() != parameter.scalar_type())
+        throw file_error(path, "\"" + key + "\" does not fit the recorded model");
+      const int64_t step = record<int64_t>(records, path, key + "/step");
+      if (step < 1 || (i > 0 && step != step_count)) throw file_error(path, "corrupt checkpoint: inconsistent step counts in " + prefix);
+      step_count = step;
+      exp_avgs.push_back(exp_avg);
+      exp_avg_sqs.push_back(exp_avg_sq);
+    }
+  } else {
+    for (size_t i = 0; i < optimizer.size(); ++i) {
+      exp_avgs.push_back(torch::zeros_like(optimizer.parameter(i)));
+      exp_avg_sqs.push_back(torch::zeros_like(optimizer.parameter(i)));
+    }
   }
+  optimizer.restore(exp_avgs, exp_avg_sqs, step_count);
 }
 
 // Checkpoint files of a run, oldest first (zero-padded step numbers sort by step).

@@ -17,6 +17,9 @@
 #include "genai/models/gan.h"
 
 namespace genai {
+namespace train {
+class FlatAdam;
+}
 
 inline constexpr int64_t kCheckpointFormatVersion = 1;
 
@@ -33,8 +36,8 @@ struct CheckpointMeta {
 // What a training run hands to save_checkpoint / fills from restore.
 struct TrainingState {
   models::Gan gan;
-  torch::optim::Adam* optimizer_g = nullptr;
-  torch::optim::Adam* optimizer_d = nullptr;
+  train::FlatAdam* optimizer_g = nullptr;
+  train::FlatAdam* optimizer_d = nullptr;
   torch::Tensor noise_rng_state;  // ByteTensor from at::Generator::get_state()
 };
 

@@ -54,7 +54,7 @@ double discriminator_forward_flops(const ModelConfig& m) {
 }
 
 double step_flops(const ModelConfig& model, int64_t batch_size) {
-  return static_cast<double>(batch_size) * (3 * generator_forward_flops(model) + 9 * discriminator_forward_flops(model));
+  return static_cast<double>(batch_size) * (3 * generator_forward_flops(model) + 8 * discriminator_forward_flops(model));
 }
 
 double peak_rss_megabytes() {

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "genai/losses.h"
-#include "genai/train/adam_state.h"
 
 namespace genai::train {
 namespace {
@@ -22,13 +21,8 @@ at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
   return generator;
 }
 
-// Gradients set to none rather than zero: the next backward writes them fresh, no memset pass.
-void clear_gradients(torch::nn::Module& module) {
-  for (auto& p : module.parameters()) p.mutable_grad() = torch::Tensor();
-}
-
-torch::optim::AdamOptions adam_options(const AdamConfig& c) {
-  return torch::optim::AdamOptions(c.lr).betas({c.beta1, c.beta2});
+void set_requires_grad(torch::nn::Module& module, bool requires_grad) {
+  for (auto& p : module.parameters()) p.requires_grad_(requires_grad);
 }
 
 }  // namespace
@@ -49,8 +43,8 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   gan_ = models::make_gan(config.model);
   gan_.generator->to(device);
   gan_.discriminator->to(device);
-  optimizer_g_ = std::make_unique<torch::optim::Adam>(gan_.generator->parameters(), adam_options(config.adam_g));
-  optimizer_d_ = std::make_unique<torch::optim::Adam>(gan_.discriminator->parameters(), adam_options(config.adam_d));
+  optimizer_g_ = std::make_unique<FlatAdam>(gan_.generator->parameters(), config.adam_g);
+  optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d);
 
   auto fixed_generator = at::detail::createCPUGenerator(config.seed + kFixedNoiseSeedOffset);
   fixed_noise_ = torch::randn({config.sample_grid, config.model.z_dim}, fixed_generator, torch::kFloat32).to(device);
@@ -65,15 +59,18 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   last_real_logits_ = D.forward(real);
   last_fake_logits_ = D.forward(fake.detach());
   auto loss = discriminator_loss(last_real_logits_, last_fake_logits_);
-  clear_gradients(D);
+  optimizer_d_->zero_grad();
   loss.backward();
   optimizer_d_->step();
   return loss;
 }
 
 torch::Tensor Trainer::generator_step(const torch::Tensor& fake) {
+  // D's weight gradients are not needed here: freezing D skips their matrix products in the backward.
+  set_requires_grad(*gan_.discriminator, false);
   auto loss = generator_loss(gan_.discriminator->forward(fake));
-  clear_gradients(*gan_.generator);
+  set_requires_grad(*gan_.discriminator, true);
+  optimizer_g_->zero_grad();
   loss.backward();
   optimizer_g_->step();
   return loss;
@@ -163,36 +160,22 @@ bool Trainer::weights_finite() {
 }
 
 void Trainer::scale_learning_rates(double factor) {
-  for (auto* optimizer : {optimizer_g_.get(), optimizer_d_.get()})
-    for (auto& group : optimizer->param_groups()) {
-      auto& options = static_cast<torch::optim::AdamOptions&>(group.options());
-      options.lr(options.lr() * factor);
-    }
+  optimizer_g_->set_lr(optimizer_g_->lr() * factor);
+  optimizer_d_->set_lr(optimizer_d_->lr() * factor);
 }
 
-double Trainer::learning_rate_g() const {
-  return static_cast<const torch::optim::AdamOptions&>(optimizer_g_->param_groups().front().options()).lr();
-}
+double Trainer::learning_rate_g() const { return optimizer_g_->lr(); }
+double Trainer::learning_rate_d() const { return optimizer_d_->lr(); }
 
 std::vector<torch::Tensor> Trainer::optimizer_moments() const {
   std::vector<torch::Tensor> moments;
   for (const auto* optimizer : {optimizer_g_.get(), optimizer_d_.get()})
-    for (const auto& group : optimizer->param_groups())
-      for (const auto& p : group.params()) {
-        const auto* state = find_adam_state(*optimizer, p);
-        if (!state) {
-          moments.push_back(torch::full({1}, -1, torch::kInt64));  // no step taken yet for this parameter
-          continue;
-        }
-        moments.push_back(state->exp_avg());
-        moments.push_back(state->exp_avg_sq());
-        moments.push_back(torch::full({1}, state->step(), torch::kInt64));
-      }
+    for (size_t i = 0; i < optimizer->size(); ++i) {
+      moments.push_back(optimizer->exp_avg(i));
+      moments.push_back(optimizer->exp_avg_sq(i));
+      moments.push_back(torch::full({1}, optimizer->step_count(), torch::kInt64));
+    }
   return moments;
-}
-
-double Trainer::learning_rate_d() const {
-  return static_cast<const torch::optim::AdamOptions&>(optimizer_d_->param_groups().front().options()).lr();
 }
 
 torch::Tensor Trainer::fixed_samples() {

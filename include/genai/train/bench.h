@@ -33,8 +33,9 @@ struct BenchResult {
 double generator_forward_flops(const ModelConfig& model);
 double discriminator_forward_flops(const ModelConfig& model);
 
-// FLOPs of one training step at batch B: G forward once; D forward on real, detached fake, and fake again
-// (3 F_D); backward ~2x forward for D's three passes (6 F_D) and G's (2 F_G). Total B (3 F_G + 9 F_D).
+// FLOPs of one training step at batch B: G forward once (F_G); D forward on real, detached fake and fake
+// again (3 F_D); the D step's backward, input and weight gradients (~2 x 2 F_D); the G step's backward
+// through the frozen D, input gradients only (~F_D), and through G (~2 F_G). Total B (3 F_G + 8 F_D).
 double step_flops(const ModelConfig& model, int64_t batch_size);
 
 BenchResult benchmark_training_step(const TrainConfig& config, torch::Device device, const BenchSettings& settings);

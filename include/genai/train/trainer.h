@@ -1,7 +1,7 @@
 #pragma once
 // The adversarial loop. Per step: one G forward whose output serves both the D step (detached) and the
 // G step; D minimises BCE(D(x), 1) + BCE(D(G(z)), 0), G the non-saturating BCE(D(G(z)), 1); one Adam
-// per network. The step never reads a value back to the host: losses and D outputs are summed on the
+// per network over a flat parameter buffer (FlatAdam), D frozen during the G step. The step never reads a value back to the host: losses and D outputs are summed on the
 // device and read once per log interval. I/O happens in the callbacks, outside this class.
 #include <torch/torch.h>
 
@@ -14,6 +14,7 @@
 #include "genai/data/dataset.h"
 #include "genai/error.h"
 #include "genai/models/gan.h"
+#include "genai/train/flat_adam.h"
 
 namespace genai::train {
 
@@ -99,8 +100,8 @@ class Trainer {
   data::ImageDataset dataset_;
   data::ShuffledBatcher batcher_;
   models::Gan gan_;
-  std::unique_ptr<torch::optim::Adam> optimizer_g_;
-  std::unique_ptr<torch::optim::Adam> optimizer_d_;
+  std::unique_ptr<FlatAdam> optimizer_g_;
+  std::unique_ptr<FlatAdam> optimizer_d_;
   at::Generator noise_generator_;
   torch::Tensor fixed_noise_;
   torch::Tensor noise_;        // preallocated [B, z_dim]
