@@ -77,7 +77,7 @@ cores = os.cpu_count()
 per_cycle = 32 if ("avx2" in flags and "fma" in flags) else 16 if "avx" in flags else 8
 peak = cores * mhz * 1e6 * per_cycle / 1e9
 blas = subprocess.run(["build/genai", "bench", "--model", "mlp", "--batch-size", "2", "--seconds", "0.01", "--windows", "1", "--warmup", "0"],
-                      capture_output=True, text=True).stdout.splitlines()[0]
+                      capture_output=True, text=True).stdout.splitlines()[0].split(" | median")[0]
 print(f"machine: {cpu}, {cores} cores at {mhz:.0f} MHz; peak FP32 ~{peak:.0f} GFLOP/s ({per_cycle} FLOP/cycle/core)")
 print(f"genai:   {blas}")
 print("python:  Debian python3-torch " + subprocess.run(["/usr/bin/python3", "-c", "import torch;print(torch.__version__)"],
