@@ -49,8 +49,11 @@ int main(int argc, char** argv) {
     const CLI::App* active = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
     std::string message = e.what();
     // CLI11 words an unknown config key as "INI was not able to parse <section>.<key>".
-    if (const auto at = message.find("INI was not able to parse "); at != std::string::npos)
-      message = "unknown config key \"" + message.substr(at + 26) + "\"";
+    if (const auto at = message.find("INI was not able to parse "); at != std::string::npos) {
+      const std::string key = message.substr(at + 26);
+      message = key.rfind('[', 0) == 0 ? "malformed config line \"" + key + "\": a section header needs its closing ]"
+                                       : "unknown config key \"" + key + "\"";
+    }
     if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample or bench";
     const std::string suggestion = genai::cli::did_you_mean(message, app, active);
     return fail(2, message + (suggestion.empty() ? " (see " + std::string(active ? "genai " + active->get_name() : "genai") + " --help)" : suggestion));

@@ -129,7 +129,8 @@ const BadInput kCases[] = {
     {"sample_needs_a_source", nothing, "sample", 2, "give exactly one of --checkpoint FILE or --run DIR"},
     {"sample_two_sources", nothing, "sample --checkpoint a.pt --run b", 2, "excludes"},
     // TOML
-    {"toml_syntax", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train\nbatch-size = \n"; }, "train --config c.toml", 2, ""},
+    {"toml_syntax", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train\nbatch-size = \n"; }, "train --config c.toml", 2,
+     "malformed config line \"[train\": a section header needs its closing ]"},
     {"toml_unknown_key", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-sise = 8\n"; }, "train --config c.toml", 2,
      "unknown config key \"train.batch-sise\" (did you mean batch-size?)"},
     {"toml_wrong_type", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = \"many\"\n"; },
