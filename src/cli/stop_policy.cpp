@@ -1,0 +1,29 @@
+#include "stop_policy.h"
+
+#include <algorithm>
+
+#include "common_options.h"
+#include "stop_signals.h"
+
+namespace genai::cli {
+
+StopPolicy::StopPolicy(const TrainConfig& config) : start_(Clock::now()), last_poll_(start_) {
+  if (!config.max_time.empty()) limit_seconds_ = parse_duration_seconds(config.max_time, "max-time");
+}
+
+void StopPolicy::record_checkpoint_seconds(double seconds) { slowest_checkpoint_ = std::max(slowest_checkpoint_, seconds); }
+
+std::string StopPolicy::poll() {
+  const auto now = Clock::now();
+  slowest_step_ = std::max(slowest_step_, std::chrono::duration<double>(now - last_poll_).count());
+  last_poll_ = now;
+  if (const int signal = requested_stop_signal()) return std::string("received ") + signal_name(signal);
+  if (limit_seconds_ > 0) {
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (elapsed + 2 * (slowest_step_ + slowest_checkpoint_) + 1.0 >= limit_seconds_)
+      return "--max-time " + format_duration(limit_seconds_) + " is nearly used up";
+  }
+  return "";
+}
+
+}  // namespace genai::cli
