@@ -174,7 +174,7 @@ class RecordReader {
     const int64_t rank = get<uint8_t>();
     if (rank > kMaxRank) fail("tensor \"" + name + "\" has rank " + std::to_string(rank));
     std::vector<int64_t> dims(static_cast<size_t>(rank));
-    const uint64_t element_size = torch::elementSize(*type);
+    const uint64_t element_size = c10::elementSize(*type);
     uint64_t bytes = element_size;
     for (auto& d : dims) {
       d = get<int64_t>();

@@ -122,10 +122,7 @@ void validate(const TrainConfig& config) {
   check_positive(problems, "keep-checkpoints", config.keep_checkpoints);
   if (config.sample_grid < 1 || config.sample_grid > 1024)
     problems.push_back("sample-grid = " + std::to_string(config.sample_grid) + " must be in [1, 1024]");
-  if (problems.empty()) return;
-  std::string message = problems.size() == 1 ? "invalid config: " : "invalid config (" + std::to_string(problems.size()) + " problems): ";
-  for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-  throw UsageError(message);
+  throw_if_problems(problems);
 }
 
 std::string to_toml(const TrainConfig& c) {

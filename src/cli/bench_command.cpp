@@ -48,11 +48,7 @@ int run_bench(const BenchOptions& o) {
   if (!(o.seconds > 0 && o.seconds <= 600)) problems.push_back("seconds must be in (0, 600]");
   if (o.windows < 1 || o.windows > 100) problems.push_back("windows = " + std::to_string(o.windows) + " must be in [1, 100]");
   if (!(o.warmup >= 0 && o.warmup <= 600)) problems.push_back("warmup must be in [0, 600]");
-  if (!problems.empty()) {
-    std::string message;
-    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-    throw UsageError(message);
-  }
+  throw_if_problems(problems, "invalid bench options");
   const torch::Device device = util::resolve_device(o.device);
   if (o.keep_memory) util::keep_freed_memory_in_process();
   const int threads = util::configure_threads(o.threads);

@@ -34,11 +34,7 @@ int run_sample(const SampleOptions& o) {
   if (o.count < 1 || o.count > 1000000) problems.push_back("count = " + std::to_string(o.count) + " must be in [1, 1000000]");
   if (o.nrow < 1 || o.nrow > 1024) problems.push_back("nrow = " + std::to_string(o.nrow) + " must be in [1, 1024]");
   if (o.out.empty()) problems.push_back("--out is empty; give a .png path");
-  if (!problems.empty()) {
-    std::string message;
-    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
-    throw UsageError(message);
-  }
+  throw_if_problems(problems, "invalid sample options");
   const auto parent = std::filesystem::path(o.out).parent_path();
   std::error_code ec;
   if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
