@@ -7,7 +7,7 @@
 
 namespace genai::cli {
 
-StopPolicy::StopPolicy(const TrainConfig& config) : start_(Clock::now()), last_poll_(start_) {
+StopPolicy::StopPolicy(const TrainConfig& config, Clock::time_point start) : start_(start), last_poll_(Clock::now()) {
   if (!config.max_time.empty()) limit_seconds_ = parse_duration_seconds(config.max_time, "max-time");
 }
 

@@ -10,7 +10,8 @@ namespace genai::cli {
 
 class StopPolicy {
  public:
-  explicit StopPolicy(const TrainConfig& config);
+  // `start` is when the command began: --max-time counts data loading and set-up too.
+  StopPolicy(const TrainConfig& config, std::chrono::steady_clock::time_point start);
   void record_checkpoint_seconds(double seconds);
   // Called after every step: a non-empty reason to stop now, or "".
   std::string poll();

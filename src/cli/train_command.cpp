@@ -125,6 +125,7 @@ class ProgressReporter {
 }  // namespace
 
 int run_train(const TrainOptions& options) {
+  const auto command_start = std::chrono::steady_clock::now();
   TrainConfig config = options.config;
   validate(config);
   if (options.resume && config.out.empty()) throw UsageError("--resume needs --out RUN_DIR, the run directory to continue");
@@ -173,7 +174,7 @@ int run_train(const TrainOptions& options) {
             static_cast<double>(total) / trainer.batches_per_epoch());
 
   ProgressReporter progress(*log, total, config.batch_size, stderr_is_terminal());
-  StopPolicy stop_policy(config);
+  StopPolicy stop_policy(config, command_start);
   std::string checkpoint_error;  // the last failed checkpoint write, cleared by a successful one
   train::TrainerEvents events;
   events.on_log = [&](const train::StepMetrics& m) {
