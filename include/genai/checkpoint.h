@@ -43,7 +43,9 @@ struct TrainingState {
 
 void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const TrainingState& state);
 
-struct CheckpointRecords;  // the parsed records, private to checkpoint.cpp
+namespace util {
+struct Records;
+}
 
 class Checkpoint {
  public:
@@ -63,7 +65,7 @@ class Checkpoint {
   std::string path_;
   CheckpointMeta meta_;
   torch::Device device_ = torch::kCPU;
-  std::shared_ptr<const CheckpointRecords> records_;
+  std::shared_ptr<const util::Records> records_;
 };
 
 // The newest checkpoint (highest step) in a run directory's checkpoints/ folder; throws RuntimeError
