@@ -120,6 +120,9 @@ void validate(const TrainConfig& config) {
   if (config.checkpoint_every < 0)
     problems.push_back("checkpoint-every = " + std::to_string(config.checkpoint_every) + " must be at least 0 (0: only at the end)");
   check_positive(problems, "keep-checkpoints", config.keep_checkpoints);
+  if (config.eval_every < 0) problems.push_back("eval-every = " + std::to_string(config.eval_every) + " must be at least 0 (0: no quick evals)");
+  if (config.eval_samples < 20 || config.eval_samples > 100000)
+    problems.push_back("eval-samples = " + std::to_string(config.eval_samples) + " must be in [20, 100000]");
   if (config.sample_grid < 1 || config.sample_grid > 1024)
     problems.push_back("sample-grid = " + std::to_string(config.sample_grid) + " must be in [1, 1024]");
   throw_if_problems(problems);
@@ -153,6 +156,8 @@ std::string to_toml(const TrainConfig& c) {
     << "checkpoint-every = " << c.checkpoint_every << "\n"
     << "keep-checkpoints = " << c.keep_checkpoints << "\n"
     << "sample-grid = " << c.sample_grid << "\n"
+    << "eval-every = " << c.eval_every << "\n"
+    << "eval-samples = " << c.eval_samples << "\n"
     << "max-time = " << toml_string(c.max_time) << "\n"
     << "on-nan = " << toml_string(c.on_nan) << "\n";
   return s.str();

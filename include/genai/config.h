@@ -42,6 +42,8 @@ struct TrainConfig {
   int64_t checkpoint_every = 5000;
   int64_t keep_checkpoints = 3;
   int64_t sample_grid = 64;  // images in the fixed-noise sample grids
+  int64_t eval_every = 0;    // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
+  int64_t eval_samples = 2000;  // generated images per quick eval
   std::string max_time;      // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
   std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does
   std::string out;           // run directory; empty: runs/<model>-<timestamp>

@@ -8,6 +8,7 @@
 
 #include "bench_command.h"
 #include "did_you_mean.h"
+#include "eval_command.h"
 #include "genai/error.h"
 #include "sample_command.h"
 #include "train_command.h"
@@ -23,9 +24,9 @@ int fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"genai: train GANs on 28x28 images and sample from them"};
+  CLI::App app{"genai: train GANs on 28x28 images, sample from them and evaluate them"};
   app.set_version_flag("--version", std::string("genai ") + GENAI_VERSION);
-  app.set_config("--config", "", "TOML file with [train] / [sample] sections; command-line flags override it");
+  app.set_config("--config", "", "TOML file with [train] / [sample] / [eval] sections; command-line flags override it");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a mistyped key must not be silently ignored
   app.fallthrough();  // `genai train --config FILE` as well as `genai --config FILE train`
   app.require_subcommand(1, 1);
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   auto* sample = genai::cli::add_sample_command(app, sample_options);
   genai::cli::BenchOptions bench_options;
   auto* bench = genai::cli::add_bench_command(app, bench_options);
+  genai::cli::EvalOptions eval_options;
+  auto* eval = genai::cli::add_eval_command(app, eval_options);
 
   try {
     app.parse(argc, argv);
@@ -54,7 +57,7 @@ int main(int argc, char** argv) {
       message = key.rfind('[', 0) == 0 ? "malformed config line \"" + key + "\": a section header needs its closing ]"
                                        : "unknown config key \"" + key + "\"";
     }
-    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample or bench";
+    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample, eval or bench";
     const std::string suggestion = genai::cli::did_you_mean(message, app, active);
     return fail(2, message + (suggestion.empty() ? " (see " + std::string(active ? "genai " + active->get_name() : "genai") + " --help)" : suggestion));
   }
@@ -63,7 +66,8 @@ int main(int argc, char** argv) {
     if (*train) return genai::cli::run_train(train_options);
     if (*sample) return genai::cli::run_sample(sample_options);
     if (*bench) return genai::cli::run_bench(bench_options);
-    return fail(2, "no subcommand; use train, sample or bench (see genai --help)");
+    if (*eval) return genai::cli::run_eval(eval_options);
+    return fail(2, "no subcommand; use train, sample, eval or bench (see genai --help)");
   } catch (const genai::UsageError& e) {
     return fail(2, e.what());
   } catch (const genai::RuntimeError& e) {

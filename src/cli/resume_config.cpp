@@ -56,6 +56,8 @@ TrainConfig resumed_config(const TrainOptions& options, const std::string& saved
     else if (key == "device") merged.device = a.device;
     else if (key == "data-root") merged.data_root = a.data_root;
     else if (key == "on-nan") merged.on_nan = a.on_nan;
+    else if (key == "eval-every") merged.eval_every = a.eval_every;
+    else if (key == "eval-samples") merged.eval_samples = a.eval_samples;
   }
   if (!conflicts.empty()) {
     std::string message = "--resume: ";

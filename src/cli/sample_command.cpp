@@ -1,13 +1,12 @@
 #include "sample_command.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <cstdio>
 #include <filesystem>
 
 #include "genai/checkpoint.h"
 #include "genai/error.h"
 #include "genai/image/png.h"
+#include "genai/models/sampling.h"
 #include "genai/util/device.h"
 
 namespace genai::cli {
@@ -46,22 +45,8 @@ int run_sample(const SampleOptions& o) {
   for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
   const std::string& path = checkpoint.path();
   auto generator = checkpoint.load_generator();
-  generator->to(device);
-  generator->eval();  // BatchNorm running statistics: each image depends only on its own noise
   log->info("{}: {} generator, step {}", path, checkpoint.meta().model.kind, checkpoint.meta().step);
-
-  // Noise from a CPU generator in fixed-size chunks, so the same seed gives the same images on any device
-  // and memory stays bounded for any count.
-  constexpr int64_t kChunk = 256;
-  auto noise_generator = at::detail::createCPUGenerator(o.seed);
-  std::vector<torch::Tensor> images;
-  torch::NoGradGuard no_grad;
-  for (int64_t done = 0; done < o.count; done += kChunk) {
-    const int64_t n = std::min(kChunk, o.count - done);
-    auto z = torch::randn({n, checkpoint.meta().model.z_dim}, noise_generator, torch::kFloat32).to(device);
-    images.push_back(generator->forward(z).to(torch::kCPU));
-  }
-  const auto all = torch::cat(images);
+  const auto all = models::generate_images(*generator, checkpoint.meta().model.z_dim, o.count, o.seed, device);
 
   image::write_png(o.out, image::make_grid(all, o.nrow));
   if (!o.individual.empty()) {

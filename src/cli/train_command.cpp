@@ -10,8 +10,12 @@
 
 #include "genai/checkpoint.h"
 #include "genai/data/dataset.h"
-#include "genai/error.h"
 #include "genai/data/locate.h"
+#include "genai/error.h"
+#include "genai/eval/classifier.h"
+#include "genai/eval/report.h"
+#include "genai/eval/scorecard.h"
+#include "genai/models/sampling.h"
 #include "genai/models/gan.h"
 #include "genai/train/run_directory.h"
 #include "genai/train/trainer.h"
@@ -54,6 +58,10 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   cmd->add_option("--checkpoint-every", c.checkpoint_every, "Steps between checkpoints (0: only at the end)")->capture_default_str();
   cmd->add_option("--keep-checkpoints", c.keep_checkpoints, "Newest checkpoints to keep")->capture_default_str();
   cmd->add_option("--sample-grid", c.sample_grid, "Images in each fixed-noise sample grid")->capture_default_str();
+  cmd->add_option("--eval-every", c.eval_every, "Steps between quick evals (FD-LeNet, classifier score, mode coverage) appended to "
+                                                "metrics.jsonl (0: none); the first use trains genai eval's classifier")
+      ->capture_default_str();
+  cmd->add_option("--eval-samples", c.eval_samples, "Generated images per quick eval")->capture_default_str();
   cmd->add_option("--max-time", c.max_time, "Stop with a checkpoint before this much wall time, e.g. 3h55m (exit code 75)");
   cmd->add_option("--on-nan", c.on_nan, "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both "
                                         "learning rates, go on; at most 3 times)")
@@ -146,8 +154,24 @@ int run_train(const TrainOptions& options) {
   const int threads = util::configure_threads(config.threads);
 
   // Read the data before creating the run directory: a missing or bad file leaves nothing behind.
-  const auto files = data::locate_dataset(config.data, config.data_root, /*need_test_split=*/false);
+  const bool quick_evals = config.eval_every > 0;
+  const auto files = data::locate_dataset(config.data, config.data_root, /*need_test_split=*/quick_evals);
   auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
+
+  // --eval-every: genai eval's classifier (cached beside the data, trained now on first use) and the
+  // test set's statistics, prepared once; each quick eval then scores eval-samples generated images.
+  std::optional<eval::Classifier> classifier;
+  std::unique_ptr<eval::EvalReference> quick_eval;
+  if (quick_evals) {
+    auto setup_log = make_logger(options.verbosity);
+    const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, device);
+    classifier = eval::obtain_classifier(eval::ClassifierSource{}, files, dataset, test, device,
+                                         [&](const std::string& line) { setup_log->info(line); });
+    eval::EvalSettings settings;
+    settings.samples = config.eval_samples;
+    settings.parzen = false;
+    quick_eval = std::make_unique<eval::EvalReference>(*classifier, dataset, test, settings, device);
+  }
 
   // Build everything that can fail on bad input before the run directory exists.
   const int64_t dataset_size = dataset.size();
@@ -207,6 +231,19 @@ int run_train(const TrainOptions& options) {
       log->error("checkpoint at step {} failed: {}; training goes on and tries again at the next checkpoint", step, e.what());
     }
     stop_policy.record_checkpoint_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  };
+  events.on_eval = [&](int64_t step) {
+    // A fixed noise seed, so the figures of one run are comparable over time.
+    const auto images = models::generate_images(*trainer.gan().generator, config.model.z_dim, config.eval_samples, config.seed, device);
+    const auto quick = quick_eval->quick_score(images);
+    progress.finish_line();
+    log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
+              quick.frechet_distance, quick.classifier_score.mean, quick.modes.covered, quick_eval->classes(), quick.count);
+    try {
+      run.append_metrics_line(eval::quick_eval_json(step, quick));
+    } catch (const RuntimeError& e) {
+      log->error("{}; training goes on", e.what());
+    }
   };
   bool nan_injected = false;
   events.should_stop = [&] {

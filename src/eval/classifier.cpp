@@ -1,6 +1,7 @@
 #include "genai/eval/classifier.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -25,16 +26,32 @@ LeNet::LeNet(int64_t classes) {
   fc1_ = register_module("fc1", torch::nn::Linear(32 * 7 * 7, 128));
   fc2_ = register_module("fc2", torch::nn::Linear(128, kFeatureDim));
   fc3_ = register_module("fc3", torch::nn::Linear(kFeatureDim, classes));
+  feature_scale_ = register_buffer("feature_scale", torch::ones({}));
 }
 
-torch::Tensor LeNet::features(const torch::Tensor& images) {
+torch::Tensor LeNet::activations(const torch::Tensor& images) {
   auto x = F::max_pool2d(torch::relu(conv1_->forward(images)), F::MaxPool2dFuncOptions(2));
   x = F::max_pool2d(torch::relu(conv2_->forward(x)), F::MaxPool2dFuncOptions(2));
   x = torch::relu(fc1_->forward(x.flatten(1)));
   return torch::relu(fc2_->forward(x));
 }
 
-torch::Tensor LeNet::logits(const torch::Tensor& features) { return fc3_->forward(features); }
+torch::Tensor LeNet::features(const torch::Tensor& images) { return activations(images) / feature_scale_; }
+torch::Tensor LeNet::logits(const torch::Tensor& features) { return fc3_->forward(features * feature_scale_); }
+
+void LeNet::calibrate_feature_scale(const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = is_training();
+  eval();
+  auto sum_squares = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(feature_scale_.device()));
+  for (int64_t first = 0; first < images.size(0); first += 1000) {
+    const auto batch = images.narrow(0, first, std::min<int64_t>(1000, images.size(0) - first));
+    sum_squares += activations(batch.to(feature_scale_.device())).to(torch::kFloat64).pow(2).sum();
+  }
+  const double rms = std::sqrt(sum_squares.item<double>() / (static_cast<double>(images.size(0)) * kFeatureDim));
+  feature_scale_.fill_(rms > 0 ? rms : 1.0);
+  train(was_training);
+}
 
 ClassifierOutputs classify(LeNet& net, const torch::Tensor& images, torch::Device device, int64_t batch_size) {
   c10::InferenceMode inference;
@@ -76,6 +93,7 @@ Classifier train_classifier(const data::ImageDataset& train, const data::ImageDa
   data::ShuffledBatcher batcher(n, std::min(recipe.batch_size, n), recipe.seed, device);
   const auto images = train.images.narrow(0, 0, n), labels = train.labels.narrow(0, 0, n);
   for (int64_t epoch = 0; epoch < recipe.epochs; ++epoch) {
+    static_cast<torch::optim::AdamOptions&>(optimizer.param_groups().front().options()).lr(recipe.lr * std::pow(recipe.lr_decay, epoch));
     result.net->train();
     auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device));
     for (int64_t b = 0; b < batcher.batches_per_epoch(); ++b) {
@@ -94,6 +112,7 @@ Classifier train_classifier(const data::ImageDataset& train, const data::ImageDa
       progress(line);
     }
   }
+  result.net->calibrate_feature_scale(images.narrow(0, 0, std::min<int64_t>(n, 10000)));
   result.net->eval();
   result.test_accuracy = classifier_accuracy(*result.net, test, device);
   result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -108,6 +127,7 @@ void save_classifier(const std::string& path, const Classifier& classifier) {
   out.integer("recipe.epochs", classifier.recipe.epochs);
   out.integer("recipe.batch_size", classifier.recipe.batch_size);
   out.real("recipe.lr", classifier.recipe.lr);
+  out.real("recipe.lr_decay", classifier.recipe.lr_decay);
   out.integer("recipe.seed", static_cast<int64_t>(classifier.recipe.seed));
   out.integer("recipe.max_train_images", classifier.recipe.max_train_images);
   out.module("net", *classifier.net);
@@ -125,6 +145,7 @@ Classifier load_classifier(const std::string& path, torch::Device device) {
   c.recipe.epochs = records.get<int64_t>("recipe.epochs");
   c.recipe.batch_size = records.get<int64_t>("recipe.batch_size");
   c.recipe.lr = records.get<double>("recipe.lr");
+  c.recipe.lr_decay = records.get<double>("recipe.lr_decay");
   c.recipe.seed = static_cast<uint64_t>(records.get<int64_t>("recipe.seed"));
   c.recipe.max_train_images = records.get<int64_t>("recipe.max_train_images");
   c.net = std::make_shared<LeNet>(c.classes);

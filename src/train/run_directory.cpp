@@ -72,6 +72,7 @@ RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step) 
   };
   while (std::getline(previous, line)) {
     const double step = number_after("step");
+    if (line.find("\"d_loss\":") == std::string::npos) continue;  // a quick-eval line
     if (std::isfinite(step) && step <= static_cast<double>(resume_step))
       run.loss_history_.push_back({static_cast<int64_t>(step), number_after("d_loss"), number_after("g_loss")});
   }
@@ -94,6 +95,12 @@ void RunDirectory::append_metrics(const StepMetrics& metrics) {
   metrics_.flush();  // a killed job loses at most the current interval
   if (!metrics_) throw file_error(file("metrics.jsonl"), "write failed (disk full?)");
   loss_history_.push_back({metrics.step, metrics.d_loss, metrics.g_loss});
+}
+
+void RunDirectory::append_metrics_line(const std::string& json) {
+  metrics_ << json << '\n';
+  metrics_.flush();
+  if (!metrics_) throw file_error(file("metrics.jsonl"), "write failed (disk full?)");
 }
 
 std::string RunDirectory::samples_path(int64_t step) const {

@@ -134,6 +134,7 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
       if (events.on_log) events.on_log(metrics);
     }
     if ((due(config_.sample_every) || last) && events.on_samples) events.on_samples(step_);
+    if (config_.eval_every > 0 && (due(config_.eval_every) || last) && events.on_eval) events.on_eval(step_);
     const bool checkpointed = due(config_.checkpoint_every) || last;
     if (checkpointed) checkpoint();
     if (!last && events.should_stop) {

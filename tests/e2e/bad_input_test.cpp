@@ -115,7 +115,7 @@ const BadInput kCases[] = {
     // Flags
     {"unknown_flag", nothing, "train --bogus", 2, "--bogus"},
     {"misspelt_flag", nothing, "train --batch-sise 8", 2, "did you mean --batch-size?"},
-    {"unknown_subcommand", nothing, "trian", 2, "unknown subcommand \"trian\"; use train, sample or bench (did you mean train?)"},
+    {"unknown_subcommand", nothing, "trian", 2, "unknown subcommand \"trian\"; use train, sample, eval or bench (did you mean train?)"},
     {"not_a_number", nothing, "train --batch-size many", 2, "many"},
     {"zero_batch", nothing, "train --batch-size 0", 2, "batch-size = 0 must be in [1, 65536]"},
     {"negative_steps", nothing, "train --steps -5", 2, "steps = -5 must be at least 0"},
@@ -128,6 +128,18 @@ const BadInput kCases[] = {
     {"sample_zero_count", nothing, "sample --checkpoint x.pt -n 0", 2, "count = 0 must be in [1, 1000000]"},
     {"sample_needs_a_source", nothing, "sample", 2, "give exactly one of --checkpoint FILE or --run DIR"},
     {"sample_two_sources", nothing, "sample --checkpoint a.pt --run b", 2, "excludes"},
+    // Eval
+    {"eval_needs_a_source", nothing, "eval", 2, "give --checkpoint FILE or --run DIR (or --data alone to score only the real data)"},
+    {"eval_two_sources", nothing, "eval --checkpoint a.pt --run b", 2, "excludes"},
+    {"eval_too_few_samples", nothing, "eval --data tiny --samples 5", 2, "samples = 5 must be in [20, 1000000]"},
+    {"eval_checkpoint_missing", nothing, "eval --checkpoint none.pt", 1, "none.pt: no such checkpoint file"},
+    {"eval_classifier_missing", nothing, "eval --data tiny --classifier none.bin", 1, "none.bin: no such classifier file"},
+    {"eval_classifier_not_one", [](const fs::path& d) { std::ofstream(d / "c.bin") << "weights"; }, "eval --data tiny --classifier c.bin", 1,
+     "c.bin: not a genai classifier file (no GENAI-CLASSIFIER header)"},
+    {"eval_no_test_split", [](const fs::path& d) { fs::remove(d / "tiny/t10k-images-idx3-ubyte"); }, "eval --run run", 1,
+     "t10k-images-idx3-ubyte: no such file", true},
+    {"eval_json_missing_dir", nothing, "eval --run run --json no/such/scores.json", 1, "its directory does not exist", true},
+    {"eval_every_negative", nothing, "train --eval-every -1", 2, "eval-every = -1 must be at least 0"},
     // TOML
     {"toml_syntax", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train\nbatch-size = \n"; }, "train --config c.toml", 2,
      "malformed config line \"[train\": a section header needs its closing ]"},

@@ -22,24 +22,31 @@ inline constexpr int64_t kClassifierVersion = 1;
 inline constexpr int64_t kFeatureDim = 64;
 
 // conv 5x5 (1 -> 16) + ReLU + 2x2 max-pool -> conv 5x5 (16 -> 32) + ReLU + max-pool -> 1568 -> 128 -> 64
-// (ReLU after each; the 64 values are the features) -> classes logits. Input: [B, 1, 28, 28] in [-1, 1],
-// the range genai's generators produce.
+// (ReLU after each) -> classes logits. Input: [B, 1, 28, 28] in [-1, 1], the range genai's generators
+// produce. The features are the 64 activations divided by one constant, their root mean square over the
+// training images (set after training, stored with the weights): KID's kernel (x.y / d + 1)^3 assumes
+// features of order one, and raw activations of order ten made its subset estimates swing wildly.
 class LeNet : public torch::nn::Module {
  public:
   explicit LeNet(int64_t classes);
   torch::Tensor features(const torch::Tensor& images);
   torch::Tensor logits(const torch::Tensor& features);
   torch::Tensor forward(const torch::Tensor& images) { return logits(features(images)); }
+  // Sets the feature scale to the RMS of the current activations of `images`.
+  void calibrate_feature_scale(const torch::Tensor& images);
 
  private:
+  torch::Tensor activations(const torch::Tensor& images);
+  torch::Tensor feature_scale_;  // scalar buffer, 1 until calibrated
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
 };
 
 struct ClassifierRecipe {
-  int64_t epochs = 5;
-  int64_t batch_size = 128;
-  double lr = 1e-3;  // Adam
+  int64_t epochs = 6;
+  int64_t batch_size = 64;
+  double lr = 1e-3;          // Adam, for the first epoch
+  double lr_decay = 0.6;     // the learning rate is multiplied by this after every epoch
   uint64_t seed = 0;
   int64_t max_train_images = 0;  // 0: the whole training split (tests use fewer)
 };

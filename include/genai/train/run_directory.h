@@ -36,6 +36,8 @@ class RunDirectory {
 
   void write_config(const std::string& toml) const;
   void append_metrics(const StepMetrics& metrics);
+  // Any other JSON object (e.g. a quick eval) as one more line of metrics.jsonl.
+  void append_metrics_line(const std::string& json);
   std::string samples_path(int64_t step) const;  // samples/step_NNNNNN.png
   std::string write_samples(int64_t step, const torch::Tensor& images);
   // Writes via `save(path)`, re-reads and validates the new file, and only then deletes all but the

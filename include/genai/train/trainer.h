@@ -33,6 +33,7 @@ struct TrainerEvents {
   std::function<void(const StepMetrics&)> on_log;
   std::function<void(int64_t step)> on_samples;
   std::function<void(int64_t step)> on_checkpoint;
+  std::function<void(int64_t step)> on_eval;  // every config.eval_every steps and at the last step, when eval_every > 0
   // Polled after every step (host-side only, no device sync): a non-empty reason stops the run after a
   // final checkpoint.
   std::function<std::string()> should_stop;

@@ -1,0 +1,35 @@
+#pragma once
+// The scorecard as a readable table (terminal) and as JSON (--json FILE): every figure, the sample
+// counts, k, seeds and the classifier's identity, so numbers from different runs can be compared honestly.
+#include <optional>
+#include <string>
+
+#include "genai/eval/classifier.h"
+#include "genai/eval/scorecard.h"
+
+namespace genai::eval {
+
+struct Scorecard {
+  std::string checkpoint;  // empty when only the real data was scored
+  std::string model_kind;
+  int64_t step = 0;
+  std::string data;
+  EvalSettings settings;
+  int64_t test_count = 0;
+  int64_t baseline_count = 0;
+  int64_t validation_count = 0;
+  std::string classifier_path;
+  std::string classifier_key;
+  double classifier_accuracy = 0;
+  std::optional<MetricSet> model;
+  MetricSet real;
+  double classifier_seconds = 0;  // training it, when it was trained in this command
+  double eval_seconds = 0;
+};
+
+std::string format_scorecard(const Scorecard& card);
+std::string scorecard_json(const Scorecard& card);
+// One JSON object (no newline) with the quick-eval figures, for metrics.jsonl.
+std::string quick_eval_json(int64_t step, const MetricSet& quick);
+
+}  // namespace genai::eval

@@ -1,0 +1,128 @@
+#include "eval_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "genai/checkpoint.h"
+#include "genai/data/dataset.h"
+#include "genai/data/locate.h"
+#include "genai/error.h"
+#include "genai/eval/report.h"
+#include "genai/models/sampling.h"
+#include "genai/util/atomic_file.h"
+#include "genai/util/device.h"
+#include "train_command.h"
+
+namespace genai::cli {
+
+CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
+  auto* cmd = app.add_subcommand("eval", "Score a generator: FD-LeNet, KID, classifier score, mode coverage, precision/recall, "
+                                         "density/coverage, Parzen log-likelihood, each next to the real-data baseline. FD-LeNet uses "
+                                         "genai's own MNIST-style classifier and is NOT comparable to Inception FID.");
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt) of the generator to score");
+  auto* run = cmd->add_option("--run", o.run, "Run directory: scores its newest checkpoint");
+  checkpoint->excludes(run);
+  cmd->add_option("--samples", o.settings.samples, "Generated images (and real baseline images); compare FD and KID only at equal counts")
+      ->capture_default_str();
+  cmd->add_option("--seed", o.settings.seed, "Seed of the noise, the baseline subset and the KID subsets")->capture_default_str();
+  cmd->add_option("--json", o.json, "Also write every figure, the counts, seeds and classifier hash to this JSON file");
+  cmd->add_option("--data", o.data, "mnist | fashion-mnist | DIR (default: the data the checkpoint was trained on); alone, without "
+                                    "--checkpoint/--run, scores only the real data");
+  cmd->add_option("--data-root", o.data_root, "Where mnist and fashion-mnist live (default: the checkpoint's, else data)");
+  cmd->add_option("--classifier", o.classifier, "Use this classifier file instead of the cached one");
+  cmd->add_flag("--retrain-classifier", o.retrain_classifier, "Train the classifier again even if one is cached");
+  cmd->add_option("--classifier-epochs", o.classifier_epochs, "Epochs when the classifier is trained")->capture_default_str();
+  cmd->add_option("--kid-subsets", o.settings.kid_subsets, "KID: number of random subsets")->capture_default_str();
+  cmd->add_option("--kid-subset-size", o.settings.kid_subset_size, "KID: images per subset")->capture_default_str();
+  cmd->add_flag("--no-parzen", o.no_parzen, "Skip the Parzen-window log-likelihood");
+  cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "CPU threads (0: one per core)")->capture_default_str();
+  add_verbosity_flags(*cmd, o.verbosity);
+  return cmd;
+}
+
+int run_eval(const EvalOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  eval::EvalSettings settings = o.settings;
+  settings.parzen = !o.no_parzen;
+  std::vector<std::string> problems;
+  if (!o.checkpoint.empty() && !o.run.empty()) problems.push_back("give only one of --checkpoint FILE or --run DIR");
+  if (o.checkpoint.empty() && o.run.empty() && o.data.empty())
+    problems.push_back("give --checkpoint FILE or --run DIR (or --data alone to score only the real data)");
+  if (settings.samples < 20 || settings.samples > 1000000) problems.push_back("samples = " + std::to_string(settings.samples) + " must be in [20, 1000000]");
+  if (settings.kid_subsets < 1 || settings.kid_subsets > 10000) problems.push_back("kid-subsets = " + std::to_string(settings.kid_subsets) + " must be in [1, 10000]");
+  if (settings.kid_subset_size < 2) problems.push_back("kid-subset-size = " + std::to_string(settings.kid_subset_size) + " must be at least 2");
+  if (o.classifier_epochs < 1 || o.classifier_epochs > 1000) problems.push_back("classifier-epochs = " + std::to_string(o.classifier_epochs) + " must be in [1, 1000]");
+  if (o.threads < 0) problems.push_back("threads = " + std::to_string(o.threads) + " must be at least 0");
+  throw_if_problems(problems, "invalid eval options");
+  std::error_code ec;
+  if (!o.json.empty()) {
+    const auto parent = std::filesystem::path(o.json).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+      throw file_error(o.json, "its directory does not exist; create it or choose another --json");
+  }
+  if (!o.classifier.empty() && !std::filesystem::is_regular_file(o.classifier, ec))
+    throw file_error(o.classifier, "no such classifier file; drop --classifier to use (or train) the cached one");
+
+  auto log = make_logger(o.verbosity);
+  const torch::Device device = util::resolve_device(o.device);
+  util::configure_threads(o.threads);
+
+  // The generator, and the data it was trained on (unless --data says otherwise).
+  std::optional<Checkpoint> checkpoint;
+  std::string data = o.data, data_root = o.data_root;
+  if (!o.checkpoint.empty() || !o.run.empty()) {
+    std::vector<std::string> skipped;
+    checkpoint = o.checkpoint.empty() ? open_newest_valid_checkpoint(o.run, device, skipped) : Checkpoint::open(o.checkpoint, device);
+    for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
+    const TrainConfig trained = parse_train_config(checkpoint->meta().config_toml);
+    if (data.empty()) data = trained.data;
+    if (data_root.empty()) data_root = trained.data_root;
+  }
+  if (data_root.empty()) data_root = "data";
+  const auto files = data::locate_dataset(data, data_root, /*need_test_split=*/true);
+  const auto train = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
+  const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, device);
+
+  auto progress = [&](const std::string& line) { log->info(line); };
+  eval::ClassifierSource source;
+  source.file = o.classifier;
+  source.retrain = o.retrain_classifier;
+  source.recipe.epochs = o.classifier_epochs;
+  const auto classifier = eval::obtain_classifier(source, files, train, test, device, progress);
+  if (classifier.train_seconds > 0)
+    log->info("eval classifier trained in {:.1f} s: test accuracy {:.2f} %", classifier.train_seconds, 100 * classifier.test_accuracy);
+  const auto eval_start = std::chrono::steady_clock::now();
+
+  eval::EvalReference reference(classifier, train, test, settings, device, progress);
+  eval::Scorecard card;
+  card.data = data;
+  card.settings = settings;
+  card.test_count = reference.test_count();
+  card.baseline_count = reference.baseline_count();
+  card.validation_count = reference.validation_count();
+  card.classifier_path = classifier.path;
+  card.classifier_key = classifier.data_key;
+  card.classifier_accuracy = classifier.test_accuracy;
+  card.classifier_seconds = classifier.train_seconds;
+  if (checkpoint) {
+    card.checkpoint = checkpoint->path();
+    card.model_kind = checkpoint->meta().model.kind;
+    card.step = checkpoint->meta().step;
+    auto generator = checkpoint->load_generator();
+    log->info("generating {} images from {} (step {})", settings.samples, checkpoint->path(), card.step);
+    const auto images = models::generate_images(*generator, checkpoint->meta().model.z_dim, settings.samples, settings.seed, device);
+    card.model = reference.score(images);
+  }
+  card.real = reference.real_baseline();
+  card.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
+  if (!o.json.empty()) util::write_file_atomically(o.json, eval::scorecard_json(card) + "\n");
+  std::fputs(eval::format_scorecard(card).c_str(), stdout);
+  log->debug("eval command took {:.1f} s in all", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return 0;
+}
+
+}  // namespace genai::cli

@@ -1,0 +1,28 @@
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "common_options.h"
+#include "genai/eval/scorecard.h"
+
+namespace genai::cli {
+
+struct EvalOptions {
+  std::string checkpoint;
+  std::string run;
+  std::string data;       // default: the data the checkpoint was trained on
+  std::string data_root;  // default: the checkpoint's, else "data"
+  std::string json;
+  std::string classifier;
+  bool retrain_classifier = false;
+  int64_t classifier_epochs = eval::ClassifierRecipe{}.epochs;
+  bool no_parzen = false;
+  std::string device = "auto";
+  int64_t threads = 0;
+  eval::EvalSettings settings;
+  Verbosity verbosity;
+};
+
+CLI::App* add_eval_command(CLI::App& app, EvalOptions& options);
+int run_eval(const EvalOptions& options);
+
+}  // namespace genai::cli

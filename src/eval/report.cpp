@@ -1,0 +1,151 @@
+#include "genai/eval/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace genai::eval {
+namespace {
+
+std::string fmt(const char* format, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, value);
+  return buf;
+}
+std::string pm(const char* format, MeanStd v) { return fmt(format, v.mean) + " ± " + fmt(format, v.std); }
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20) out += fmt("\\u%04x", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out + "\"";
+}
+
+// `text` followed by spaces up to `width` characters (UTF-8 aware, for "±" and "σ"), and one more.
+std::string padded(const std::string& text, size_t width) {
+  size_t characters = 0;
+  for (unsigned char c : text) characters += (c & 0xC0) != 0x80;
+  return text + std::string(characters < width ? width - characters + 1 : 1, ' ');
+}
+
+std::string histogram_text(const ModeCoverage& modes) {
+  std::string text;
+  for (size_t c = 0; c < modes.histogram.size(); ++c) text += (c ? " " : "") + std::to_string(c) + ":" + std::to_string(modes.histogram[c]);
+  return text;
+}
+
+std::string metrics_json(const MetricSet& m) {
+  std::ostringstream j;
+  j << "{\"count\":" << m.count << ",\"fd_lenet\":" << json_number(m.frechet_distance) << ",\"classifier_score\":{\"mean\":"
+    << json_number(m.classifier_score.mean) << ",\"std\":" << json_number(m.classifier_score.std) << "},\"mode_histogram\":[";
+  for (size_t c = 0; c < m.modes.histogram.size(); ++c) j << (c ? "," : "") << m.modes.histogram[c];
+  j << "],\"modes_covered\":" << m.modes.covered << ",\"mode_kl_to_uniform\":" << json_number(m.modes.kl_to_uniform);
+  if (m.kid) j << ",\"kid\":{\"mean\":" << json_number(m.kid->mean) << ",\"std\":" << json_number(m.kid->std) << "}";
+  if (m.precision_recall)
+    j << ",\"precision\":" << json_number(m.precision_recall->precision) << ",\"recall\":" << json_number(m.precision_recall->recall);
+  if (m.density_coverage)
+    j << ",\"density\":" << json_number(m.density_coverage->density) << ",\"coverage\":" << json_number(m.density_coverage->coverage);
+  if (m.parzen)
+    j << ",\"parzen\":{\"sigma\":" << json_number(m.parzen->sigma) << ",\"mean_nats\":" << json_number(m.parzen->mean)
+      << ",\"standard_error\":" << json_number(m.parzen->standard_error) << "}";
+  return j.str() + "}";
+}
+
+}  // namespace
+
+std::string format_scorecard(const Scorecard& card) {
+  const auto& s = card.settings;
+  const MetricSet* model = card.model ? &*card.model : nullptr;
+  const MetricSet& real = card.real;
+  std::ostringstream out;
+  if (model)
+    out << "generator:  " << card.checkpoint << " (" << card.model_kind << ", step " << card.step << ")\n";
+  out << "data:       " << card.data << " | " << card.test_count << " test images are the reference for every metric\n";
+  out << "classifier: " << (card.classifier_path.empty() ? "(not cached)" : card.classifier_path) << " | test accuracy "
+      << fmt("%.2f", 100 * card.classifier_accuracy) << " % | key " << card.classifier_key.substr(0, 16) << "\n";
+  out << "samples:    " << (model ? std::to_string(model->count) + " generated (noise seed " + std::to_string(s.seed) + ")" : std::string("none"))
+      << " | real baseline: " << card.baseline_count << " training images (subset seed " << s.seed << ")\n\n";
+
+  auto line = [&](const std::string& name, const std::string& m, const std::string& r, const std::string& note) {
+    out << padded(name, 40) << padded(m, 20) << padded(r, 20) << note << "\n";
+  };
+  auto both = [&](auto get) { return std::make_pair(model ? get(*model) : std::string("-"), get(real)); };
+  line("metric", model ? "generator" : "", "real data", "");
+  auto [fd_m, fd_r] = both([](const MetricSet& m) { return fmt("%.4f", m.frechet_distance); });
+  line("FD-LeNet (n = " + std::to_string(model ? model->count : real.count) + ")", fd_m, fd_r,
+       "lower is better; LeNet features, NOT comparable to Inception FID");
+  if (real.kid) {
+    auto [m, r] = both([](const MetricSet& x) { return x.kid ? pm("%.5f", *x.kid) : std::string("-"); });
+    line("KID (" + std::to_string(s.kid_subsets) + " subsets of " + std::to_string(s.kid_subset_size) + ")", m, r, "lower is better");
+  }
+  auto [is_m, is_r] = both([](const MetricSet& x) { return pm("%.3f", x.classifier_score); });
+  line("classifier score (" + std::to_string(s.score_splits) + " splits)", is_m, is_r,
+       "higher is better, at most " + std::to_string(real.modes.histogram.size()) + "; the Inception Score formula");
+  auto [cov_m, cov_r] = both([](const MetricSet& x) { return std::to_string(x.modes.covered) + "/" + std::to_string(x.modes.histogram.size()); });
+  line("classes covered (>= half share)", cov_m, cov_r, "");
+  auto [kl_m, kl_r] = both([](const MetricSet& x) { return fmt("%.4f", x.modes.kl_to_uniform); });
+  line("class KL to uniform (nats)", kl_m, kl_r, "0 = every class equally often");
+  if (real.precision_recall) {
+    const std::string k = std::to_string(s.precision_recall_k);
+    auto [pm_, pr_] = both([](const MetricSet& x) { return x.precision_recall ? fmt("%.4f", x.precision_recall->precision) : std::string("-"); });
+    line("precision (k = " + k + ")", pm_, pr_, "quality; compare with the real-data column");
+    auto [rm, rr] = both([](const MetricSet& x) { return x.precision_recall ? fmt("%.4f", x.precision_recall->recall) : std::string("-"); });
+    line("recall (k = " + k + ")", rm, rr, "diversity; compare with the real-data column");
+  }
+  if (real.density_coverage) {
+    const std::string k = std::to_string(s.density_coverage_k);
+    auto [dm, dr] = both([](const MetricSet& x) { return x.density_coverage ? fmt("%.4f", x.density_coverage->density) : std::string("-"); });
+    line("density (k = " + k + ")", dm, dr, "");
+    auto [cm, cr] = both([](const MetricSet& x) { return x.density_coverage ? fmt("%.4f", x.density_coverage->coverage) : std::string("-"); });
+    line("coverage (k = " + k + ")", cm, cr, "");
+  }
+  if (real.parzen) {
+    auto [lm, lr] = both([](const MetricSet& x) { return x.parzen ? fmt("%.1f", x.parzen->mean) + " ± " + fmt("%.1f", x.parzen->standard_error) : std::string("-"); });
+    auto [sm, sr] = both([](const MetricSet& x) { return x.parzen ? fmt("%.3f", x.parzen->sigma) : std::string("-"); });
+    line("Parzen log-likelihood (nats)", lm, lr, "weak metric (Theis et al. 2016); Goodfellow et al. 2014: GAN 225 ± 2");
+    line("  Parzen sigma (" + std::to_string(card.validation_count) + " validation images)", sm, sr, "");
+  }
+  out << "\nclass histogram";
+  if (model) out << "\n  generator: " << histogram_text(model->modes);
+  out << "\n  real data: " << histogram_text(real.modes) << "\n";
+  out << "\nCompare FD-LeNet and KID only at equal sample counts. Evaluation took " << fmt("%.1f", card.eval_seconds) << " s";
+  if (card.classifier_seconds > 0) out << " (plus " << fmt("%.1f", card.classifier_seconds) << " s training the classifier)";
+  out << ".\n";
+  return out.str();
+}
+
+std::string scorecard_json(const Scorecard& card) {
+  const auto& s = card.settings;
+  std::ostringstream j;
+  j << "{\"checkpoint\":" << (card.checkpoint.empty() ? "null" : json_string(card.checkpoint)) << ",\"model_kind\":" << json_string(card.model_kind)
+    << ",\"step\":" << card.step << ",\"data\":" << json_string(card.data) << ",\"samples\":" << (card.model ? card.model->count : 0)
+    << ",\"seed\":" << s.seed << ",\"test_count\":" << card.test_count << ",\"baseline_count\":" << card.baseline_count
+    << ",\"parzen_validation_count\":" << card.validation_count << ",\"kid_subsets\":" << s.kid_subsets
+    << ",\"kid_subset_size\":" << s.kid_subset_size << ",\"score_splits\":" << s.score_splits
+    << ",\"precision_recall_k\":" << s.precision_recall_k << ",\"density_coverage_k\":" << s.density_coverage_k
+    << ",\"classifier\":{\"path\":" << json_string(card.classifier_path) << ",\"key\":" << json_string(card.classifier_key)
+    << ",\"version\":" << kClassifierVersion << ",\"test_accuracy\":" << json_number(card.classifier_accuracy) << "}"
+    << ",\"generator\":" << (card.model ? metrics_json(*card.model) : std::string("null")) << ",\"real\":" << metrics_json(card.real)
+    << ",\"eval_seconds\":" << json_number(card.eval_seconds) << ",\"classifier_train_seconds\":" << json_number(card.classifier_seconds)
+    << "}";
+  return j.str();
+}
+
+std::string quick_eval_json(int64_t step, const MetricSet& quick) {
+  std::ostringstream j;
+  j << "{\"step\":" << step << ",\"eval_samples\":" << quick.count << ",\"fd_lenet\":" << json_number(quick.frechet_distance)
+    << ",\"classifier_score\":" << json_number(quick.classifier_score.mean) << ",\"modes_covered\":" << quick.modes.covered
+    << ",\"mode_kl_to_uniform\":" << json_number(quick.modes.kl_to_uniform) << "}";
+  return j.str();
+}
+
+}  // namespace genai::eval

@@ -1,0 +1,94 @@
+// End-to-end: genai eval and genai train --eval-every on tiny IDX data the test writes itself.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "support.h"
+
+namespace genai {
+namespace {
+namespace fs = std::filesystem;
+using genai::testing::read_text;
+using genai::testing::run_genai;
+using genai::testing::TempDir;
+
+constexpr const char* kSmallEval = "--samples 40 --kid-subsets 3 --kid-subset-size 20 --classifier-epochs 2 --threads 1";
+
+class EvalCli : public ::testing::Test {
+ protected:
+  void SetUp() override { genai::testing::write_tiny_dataset(dir_.path() / "tiny", 200); }
+  std::vector<fs::path> cached_classifiers() const {
+    std::vector<fs::path> found;
+    for (const auto& e : fs::directory_iterator(dir_.path() / "tiny"))
+      if (e.path().filename().string().rfind("genai-classifier-v", 0) == 0) found.push_back(e.path());
+    return found;
+  }
+  // The scorecard without its last line (the wall time).
+  static std::string figures(const std::string& table) { return table.substr(0, table.rfind("Evaluation took")); }
+  TempDir dir_;
+};
+
+TEST_F(EvalCli, ScoresARunCachesTheClassifierAndIsDeterministic) {
+  ASSERT_EQ(run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --out run", dir_.path()).exit_code, 0);
+  const auto first = run_genai(std::string("eval --run run --json scores.json ") + kSmallEval, dir_.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  for (const char* text : {"generator:  run/checkpoints/step_00000020.pt (mlp, step 20)", "FD-LeNet (n = 40)", "NOT comparable to Inception FID",
+                           "KID (3 subsets of 20)", "precision (k = 3)", "coverage (k = 5)", "Parzen log-likelihood", "real data"})
+    EXPECT_NE(first.out.find(text), std::string::npos) << text << " in\n" << first.out;
+  EXPECT_NE(first.err.find("training the eval classifier on 200 images"), std::string::npos) << first.err;
+  ASSERT_EQ(cached_classifiers().size(), 1u);
+
+  const std::string json = read_text((dir_.path() / "scores.json").string());
+  for (const char* key : {"\"samples\":40", "\"seed\":0", "\"test_count\":50", "\"generator\":{\"count\":40,", "\"real\":{\"count\":40,",
+                          "\"classifier\":{\"path\":", "\"precision\":", "\"parzen\":"})
+    EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+
+  // The second eval reuses the cached classifier and, with the same seed, prints the same figures.
+  const auto second = run_genai(std::string("eval --run run ") + kSmallEval, dir_.path());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.err.find("training the eval classifier"), std::string::npos) << second.err;
+  EXPECT_EQ(figures(second.out), figures(first.out));
+  // Another seed draws other samples: the generator's figures change.
+  const auto reseeded = run_genai(std::string("eval --run run --seed 5 ") + kSmallEval, dir_.path());
+  ASSERT_EQ(reseeded.exit_code, 0) << reseeded.err;
+  EXPECT_NE(figures(reseeded.out), figures(first.out));
+}
+
+TEST_F(EvalCli, DataAloneScoresOnlyTheRealData) {
+  const auto r = run_genai(std::string("eval --data tiny --no-parzen ") + kSmallEval, dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("generator:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FD-LeNet"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Parzen"), std::string::npos) << "--no-parzen ignored:\n" << r.out;
+}
+
+TEST_F(EvalCli, TrainEvalEveryAppendsQuickEvalsToMetricsAndResumes) {
+  const auto r = run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --log-every 5 --eval-every 10 --eval-samples 30 --out run",
+                           dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("eval at step 10: FD-LeNet"), std::string::npos) << r.err;
+  std::istringstream lines(read_text((dir_.path() / "run/metrics.jsonl").string()));
+  std::string line;
+  int evals = 0, losses = 0;
+  while (std::getline(lines, line)) {
+    if (line.find("\"fd_lenet\":") != std::string::npos) {
+      ++evals;
+      EXPECT_NE(line.find("\"eval_samples\":30"), std::string::npos) << line;
+      EXPECT_NE(line.find("\"classifier_score\":"), std::string::npos) << line;
+      EXPECT_NE(line.find("\"modes_covered\":"), std::string::npos) << line;
+    } else if (line.find("\"d_loss\":") != std::string::npos) {
+      ++losses;
+    }
+  }
+  EXPECT_EQ(evals, 2);  // steps 10 and 20
+  EXPECT_EQ(losses, 4);
+  EXPECT_NE(read_text((dir_.path() / "run/config.toml").string()).find("eval-every = 10"), std::string::npos);
+  // Quick-eval lines do not confuse the resumed loss history.
+  const auto resumed = run_genai("train --resume --out run --steps 30", dir_.path());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("eval at step 30"), std::string::npos) << resumed.err;
+}
+
+}  // namespace
+}  // namespace genai
