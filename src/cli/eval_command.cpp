@@ -52,9 +52,10 @@ int run_eval(const EvalOptions& o) {
   if (!o.checkpoint.empty() && !o.run.empty()) problems.push_back("give only one of --checkpoint FILE or --run DIR");
   if (o.checkpoint.empty() && o.run.empty() && o.data.empty())
     problems.push_back("give --checkpoint FILE or --run DIR (or --data alone to score only the real data)");
-  if (settings.samples < 20 || settings.samples > 1000000) problems.push_back("samples = " + std::to_string(settings.samples) + " must be in [20, 1000000]");
+  if (settings.samples < 20 || settings.samples > 100000) problems.push_back("samples = " + std::to_string(settings.samples) + " must be in [20, 100000]");
   if (settings.kid_subsets < 1 || settings.kid_subsets > 10000) problems.push_back("kid-subsets = " + std::to_string(settings.kid_subsets) + " must be in [1, 10000]");
-  if (settings.kid_subset_size < 2) problems.push_back("kid-subset-size = " + std::to_string(settings.kid_subset_size) + " must be at least 2");
+  if (settings.kid_subset_size < 2 || settings.kid_subset_size > 10000)
+    problems.push_back("kid-subset-size = " + std::to_string(settings.kid_subset_size) + " must be in [2, 10000]");
   if (o.classifier_epochs < 1 || o.classifier_epochs > 1000) problems.push_back("classifier-epochs = " + std::to_string(o.classifier_epochs) + " must be in [1, 1000]");
   if (o.threads < 0) problems.push_back("threads = " + std::to_string(o.threads) + " must be at least 0");
   throw_if_problems(problems, "invalid eval options");

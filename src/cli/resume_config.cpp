@@ -63,8 +63,8 @@ TrainConfig resumed_config(const TrainOptions& options, const std::string& saved
     std::string message = "--resume: ";
     for (size_t i = 0; i < conflicts.size(); ++i) message += (i ? ", " : "") + conflicts[i];
     throw UsageError(message + " contradict" + (conflicts.size() == 1 ? "s" : "") + " the saved config of " + checkpoint_path +
-                     "; drop the flag, or start a new run (only steps, epochs, max-time, log and checkpoint intervals, threads, "
-                     "device, data-root and on-nan may change on resume)");
+                     "; drop the flag, or start a new run (only steps, epochs, max-time, log, sample, checkpoint and eval intervals, eval-samples, "
+                     "keep-checkpoints, threads, device, data-root and on-nan may change on resume)");
   }
   merged.out = options.config.out;
   return merged;

@@ -25,6 +25,9 @@
 #include "stop_signals.h"
 
 namespace genai::cli {
+namespace {
+constexpr uint64_t kQuickEvalSeedOffset = 0x6576616c;  // "eval"
+}  // namespace
 
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   auto* cmd = app.add_subcommand("train", "Train a GAN (BCE losses, Adam) on 28x28 images");
@@ -233,16 +236,18 @@ int run_train(const TrainOptions& options) {
     stop_policy.record_checkpoint_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   };
   events.on_eval = [&](int64_t step) {
-    // A fixed noise seed, so the figures of one run are comparable over time.
-    const auto images = models::generate_images(*trainer.gan().generator, config.model.z_dim, config.eval_samples, config.seed, device);
-    const auto quick = quick_eval->quick_score(images);
     progress.finish_line();
-    log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
-              quick.frechet_distance, quick.classifier_score.mean, quick.modes.covered, quick_eval->classes(), quick.count);
+    // The quick eval only observes: a failure in it is logged and training goes on.
     try {
+      // A fixed noise seed (not the training noise's), so the figures of one run are comparable over time.
+      const auto images = models::generate_images(*trainer.gan().generator, config.model.z_dim, config.eval_samples,
+                                                  config.seed ^ kQuickEvalSeedOffset, device);
+      const auto quick = quick_eval->quick_score(images);
+      log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
+                quick.frechet_distance, quick.classifier_score.mean, quick.modes.covered, quick_eval->classes(), quick.count);
       run.append_metrics_line(eval::quick_eval_json(step, quick));
-    } catch (const RuntimeError& e) {
-      log->error("{}; training goes on", e.what());
+    } catch (const std::exception& e) {
+      log->error("quick eval at step {} failed: {}; training goes on", step, e.what());
     }
   };
   bool nan_injected = false;

@@ -13,11 +13,13 @@ double polynomial_mmd2_unbiased(const torch::Tensor& x_in, const torch::Tensor& 
   const int64_t m = x.size(0), n = y.size(0);
   if (m < 2 || n < 2 || x.size(1) != y.size(1)) throw RuntimeError("KID needs two feature sets of at least 2 rows with equal widths");
   const double d = static_cast<double>(x.size(1));
-  auto kernel = [d](const torch::Tensor& a, const torch::Tensor& b) { return a.matmul(b.t()).div_(d).add_(1.0).pow_(3); };
-  const auto kxx = kernel(x, x), kyy = kernel(y, y), kxy = kernel(x, y);
-  const double sum_xx = kxx.sum().item<double>() - kxx.diagonal().sum().item<double>();
-  const double sum_yy = kyy.sum().item<double>() - kyy.diagonal().sum().item<double>();
-  return sum_xx / (m * (m - 1.0)) + sum_yy / (n * (n - 1.0)) - 2.0 * kxy.sum().item<double>() / (static_cast<double>(m) * n);
+  // One kernel matrix alive at a time, reduced to its sum (without the diagonal for the within-set terms).
+  auto kernel_sum = [d](const torch::Tensor& a, const torch::Tensor& b, bool skip_diagonal) {
+    const auto k = a.matmul(b.t()).div_(d).add_(1.0).pow_(3);
+    return k.sum().item<double>() - (skip_diagonal ? k.diagonal().sum().item<double>() : 0.0);
+  };
+  const double sum_xx = kernel_sum(x, x, true), sum_yy = kernel_sum(y, y, true), sum_xy = kernel_sum(x, y, false);
+  return sum_xx / (m * (m - 1.0)) + sum_yy / (n * (n - 1.0)) - 2.0 * sum_xy / (static_cast<double>(m) * n);
 }
 
 MeanStd kernel_inception_distance(const torch::Tensor& x, const torch::Tensor& y, int64_t subsets, int64_t subset_size, uint64_t seed) {

@@ -13,9 +13,13 @@ torch::Tensor block_distances(const torch::Tensor& a, const torch::Tensor& b, co
   return squared.clamp_min_(0).sqrt_();
 }
 
-// Calls visit(first_row, distances [rows, |to|]) for consecutive blocks of rows of `from`.
+// Calls visit(first_row, distances [rows, |to|]) for consecutive blocks of rows of `from`. Blocks are
+// also kept under kMaxBlockElements, so memory stays bounded however many samples there are.
 template <typename Visit>
 void for_each_distance_block(const torch::Tensor& from, const torch::Tensor& to, int64_t block_rows, Visit visit) {
+  if (block_rows < 1) throw RuntimeError("nearest-neighbour metrics need block_rows >= 1");
+  constexpr int64_t kMaxBlockElements = int64_t{1} << 24;  // 128 MiB of float64
+  block_rows = std::max<int64_t>(1, std::min(block_rows, kMaxBlockElements / std::max<int64_t>(1, to.size(0))));
   const auto to_norms = to.pow(2).sum(1);
   for (int64_t first = 0; first < from.size(0); first += block_rows) {
     const int64_t rows = std::min(block_rows, from.size(0) - first);
@@ -28,7 +32,6 @@ void check_sets(const torch::Tensor& real, const torch::Tensor& fake, int64_t k,
     throw RuntimeError("nearest-neighbour metrics need two [N, D] feature sets of equal width");
   if (k < 1 || k >= real.size(0) || k >= fake.size(0))
     throw RuntimeError("nearest-neighbour metrics need k >= 1 and more than k samples in each set (k = " + std::to_string(k) + ")");
-  if (block_rows < 1) throw RuntimeError("nearest-neighbour metrics need block_rows >= 1");
 }
 
 }  // namespace

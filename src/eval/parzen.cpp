@@ -17,6 +17,7 @@ torch::Tensor parzen_log_likelihoods(const torch::Tensor& centres_in, const torc
   if (centres_in.dim() != 2 || points_in.dim() != 2 || centres_in.size(1) != points_in.size(1) || centres_in.size(0) < 1)
     throw RuntimeError("Parzen window: centres and points must be [M, D] and [N, D] with M >= 1");
   if (sigmas.empty()) throw RuntimeError("Parzen window: no sigma to try");
+  if (block_rows < 1) throw RuntimeError("Parzen window: block_rows must be at least 1");
   for (double s : sigmas)
     if (!(s > 0)) throw RuntimeError("Parzen window: sigma must be positive");
   // Squared distances in float64: with 784 pixels a float32 |x|^2 + |c|^2 - 2 x.c loses the small
@@ -26,6 +27,8 @@ torch::Tensor parzen_log_likelihoods(const torch::Tensor& centres_in, const torc
   const double m = static_cast<double>(centres.size(0)), d = static_cast<double>(centres.size(1));
   const auto centre_norms = centres.pow(2).sum(1).unsqueeze(0);
   auto result = torch::empty({static_cast<int64_t>(sigmas.size()), points.size(0)}, torch::kFloat64);
+  constexpr int64_t kMaxBlockElements = int64_t{1} << 24;  // 128 MiB of float64 per block of distances
+  block_rows = std::max<int64_t>(1, std::min(block_rows, kMaxBlockElements / centres.size(0)));
   for (int64_t first = 0; first < points.size(0); first += block_rows) {
     const int64_t rows = std::min(block_rows, points.size(0) - first);
     const auto block = points.narrow(0, first, rows);

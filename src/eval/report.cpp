@@ -81,7 +81,9 @@ std::string format_scorecard(const Scorecard& card) {
   auto both = [&](auto get) { return std::make_pair(model ? get(*model) : std::string("-"), get(real)); };
   line("metric", model ? "generator" : "", "real data", "");
   auto [fd_m, fd_r] = both([](const MetricSet& m) { return fmt("%.4f", m.frechet_distance); });
-  line("FD-LeNet (n = " + std::to_string(model ? model->count : real.count) + ")", fd_m, fd_r,
+  const bool same_n = !model || model->count == real.count;
+  line("FD-LeNet (n = " + std::to_string(model ? model->count : real.count) + (same_n ? "" : ", real n = " + std::to_string(real.count)) + ")",
+       fd_m, fd_r,
        "lower is better; LeNet features, NOT comparable to Inception FID");
   if (real.kid) {
     auto [m, r] = both([](const MetricSet& x) { return x.kid ? pm("%.5f", *x.kid) : std::string("-"); });

@@ -25,15 +25,20 @@ EvalReference::EvalReference(const Classifier& classifier, const data::ImageData
     problems.push_back("samples = " + std::to_string(settings.samples) + " is fewer than the " + std::to_string(settings.score_splits) +
                        " classifier-score splits");
   if (test.size() <= largest_k) problems.push_back("the test split has only " + std::to_string(test.size()) + " images");
+  // The Parzen validation images are the last ones of the training split (Goodfellow et al. used
+  // train[50000:60000]); the baseline subset is drawn from the rest, so the two never overlap. The split
+  // does not depend on whether Parzen is computed, so --no-parzen leaves the other real-data figures alone.
+  const int64_t validation = std::min(settings.parzen_validation, train.size() / 6);
+  const int64_t pool = train.size() - validation;
+  const int64_t smallest_pool = std::max(settings.score_splits, largest_k + 1);
+  if (pool < smallest_pool)
+    problems.push_back("the training split has only " + std::to_string(train.size()) + " images; the real-data baseline needs at least " +
+                       std::to_string(smallest_pool + validation));
   if (!problems.empty()) throw UsageError("cannot evaluate: " + problems.front());
 
   test_images_ = test.images.to(torch::kCPU);
-  // The Parzen validation images are the last ones of the training split (Goodfellow et al. used
-  // train[50000:60000]); the baseline subset is drawn from the rest, so the two never overlap.
-  const int64_t validation = settings.parzen ? std::min(settings.parzen_validation, train.size() / 6) : 0;
-  const int64_t pool = train.size() - validation;
   const auto train_images = train.images.to(torch::kCPU);
-  if (validation > 0) validation_pixels_ = unit_pixels(train_images.narrow(0, pool, validation));
+  if (settings.parzen && validation > 0) validation_pixels_ = unit_pixels(train_images.narrow(0, pool, validation));
   const auto order = data::ShuffledBatcher::permutation(pool, settings.seed, 0);
   baseline_images_ = train_images.index_select(0, order.narrow(0, 0, std::min(settings.samples, pool)));
 
@@ -74,7 +79,7 @@ MetricSet EvalReference::score(const torch::Tensor& images, bool full) const {
   // The real set is the test set, the same reference as the FD and KID.
   m.precision_recall = precision_recall(test_features_, outputs.features, s.precision_recall_k);
   m.density_coverage = density_coverage(test_features_, outputs.features, s.density_coverage_k);
-  if (s.parzen && validation_pixels_.defined() && validation_pixels_.size(0) > 0) {
+  if (validation_pixels_.defined() && validation_pixels_.size(0) > 0) {
     say("Parzen window over " + std::to_string(m.count) + " centres and " + std::to_string(test_pixels_.size(0)) + " test images");
     m.parzen = parzen_window_estimate(unit_pixels(images), validation_pixels_, test_pixels_, parzen_sigma_grid());
   }

@@ -6,7 +6,12 @@ namespace genai::models {
 
 torch::Tensor generate_images(Generator& generator, int64_t z_dim, int64_t count, uint64_t seed, torch::Device device) {
   constexpr int64_t kChunk = 256;
-  const bool was_training = generator.is_training();
+  // Restores G's mode on every exit, exceptions included (train --eval-every goes on after a failure).
+  struct ModeGuard {
+    Generator& g;
+    bool was_training;
+    ~ModeGuard() { g.train(was_training); }
+  } guard{generator, generator.is_training()};
   generator.eval();
   auto noise_generator = at::detail::createCPUGenerator(seed);
   std::vector<torch::Tensor> images;
@@ -18,7 +23,6 @@ torch::Tensor generate_images(Generator& generator, int64_t z_dim, int64_t count
       images.push_back(generator.forward(z).to(torch::kCPU));
     }
   }
-  generator.train(was_training);
   return torch::cat(images);
 }
 

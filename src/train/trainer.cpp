@@ -125,7 +125,8 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
   while (step_ < total) {
     step();
     const bool last = step_ == total;
-    if (due(config_.log_every) || last) {
+    const bool logged = due(config_.log_every) || last;
+    if (logged) {
       const auto metrics = take_interval_means();
       if (!std::isfinite(metrics.d_loss) || !std::isfinite(metrics.g_loss))
         throw DivergenceError(step_, "non-finite loss by step " + std::to_string(step_) + " (d_loss " + std::to_string(metrics.d_loss) +
@@ -134,7 +135,11 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
       if (events.on_log) events.on_log(metrics);
     }
     if ((due(config_.sample_every) || last) && events.on_samples) events.on_samples(step_);
-    if (config_.eval_every > 0 && (due(config_.eval_every) || last) && events.on_eval) events.on_eval(step_);
+    if (config_.eval_every > 0 && (due(config_.eval_every) || last) && events.on_eval) {
+      // Never score (or hand a caller) non-finite weights: divergence is reported as such, with rollback.
+      if (!logged && !weights_finite()) throw DivergenceError(step_, "non-finite weights by step " + std::to_string(step_));
+      events.on_eval(step_);
+    }
     const bool checkpointed = due(config_.checkpoint_every) || last;
     if (checkpointed) checkpoint();
     if (!last && events.should_stop) {

@@ -261,7 +261,7 @@ Records parse_records(const RecordFormat& format, const std::string& path, const
 
 Records read_record_file(const RecordFormat& format, const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw file_error(path, std::string("no such ") + format.noun + " file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw file_error(path, std::string("no such file (expected a genai ") + format.noun + ")");
   const auto file = read_file(path);
   const auto [offset, length] = verify_sealed(format, path, file);
   return parse_records(format, path, file.data() + offset, length);

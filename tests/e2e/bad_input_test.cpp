@@ -131,7 +131,7 @@ const BadInput kCases[] = {
     // Eval
     {"eval_needs_a_source", nothing, "eval", 2, "give --checkpoint FILE or --run DIR (or --data alone to score only the real data)"},
     {"eval_two_sources", nothing, "eval --checkpoint a.pt --run b", 2, "excludes"},
-    {"eval_too_few_samples", nothing, "eval --data tiny --samples 5", 2, "samples = 5 must be in [20, 1000000]"},
+    {"eval_too_few_samples", nothing, "eval --data tiny --samples 5", 2, "samples = 5 must be in [20, 100000]"},
     {"eval_checkpoint_missing", nothing, "eval --checkpoint none.pt", 1, "none.pt: no such checkpoint file"},
     {"eval_classifier_missing", nothing, "eval --data tiny --classifier none.bin", 1, "none.bin: no such classifier file"},
     {"eval_classifier_not_one", [](const fs::path& d) { std::ofstream(d / "c.bin") << "weights"; }, "eval --data tiny --classifier c.bin", 1,

@@ -90,5 +90,16 @@ TEST_F(EvalCli, TrainEvalEveryAppendsQuickEvalsToMetricsAndResumes) {
   EXPECT_NE(resumed.err.find("eval at step 30"), std::string::npos) << resumed.err;
 }
 
+TEST_F(EvalCli, NonFiniteWeightsStopTrainingBeforeAQuickEvalScoresThem) {
+  // Step 7 is an eval step but not a log step: the weights poisoned after step 6 must be reported as a
+  // divergence there, not scored (nor swallowed as a failed eval).
+  const auto r = run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --log-every 10 --checkpoint-every 5 --eval-every 7 "
+                           "--eval-samples 20 --inject-nan-at-step 6 --out run",
+                           dir_.path());
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("training diverged: non-finite weights by step 7"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("quick eval at step 7 failed"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace genai

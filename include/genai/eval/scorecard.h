@@ -64,7 +64,7 @@ class EvalReference {
   const EvalSettings& settings() const { return settings_; }
   int64_t test_count() const { return test_images_.size(0); }
   int64_t baseline_count() const { return baseline_images_.size(0); }
-  int64_t validation_count() const { return validation_pixels_.size(0); }
+  int64_t validation_count() const { return validation_pixels_.defined() ? validation_pixels_.size(0) : 0; }
   int64_t classes() const { return classifier_.classes; }
 
  private:
