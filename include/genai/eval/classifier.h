@@ -43,10 +43,10 @@ class LeNet : public torch::nn::Module {
 };
 
 struct ClassifierRecipe {
-  int64_t epochs = 6;
+  int64_t epochs = 8;
   int64_t batch_size = 64;
   double lr = 1e-3;          // Adam, for the first epoch
-  double lr_decay = 0.6;     // the learning rate is multiplied by this after every epoch
+  double lr_decay = 0.7;     // the learning rate is multiplied by this after every epoch
   uint64_t seed = 0;
   int64_t max_train_images = 0;  // 0: the whole training split (tests use fewer)
 };
