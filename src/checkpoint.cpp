@@ -99,6 +99,10 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   out.integers("model.d_hidden", meta.model.d_hidden);
   out.text("model.g_norm", meta.model.g_norm);
   out.integer("model.dcgan_channels", meta.model.dcgan_channels);
+  out.integer("model.classes", meta.model.classes);
+  std::string names;
+  for (size_t i = 0; i < meta.model.class_names.size(); ++i) names += (i ? "\n" : "") + meta.model.class_names[i];
+  out.text("model.class_names", names);
   out.integer("step", meta.step);
   out.integer("epoch", meta.epoch);
   out.integer("batch_in_epoch", meta.batch_in_epoch);
@@ -107,6 +111,10 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   out.tensor("noise_rng_state", state.noise_rng_state);
   out.module("generator", *state.gan.generator);
   out.module("discriminator", *state.gan.discriminator);
+  if (state.ema_generator) {
+    out.integer("generator_ema_present", 1);
+    out.module("generator_ema", *state.ema_generator);
+  }
   write_optimizer(out, "optimizer_g", *state.optimizer_g);
   write_optimizer(out, "optimizer_d", *state.optimizer_d);
   const auto file = wrap_checkpoint_payload(out.bytes());
@@ -131,6 +139,15 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   meta.model.d_hidden = r.get<std::vector<int64_t>>("model.d_hidden");
   meta.model.g_norm = r.get<std::string>("model.g_norm");
   meta.model.dcgan_channels = r.get<int64_t>("model.dcgan_channels");
+  if (r.has("model.classes")) {  // checkpoints from before conditional models have neither
+    meta.model.classes = r.get<int64_t>("model.classes");
+    std::string names = r.get<std::string>("model.class_names");
+    for (size_t start = 0; !names.empty() && start <= names.size();) {
+      const size_t end = std::min(names.find('\n', start), names.size());
+      meta.model.class_names.push_back(names.substr(start, end - start));
+      start = end + 1;
+    }
+  }
   meta.step = r.get<int64_t>("step");
   meta.epoch = r.get<int64_t>("epoch");
   meta.batch_in_epoch = r.get<int64_t>("batch_in_epoch");
@@ -139,14 +156,18 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   std::vector<std::string> problems;
   validate(meta.model, problems);
   if (meta.step < 0 || meta.epoch < 0 || meta.batch_in_epoch < 0) problems.push_back("negative step, epoch or position");
+  if (meta.model.classes < 0 || meta.model.classes > 1000 || (models::is_conditional(meta.model.kind) && meta.model.classes < 2))
+    problems.push_back("a conditional model with " + std::to_string(meta.model.classes) + " classes");
   if (!problems.empty()) throw file_error(path, "corrupt checkpoint: " + problems.front());
   checkpoint.records_ = std::move(records);
   return checkpoint;
 }
 
-std::shared_ptr<models::Generator> Checkpoint::load_generator() const {
+bool Checkpoint::has_ema() const { return records_->has("generator_ema_present"); }
+
+std::shared_ptr<models::Generator> Checkpoint::load_generator(bool use_ema) const {
   auto generator = models::make_generator(meta_.model);
-  records_->load_module("generator", *generator);
+  records_->load_module(use_ema && has_ema() ? "generator_ema" : "generator", *generator);
   generator->to(device_);
   return generator;
 }
@@ -154,6 +175,10 @@ std::shared_ptr<models::Generator> Checkpoint::load_generator() const {
 void Checkpoint::restore(TrainingState& state) const {
   records_->load_module("generator", *state.gan.generator);
   records_->load_module("discriminator", *state.gan.discriminator);
+  if (state.ema_generator) {
+    if (!has_ema()) throw file_error(path_, "the run keeps an EMA generator but this checkpoint has none");
+    records_->load_module("generator_ema", *state.ema_generator);
+  }
   load_optimizer(*records_, "optimizer_g", *state.optimizer_g);
   load_optimizer(*records_, "optimizer_d", *state.optimizer_d);
   state.noise_rng_state = records_->get<torch::Tensor>("noise_rng_state");

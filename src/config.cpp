@@ -48,11 +48,11 @@ void check_adam(std::vector<std::string>& problems, const std::string& net, cons
 }  // namespace
 
 void validate(const ModelConfig& model, std::vector<std::string>& problems) {
-  if (model.kind != "mlp" && model.kind != "dcgan")
-    problems.push_back("model = \"" + model.kind + "\" is unknown; use mlp or dcgan");
+  if (model.kind != "mlp" && model.kind != "dcgan" && model.kind != "cmlp" && model.kind != "cdcgan")
+    problems.push_back("model = \"" + model.kind + "\" is unknown; use mlp, dcgan, cmlp or cdcgan");
   if (model.z_dim < 1 || model.z_dim > 4096)
     problems.push_back("z-dim = " + std::to_string(model.z_dim) + " must be in [1, 4096]");
-  if (model.kind == "mlp") {
+  if (model.kind == "mlp" || model.kind == "cmlp") {
     if (model.g_hidden.empty() || model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
     for (int64_t h : model.g_hidden)
       if (h < 1 || h > 65536) problems.push_back("g-hidden size " + std::to_string(h) + " must be in [1, 65536]");
@@ -61,7 +61,7 @@ void validate(const ModelConfig& model, std::vector<std::string>& problems) {
     if (model.g_norm != "batch" && model.g_norm != "none")
       problems.push_back("g-norm = \"" + model.g_norm + "\" is unknown; use batch or none");
   }
-  if (model.kind == "dcgan" && (model.dcgan_channels < 1 || model.dcgan_channels > 4096))
+  if ((model.kind == "dcgan" || model.kind == "cdcgan") && (model.dcgan_channels < 1 || model.dcgan_channels > 4096))
     problems.push_back("dcgan-channels = " + std::to_string(model.dcgan_channels) + " must be in [1, 4096]");
 }
 
@@ -111,7 +111,7 @@ void validate(const TrainConfig& config) {
   if (config.epochs < 0) problems.push_back("epochs = " + std::to_string(config.epochs) + " must be at least 0");
   if (config.batch_size < 1 || config.batch_size > 65536)
     problems.push_back("batch-size = " + std::to_string(config.batch_size) + " must be in [1, 65536]");
-  else if (config.batch_size == 1 && config.model.kind == "mlp" && config.model.g_norm == "batch")
+  else if (config.batch_size == 1 && (config.model.kind == "mlp" || config.model.kind == "cmlp") && config.model.g_norm == "batch")
     problems.push_back("batch-size = 1 with g-norm = \"batch\": BatchNorm needs at least 2 images per batch; use --g-norm none or a larger batch");
   check_adam(problems, "g", config.adam_g);
   check_adam(problems, "d", config.adam_d);
@@ -120,6 +120,8 @@ void validate(const TrainConfig& config) {
   if (config.checkpoint_every < 0)
     problems.push_back("checkpoint-every = " + std::to_string(config.checkpoint_every) + " must be at least 0 (0: only at the end)");
   check_positive(problems, "keep-checkpoints", config.keep_checkpoints);
+  if (!(config.ema_decay >= 0 && config.ema_decay < 1))
+    problems.push_back("ema-decay = " + toml_double(config.ema_decay) + " must be in [0, 1) (0: no EMA generator)");
   if (config.eval_every < 0) problems.push_back("eval-every = " + std::to_string(config.eval_every) + " must be at least 0 (0: no quick evals)");
   if (config.eval_samples < 20 || config.eval_samples > 100000)
     problems.push_back("eval-samples = " + std::to_string(config.eval_samples) + " must be in [20, 100000]");
@@ -158,6 +160,7 @@ std::string to_toml(const TrainConfig& c) {
     << "sample-grid = " << c.sample_grid << "\n"
     << "eval-every = " << c.eval_every << "\n"
     << "eval-samples = " << c.eval_samples << "\n"
+    << "ema-decay = " << toml_double(c.ema_decay) << "\n"
     << "max-time = " << toml_string(c.max_time) << "\n"
     << "on-nan = " << toml_string(c.on_nan) << "\n";
   return s.str();

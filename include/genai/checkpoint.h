@@ -36,6 +36,7 @@ struct CheckpointMeta {
 // What a training run hands to save_checkpoint / fills from restore.
 struct TrainingState {
   models::Gan gan;
+  std::shared_ptr<models::Generator> ema_generator;  // nullptr: no EMA
   train::FlatAdam* optimizer_g = nullptr;
   train::FlatAdam* optimizer_d = nullptr;
   torch::Tensor noise_rng_state;  // ByteTensor from at::Generator::get_state()
@@ -55,8 +56,10 @@ class Checkpoint {
   const CheckpointMeta& meta() const { return meta_; }
   const std::string& path() const { return path_; }
 
-  // A generator of the recorded architecture with the saved weights, on the archive's device.
-  std::shared_ptr<models::Generator> load_generator() const;
+  // A generator of the recorded architecture with the saved weights, on the archive's device: the EMA
+  // weights when the checkpoint has them and `use_ema`, else the raw ones.
+  std::shared_ptr<models::Generator> load_generator(bool use_ema = true) const;
+  bool has_ema() const;
 
   // Loads G, D, both optimizers and the RNG state into objects built from meta().model.
   void restore(TrainingState& state) const;

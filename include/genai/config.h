@@ -14,7 +14,7 @@ struct AdamConfig {
 };
 
 struct ModelConfig {
-  std::string kind = "mlp";  // mlp | dcgan
+  std::string kind = "mlp";  // mlp | dcgan | cmlp | cdcgan (class-conditional)
   int64_t z_dim = 100;
   // mlp: the design's layer sizes. The bare design collapses to one or two modes (../shared/docs/anchors.md);
   // BatchNorm after each hidden generator layer is what made it cover the digits, so it is on by default.
@@ -23,6 +23,10 @@ struct ModelConfig {
   std::string g_norm = "batch";  // mlp generator: batch | none
   // dcgan: channels of the 14x14 feature maps (the 7x7 maps have twice as many).
   int64_t dcgan_channels = 64;
+  // Conditional models: the number of classes, set from the training labels (not a flag) and recorded
+  // in checkpoints with the class names where the dataset has them.
+  int64_t classes = 0;
+  std::vector<std::string> class_names;
 };
 
 struct TrainConfig {
@@ -44,6 +48,7 @@ struct TrainConfig {
   int64_t sample_grid = 64;  // images in the fixed-noise sample grids
   int64_t eval_every = 0;    // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
   int64_t eval_samples = 2000;  // generated images per quick eval
+  double ema_decay = 0;      // > 0: keep an exponential moving average of G's weights (sample and eval use it)
   std::string max_time;      // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
   std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does
   std::string out;           // run directory; empty: runs/<model>-<timestamp>

@@ -11,6 +11,7 @@
 #include "genai/error.h"
 #include "genai/eval/report.h"
 #include "genai/models/sampling.h"
+#include "genai/models/synthetic_export.h"
 #include "genai/util/atomic_file.h"
 #include "genai/util/device.h"
 #include "train_command.h"
@@ -38,6 +39,9 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
   cmd->add_option("--kid-subsets", o.settings.kid_subsets, "KID: number of random subsets")->capture_default_str();
   cmd->add_option("--kid-subset-size", o.settings.kid_subset_size, "KID: images per subset")->capture_default_str();
   cmd->add_flag("--no-parzen", o.no_parzen, "Skip the Parzen-window log-likelihood");
+  cmd->add_flag("--no-ema", o.no_ema, "Score the raw generator weights even if the checkpoint has EMA weights");
+  cmd->add_flag("--tstr", o.tstr, "Conditional models: train the classifier's architecture on as many generated images as the "
+                                  "training split has, test it on the real test set (train on synthetic, test on real)");
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--threads", o.threads, "CPU threads (0: one per core)")->capture_default_str();
   add_verbosity_flags(*cmd, o.verbosity);
@@ -57,6 +61,7 @@ int run_eval(const EvalOptions& o) {
   if (settings.kid_subset_size < 2 || settings.kid_subset_size > 10000)
     problems.push_back("kid-subset-size = " + std::to_string(settings.kid_subset_size) + " must be in [2, 10000]");
   if (o.classifier_epochs < 1 || o.classifier_epochs > 1000) problems.push_back("classifier-epochs = " + std::to_string(o.classifier_epochs) + " must be in [1, 1000]");
+  if (o.tstr && o.checkpoint.empty() && o.run.empty()) problems.push_back("--tstr needs a conditional generator: give --checkpoint or --run");
   if (o.threads < 0) problems.push_back("threads = " + std::to_string(o.threads) + " must be at least 0");
   throw_if_problems(problems, "invalid eval options");
   std::error_code ec;
@@ -79,6 +84,9 @@ int run_eval(const EvalOptions& o) {
     std::vector<std::string> skipped;
     checkpoint = o.checkpoint.empty() ? open_newest_valid_checkpoint(o.run, device, skipped) : Checkpoint::open(o.checkpoint, device);
     for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
+    if (o.tstr && !models::is_conditional(checkpoint->meta().model.kind))
+      throw UsageError("--tstr needs a conditional model (cmlp or cdcgan); " + checkpoint->path() + " holds an unconditional " +
+                       checkpoint->meta().model.kind + " generator");
     const TrainConfig trained = parse_train_config(checkpoint->meta().config_toml);
     if (data.empty()) data = trained.data;
     if (data_root.empty()) data_root = trained.data_root;
@@ -113,10 +121,32 @@ int run_eval(const EvalOptions& o) {
     card.checkpoint = checkpoint->path();
     card.model_kind = checkpoint->meta().model.kind;
     card.step = checkpoint->meta().step;
-    auto generator = checkpoint->load_generator();
-    log->info("generating {} images from {} (step {})", settings.samples, checkpoint->path(), card.step);
-    const auto images = models::generate_images(*generator, checkpoint->meta().model.z_dim, settings.samples, settings.seed, device);
+    const auto& model = checkpoint->meta().model;
+    auto generator = checkpoint->load_generator(!o.no_ema);
+    card.ema = !o.no_ema && checkpoint->has_ema();
+    card.class_names = model.class_names;
+    const bool conditional = models::is_conditional(model.kind);
+    if (conditional && model.classes != classifier.classes)
+      throw RuntimeError(checkpoint->path() + ": the model has " + std::to_string(model.classes) + " classes but the eval data has " +
+                         std::to_string(classifier.classes) + "; evaluate against the data it was trained on");
+    // Conditional models draw every class equally often (the test sets are balanced to within a few %).
+    const auto labels = conditional ? models::balanced_labels(settings.samples, model.classes) : torch::Tensor();
+    log->info("generating {} images from {} (step {}{})", settings.samples, checkpoint->path(), card.step, card.ema ? ", EMA weights" : "");
+    const auto images = models::generate_images(*generator, model.z_dim, settings.samples, settings.seed, device, labels);
     card.model = reference.score(images);
+    if (conditional) card.conditional = reference.conditional_score(images, labels);
+    if (o.tstr) {
+      const int64_t n = train.size();
+      log->info("train on synthetic, test on real: generating {} labelled images", n);
+      const auto tstr_labels = models::balanced_labels(n, model.classes);
+      // Through bytes, as an exported IDX data set would be.
+      const auto bytes = models::to_bytes(models::generate_images(*generator, model.z_dim, n, settings.seed + 1, device, tstr_labels));
+      data::ImageDataset synthetic{bytes.to(device).to(torch::kFloat32).div_(127.5).sub_(1.0), tstr_labels.to(device)};
+      eval::ClassifierRecipe recipe = source.recipe;
+      const auto trained = eval::train_classifier(synthetic, test, recipe, device, progress);
+      card.tstr_accuracy = trained.test_accuracy;
+      card.tstr_images = n;
+    }
   }
   card.real = reference.real_baseline();
   card.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();

@@ -16,6 +16,8 @@ struct EvalOptions {
   bool retrain_classifier = false;
   int64_t classifier_epochs = eval::ClassifierRecipe{}.epochs;
   bool no_parzen = false;
+  bool no_ema = false;
+  bool tstr = false;
   std::string device = "auto";
   int64_t threads = 0;
   eval::EvalSettings settings;

@@ -65,6 +65,9 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
                                                 "metrics.jsonl (0: none); the first use trains genai eval's classifier")
       ->capture_default_str();
   cmd->add_option("--eval-samples", c.eval_samples, "Generated images per quick eval")->capture_default_str();
+  cmd->add_option("--ema-decay", c.ema_decay, "Keep an exponential moving average of G's weights with this decay, e.g. 0.999 "
+                                              "(0: none); sample and eval use it unless --no-ema")
+      ->capture_default_str();
   cmd->add_option("--max-time", c.max_time, "Stop with a checkpoint before this much wall time, e.g. 3h55m (exit code 75)");
   cmd->add_option("--on-nan", c.on_nan, "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both "
                                         "learning rates, go on; at most 3 times)")
@@ -160,6 +163,15 @@ int run_train(const TrainOptions& options) {
   const bool quick_evals = config.eval_every > 0;
   const auto files = data::locate_dataset(config.data, config.data_root, /*need_test_split=*/quick_evals);
   auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
+  if (models::is_conditional(config.model.kind)) {
+    config.model.classes = dataset.labels.max().item<int64_t>() + 1;
+    if (config.model.classes < 2 || config.model.classes > 1000)
+      throw file_error(files.train_labels, "labels give " + std::to_string(config.model.classes) +
+                                               " classes; a conditional model needs between 2 and 1000 (or use an unconditional model)");
+    config.model.class_names = data::known_class_names(config.data);
+    if (!config.model.class_names.empty() && static_cast<int64_t>(config.model.class_names.size()) != config.model.classes)
+      config.model.class_names.clear();
+  }
 
   // --eval-every: genai eval's classifier (cached beside the data, trained now on first use) and the
   // test set's statistics, prepared once; each quick eval then scores eval-samples generated images.
@@ -240,8 +252,10 @@ int run_train(const TrainOptions& options) {
     // The quick eval only observes: a failure in it is logged and training goes on.
     try {
       // A fixed noise seed (not the training noise's), so the figures of one run are comparable over time.
+      const auto labels = models::is_conditional(config.model.kind) ? models::balanced_labels(config.eval_samples, config.model.classes)
+                                                                     : torch::Tensor();
       const auto images = models::generate_images(*trainer.gan().generator, config.model.z_dim, config.eval_samples,
-                                                  config.seed ^ kQuickEvalSeedOffset, device);
+                                                  config.seed ^ kQuickEvalSeedOffset, device, labels);
       const auto quick = quick_eval->quick_score(images);
       log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
                 quick.frechet_distance, quick.classifier_score.mean, quick.modes.covered, quick_eval->classes(), quick.count);

@@ -68,7 +68,7 @@ std::string format_scorecard(const Scorecard& card) {
   const MetricSet& real = card.real;
   std::ostringstream out;
   if (model)
-    out << "generator:  " << card.checkpoint << " (" << card.model_kind << ", step " << card.step << ")\n";
+    out << "generator:  " << card.checkpoint << " (" << card.model_kind << ", step " << card.step << (card.ema ? ", EMA weights" : "") << ")\n";
   out << "data:       " << card.data << " | " << card.test_count << " test images are the reference for every metric\n";
   out << "classifier: " << (card.classifier_path.empty() ? "(not cached)" : card.classifier_path) << " | test accuracy "
       << fmt("%.2f", 100 * card.classifier_accuracy) << " % | key " << card.classifier_key.substr(0, 16) << "\n";
@@ -116,6 +116,22 @@ std::string format_scorecard(const Scorecard& card) {
     line("Parzen log-likelihood (nats)", lm, lr, "weak metric (Theis et al. 2016); on MNIST Goodfellow et al. 2014 report 225 ± 2");
     line("  Parzen sigma (" + std::to_string(card.validation_count) + " validation images)", sm, sr, "");
   }
+  if (card.conditional) {
+    const auto& c = *card.conditional;
+    out << "\nconditional accuracy (the classifier agrees with the requested class): " << fmt("%.2f", 100 * c.accuracy) << " %\n";
+    out << "  class  name          images  accuracy  FD-LeNet (vs that class's test images)\n";
+    for (size_t k = 0; k < c.class_accuracy.size(); ++k) {
+      const std::string name = k < card.class_names.size() ? card.class_names[k] : std::to_string(k);
+      char row[160];
+      std::snprintf(row, sizeof row, "  %5zu  %-12s  %6lld  %7.2f %%  %.4f\n", k, name.c_str(), static_cast<long long>(c.class_counts[k]),
+                    100 * c.class_accuracy[k], c.class_frechet_distance[k]);
+      out << row;
+    }
+  }
+  if (card.tstr_accuracy)
+    out << "\ntrain on synthetic, test on real: the eval classifier's architecture trained on " << card.tstr_images
+        << " generated images reaches " << fmt("%.2f", 100 * *card.tstr_accuracy) << " % on the real test set (trained on real data: "
+        << fmt("%.2f", 100 * card.classifier_accuracy) << " %)\n";
   out << "\nclass histogram";
   if (model) out << "\n  generator: " << histogram_text(model->modes);
   out << "\n  real data: " << histogram_text(real.modes) << "\n";
@@ -137,7 +153,17 @@ std::string scorecard_json(const Scorecard& card) {
     << ",\"classifier\":{\"path\":" << json_string(card.classifier_path) << ",\"key\":" << json_string(card.classifier_key)
     << ",\"version\":" << kClassifierVersion << ",\"test_accuracy\":" << json_number(card.classifier_accuracy) << "}"
     << ",\"generator\":" << (card.model ? metrics_json(*card.model) : std::string("null")) << ",\"real\":" << metrics_json(card.real)
-    << ",\"eval_seconds\":" << json_number(card.eval_seconds) << ",\"classifier_train_seconds\":" << json_number(card.classifier_seconds)
+    << ",\"ema\":" << (card.ema ? "true" : "false");
+  if (card.conditional) {
+    const auto& c = *card.conditional;
+    j << ",\"conditional\":{\"accuracy\":" << json_number(c.accuracy) << ",\"class_accuracy\":[";
+    for (size_t k = 0; k < c.class_accuracy.size(); ++k) j << (k ? "," : "") << json_number(c.class_accuracy[k]);
+    j << "],\"class_fd_lenet\":[";
+    for (size_t k = 0; k < c.class_frechet_distance.size(); ++k) j << (k ? "," : "") << json_number(c.class_frechet_distance[k]);
+    j << "]}";
+  }
+  if (card.tstr_accuracy) j << ",\"tstr\":{\"images\":" << card.tstr_images << ",\"accuracy\":" << json_number(*card.tstr_accuracy) << "}";
+  j << ",\"eval_seconds\":" << json_number(card.eval_seconds) << ",\"classifier_train_seconds\":" << json_number(card.classifier_seconds)
     << "}";
   return j.str();
 }

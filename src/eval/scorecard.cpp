@@ -1,6 +1,7 @@
 #include "genai/eval/scorecard.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "genai/data/dataset.h"
@@ -45,6 +46,7 @@ EvalReference::EvalReference(const Classifier& classifier, const data::ImageData
   say("extracting features of " + std::to_string(test_images_.size(0)) + " test images");
   const auto test_outputs = classify(*classifier_.net, test_images_, device_);
   test_features_ = test_outputs.features;
+  test_labels_ = test.labels.to(torch::kCPU);
   test_statistics_ = gaussian_statistics(test_features_);
   if (settings.parzen) test_pixels_ = unit_pixels(test_images_);
 }
@@ -84,6 +86,25 @@ MetricSet EvalReference::score(const torch::Tensor& images, bool full) const {
     m.parzen = parzen_window_estimate(unit_pixels(images), validation_pixels_, test_pixels_, parzen_sigma_grid());
   }
   return m;
+}
+
+ConditionalScores EvalReference::conditional_score(const torch::Tensor& images, const torch::Tensor& labels_in) const {
+  const auto outputs = classify(*classifier_.net, images, device_);
+  const auto labels = labels_in.to(torch::kCPU, torch::kInt64);
+  ConditionalScores s;
+  s.accuracy = outputs.predicted.eq(labels).to(torch::kFloat64).mean().item<double>();
+  for (int64_t c = 0; c < classifier_.classes; ++c) {
+    const auto mine = labels.eq(c).nonzero().flatten();
+    const auto theirs = test_labels_.eq(c).nonzero().flatten();
+    s.class_counts.push_back(mine.numel());
+    s.class_accuracy.push_back(mine.numel() ? outputs.predicted.index_select(0, mine).eq(c).to(torch::kFloat64).mean().item<double>()
+                                            : std::nan(""));
+    s.class_frechet_distance.push_back(mine.numel() >= 2 && theirs.numel() >= 2
+                                           ? frechet_distance(gaussian_statistics(outputs.features.index_select(0, mine)),
+                                                              gaussian_statistics(test_features_.index_select(0, theirs)))
+                                           : std::nan(""));
+  }
+  return s;
 }
 
 }  // namespace genai::eval

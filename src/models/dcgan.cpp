@@ -23,12 +23,12 @@ DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels) : channels_(chan
   dcgan_init(*this);
 }
 
-torch::Tensor DcganGenerator::forward(const torch::Tensor& z) {
+torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
   auto h = torch::relu(project_norm_(project_(z).view({-1, 2 * channels_, 7, 7})));
   return upsample_->forward(h);
 }
 
-DcganDiscriminator::DcganDiscriminator(int64_t channels) {
+DcganDiscriminator::DcganDiscriminator(int64_t channels) : feature_dim_(2 * channels * 7 * 7) {
   // No BatchNorm on the first layer, as in the paper: it sees raw images.
   features_ = nn::Sequential(down_conv(1, channels, true), leaky(),                                   // 28 -> 14
                              down_conv(channels, 2 * channels, false), nn::BatchNorm2d(2 * channels), leaky());  // 14 -> 7
@@ -37,9 +37,8 @@ DcganDiscriminator::DcganDiscriminator(int64_t channels) {
   dcgan_init(*this);
 }
 
-torch::Tensor DcganDiscriminator::forward(const torch::Tensor& images) {
-  return classify_(features_->forward(images).flatten(1)).view({-1});
-}
+torch::Tensor DcganDiscriminator::features(const torch::Tensor& images) { return features_->forward(images).flatten(1); }
+torch::Tensor DcganDiscriminator::head(const torch::Tensor& features) { return classify_(features); }
 
 void dcgan_init(torch::nn::Module& root) {
   torch::NoGradGuard no_grad;

@@ -18,11 +18,11 @@ MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bo
   register_module("body", body_);
 }
 
-torch::Tensor MlpGenerator::forward(const torch::Tensor& z) {
+torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
   return body_->forward(z).view({-1, 1, kImageSide, kImageSide});
 }
 
-MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden) {
+MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden) : feature_dim_(hidden.empty() ? kImagePixels : hidden.back()) {
   int64_t in = kImagePixels;
   for (int64_t width : hidden) {
     body_->push_back(torch::nn::Linear(in, width));
@@ -33,8 +33,13 @@ MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden) {
   register_module("body", body_);
 }
 
-torch::Tensor MlpDiscriminator::forward(const torch::Tensor& images) {
-  return body_->forward(images.reshape({images.size(0), kImagePixels})).view({-1});
+torch::Tensor MlpDiscriminator::features(const torch::Tensor& images) {
+  auto x = images.reshape({images.size(0), kImagePixels});
+  auto layer = body_->begin();
+  for (size_t i = 0; i + 1 < body_->size(); ++i, ++layer) x = layer->forward(x);
+  return x;
 }
+
+torch::Tensor MlpDiscriminator::head(const torch::Tensor& features) { return (body_->end() - 1)->forward(features); }
 
 }  // namespace genai::models

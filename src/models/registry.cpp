@@ -1,20 +1,41 @@
 #include "genai/error.h"
+#include "genai/models/conditional.h"
 #include "genai/models/dcgan.h"
 #include "genai/models/mlp.h"
 
 namespace genai::models {
 
+namespace {
+
+void check_classes(const ModelConfig& config) {
+  if (is_conditional(config.kind) && config.classes < 2)
+    throw RuntimeError("model = \"" + config.kind + "\" needs labelled data with at least 2 classes (got " + std::to_string(config.classes) + ")");
+}
+
+}  // namespace
+
 std::shared_ptr<Generator> make_generator(const ModelConfig& config) {
-  if (config.kind == "mlp") return std::make_shared<MlpGenerator>(config.z_dim, config.g_hidden, config.g_norm == "batch");
-  if (config.kind == "dcgan") return std::make_shared<DcganGenerator>(config.z_dim, config.dcgan_channels);
-  throw UsageError("model = \"" + config.kind + "\" is unknown; use mlp or dcgan");
+  check_classes(config);
+  const int64_t extra = is_conditional(config.kind) ? kLabelEmbeddingDim : 0;
+  std::shared_ptr<Generator> generator;
+  if (config.kind == "mlp" || config.kind == "cmlp")
+    generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, config.g_norm == "batch");
+  else if (config.kind == "dcgan" || config.kind == "cdcgan")
+    generator = std::make_shared<DcganGenerator>(config.z_dim + extra, config.dcgan_channels);
+  else
+    throw UsageError("model = \"" + config.kind + "\" is unknown; use mlp, dcgan, cmlp or cdcgan");
+  if (is_conditional(config.kind)) return std::make_shared<ConditionalGenerator>(generator, config.classes);
+  return generator;
 }
 
 Gan make_gan(const ModelConfig& config) {
   Gan gan;
   gan.generator = make_generator(config);
-  if (config.kind == "mlp") gan.discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden);
-  else gan.discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels);
+  std::shared_ptr<FeatureDiscriminator> discriminator;
+  if (config.kind == "mlp" || config.kind == "cmlp") discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden);
+  else discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels);
+  if (is_conditional(config.kind)) gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.classes);
+  else gan.discriminator = discriminator;
   return gan;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "genai/losses.h"
+#include "genai/models/gan.h"
 
 namespace genai::train {
 namespace {
@@ -46,18 +47,30 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   optimizer_g_ = std::make_unique<FlatAdam>(gan_.generator->parameters(), config.adam_g);
   optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d);
 
+  if (config.ema_decay > 0) {
+    ema_flat_ = optimizer_g_->flat_parameters().detach().clone();
+    ema_generator_ = models::make_generator(config.model);  // its initial weights are replaced by ema_flat_
+    ema_generator_->to(device);
+    ema_generator_->eval();
+    for (auto& p : ema_generator_->parameters()) p.requires_grad_(false);
+  }
+
   auto fixed_generator = at::detail::createCPUGenerator(config.seed + kFixedNoiseSeedOffset);
   fixed_noise_ = torch::randn({config.sample_grid, config.model.z_dim}, fixed_generator, torch::kFloat32).to(device);
   const auto on_device = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   noise_ = torch::empty({config.batch_size, config.model.z_dim}, on_device);
   real_batch_ = torch::empty({config.batch_size, 1, models::kImageSide, models::kImageSide}, on_device);
   interval_sums_ = torch::zeros({4}, on_device);
+  if (models::is_conditional(config.model.kind)) {
+    real_labels_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    fixed_labels_ = torch::arange(config.sample_grid, torch::kInt64).remainder(config.model.classes).to(device);
+  }
 }
 
-torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch::Tensor& fake) {
+torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels) {
   auto& D = *gan_.discriminator;
-  last_real_logits_ = D.forward(real);
-  last_fake_logits_ = D.forward(fake.detach());
+  last_real_logits_ = D.forward(real, labels);
+  last_fake_logits_ = D.forward(fake.detach(), labels);
   auto loss = discriminator_loss(last_real_logits_, last_fake_logits_);
   optimizer_d_->zero_grad();
   loss.backward();
@@ -65,10 +78,10 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   return loss;
 }
 
-torch::Tensor Trainer::generator_step(const torch::Tensor& fake) {
+torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Tensor& labels) {
   // D's weight gradients are not needed here: freezing D skips their matrix products in the backward.
   set_requires_grad(*gan_.discriminator, false);
-  auto loss = generator_loss(gan_.discriminator->forward(fake));
+  auto loss = generator_loss(gan_.discriminator->forward(fake, labels));
   set_requires_grad(*gan_.discriminator, true);
   optimizer_g_->zero_grad();
   loss.backward();
@@ -77,11 +90,18 @@ torch::Tensor Trainer::generator_step(const torch::Tensor& fake) {
 }
 
 void Trainer::step() {
-  torch::index_select_out(real_batch_, dataset_.images, 0, batcher_.next());
+  const auto index = batcher_.next();
+  torch::index_select_out(real_batch_, dataset_.images, 0, index);
+  // Conditional models: G draws the real batch's classes, so fakes follow the data's class frequencies.
+  if (real_labels_.defined()) torch::index_select_out(real_labels_, dataset_.labels, 0, index);
   noise_.normal_(0.0, 1.0, noise_generator_);
-  const auto fake = gan_.generator->forward(noise_);
-  const auto d_loss = discriminator_step(real_batch_, fake);
-  const auto g_loss = generator_step(fake);  // through the updated D, reusing the same fake batch
+  const auto fake = gan_.generator->forward(noise_, real_labels_);
+  const auto d_loss = discriminator_step(real_batch_, fake, real_labels_);
+  const auto g_loss = generator_step(fake, real_labels_);  // through the updated D, reusing the same fake batch
+  if (ema_flat_.defined()) {
+    torch::NoGradGuard no_grad;
+    ema_flat_.lerp_(optimizer_g_->flat_parameters(), 1.0 - config_.ema_decay);  // ema = d * ema + (1 - d) * w
+  }
   {
     torch::NoGradGuard no_grad;
     interval_sums_.add_(torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(),
@@ -188,14 +208,26 @@ torch::Tensor Trainer::fixed_samples() {
   torch::NoGradGuard no_grad;
   auto& G = *gan_.generator;
   G.eval();
-  auto images = G.forward(fixed_noise_);
+  auto images = G.forward(fixed_noise_, fixed_labels_);
   G.train();
   return images;
+}
+
+std::shared_ptr<models::Generator> Trainer::ema_generator() {
+  if (!ema_generator_) return nullptr;
+  torch::NoGradGuard no_grad;
+  auto parameters = ema_generator_->parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(optimizer_g_->view_into(ema_flat_, i));
+  auto ema_buffers = ema_generator_->buffers();
+  const auto g_buffers = gan_.generator->buffers();
+  for (size_t i = 0; i < ema_buffers.size(); ++i) ema_buffers[i].copy_(g_buffers[i]);
+  return ema_generator_;
 }
 
 TrainingState Trainer::training_state() {
   TrainingState state;
   state.gan = gan_;
+  state.ema_generator = ema_generator();
   state.optimizer_g = optimizer_g_.get();
   state.optimizer_d = optimizer_d_.get();
   return state;
@@ -220,6 +252,11 @@ void Trainer::save_checkpoint(const std::string& path, const std::string& config
 void Trainer::restore(const Checkpoint& checkpoint) {
   auto state = training_state();
   checkpoint.restore(state);
+  if (ema_generator_) {
+    torch::NoGradGuard no_grad;
+    const auto parameters = ema_generator_->parameters();
+    for (size_t i = 0; i < parameters.size(); ++i) optimizer_g_->view_into(ema_flat_, i).copy_(parameters[i]);
+  }
   try {
     std::lock_guard<std::mutex> lock(noise_generator_.mutex());
     noise_generator_.set_state(state.noise_rng_state.cpu());

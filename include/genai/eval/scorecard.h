@@ -43,6 +43,15 @@ struct MetricSet {
   std::optional<ParzenEstimate> parzen;
 };
 
+// For conditional generators: how often the classifier agrees with the requested class, and FD-LeNet
+// per class (the generated images of class c against the test images of class c).
+struct ConditionalScores {
+  double accuracy = 0;
+  std::vector<double> class_accuracy;
+  std::vector<double> class_frechet_distance;  // NaN where a class has fewer than 2 images on either side
+  std::vector<int64_t> class_counts;           // generated images per class
+};
+
 // The real data every evaluation compares with, prepared once: the test set's features and statistics,
 // the Parzen validation images, and the real-data baseline scores.
 class EvalReference {
@@ -56,6 +65,8 @@ class EvalReference {
   MetricSet score(const torch::Tensor& images) const;
   // FD-LeNet, classifier score and mode coverage only (for genai train --eval-every).
   MetricSet quick_score(const torch::Tensor& images) const;
+  // `labels` (int64 [N]) are the classes the images were generated for.
+  ConditionalScores conditional_score(const torch::Tensor& images, const torch::Tensor& labels) const;
 
   // Training images (a fixed subset drawn with the settings' seed, disjoint from the Parzen validation
   // images) scored exactly like a generator's images. Computed on first use.
@@ -77,6 +88,7 @@ class EvalReference {
   std::function<void(const std::string&)> progress_;
   torch::Tensor test_images_;        // [N, 1, 28, 28] CPU
   torch::Tensor test_features_;      // [N, 64]
+  torch::Tensor test_labels_;        // [N] int64
   torch::Tensor test_pixels_;        // [N, 784] in [0, 1], for Parzen
   GaussianStatistics test_statistics_;
   torch::Tensor validation_pixels_;  // [V, 784] in [0, 1]

@@ -11,7 +11,7 @@ namespace genai::models {
 class DcganGenerator : public Generator {
  public:
   DcganGenerator(int64_t z_dim, int64_t channels);
-  torch::Tensor forward(const torch::Tensor& z) override;
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
 
  private:
   int64_t channels_;
@@ -20,12 +20,15 @@ class DcganGenerator : public Generator {
   torch::nn::Sequential upsample_;
 };
 
-class DcganDiscriminator : public Discriminator {
+class DcganDiscriminator : public FeatureDiscriminator {
  public:
   explicit DcganDiscriminator(int64_t channels);
-  torch::Tensor forward(const torch::Tensor& images) override;
+  torch::Tensor features(const torch::Tensor& images) override;  // the flattened 2C x 7 x 7 maps
+  torch::Tensor head(const torch::Tensor& features) override;
+  int64_t feature_dim() const override { return feature_dim_; }
 
  private:
+  int64_t feature_dim_;
   torch::nn::Sequential features_;
   torch::nn::Linear classify_{nullptr};
 };

@@ -9,19 +9,22 @@ namespace genai::models {
 class MlpGenerator : public Generator {
  public:
   MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bool batch_norm);
-  torch::Tensor forward(const torch::Tensor& z) override;
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
 
  private:
   torch::nn::Sequential body_;
 };
 
-class MlpDiscriminator : public Discriminator {
+class MlpDiscriminator : public FeatureDiscriminator {
  public:
   explicit MlpDiscriminator(const std::vector<int64_t>& hidden);
-  torch::Tensor forward(const torch::Tensor& images) override;
+  torch::Tensor features(const torch::Tensor& images) override;  // the last hidden layer's activations
+  torch::Tensor head(const torch::Tensor& features) override;
+  int64_t feature_dim() const override { return feature_dim_; }
 
  private:
-  torch::nn::Sequential body_;
+  torch::nn::Sequential body_;  // hidden layers, then the final Linear (one Sequential: checkpoint names stay)
+  int64_t feature_dim_;
 };
 
 }  // namespace genai::models

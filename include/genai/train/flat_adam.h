@@ -28,6 +28,10 @@ class FlatAdam {
   const torch::Tensor& parameter(size_t i) const { return parameters_[i]; }
   torch::Tensor exp_avg(size_t i) const { return view_of(exp_avg_, i); }
   torch::Tensor exp_avg_sq(size_t i) const { return view_of(exp_avg_sq_, i); }
+  // All parameters in one flat tensor (each parameter is a view into it), and the view of parameter i
+  // inside any tensor of the same layout (for the EMA generator).
+  const torch::Tensor& flat_parameters() const { return flat_parameters_; }
+  torch::Tensor view_into(const torch::Tensor& flat, size_t i) const { return view_of(flat, i); }
   // Restores the moments of every parameter and the step count.
   void restore(const std::vector<torch::Tensor>& exp_avgs, const std::vector<torch::Tensor>& exp_avg_sqs, int64_t step_count);
 

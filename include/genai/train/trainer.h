@@ -81,8 +81,13 @@ class Trainer {
   double learning_rate_d() const;
 
   // The two halves of step(), public for tests. Each returns its loss (on the device, no sync).
-  torch::Tensor discriminator_step(const torch::Tensor& real, const torch::Tensor& fake);
-  torch::Tensor generator_step(const torch::Tensor& fake);
+  // `labels` condition conditional models (the real batch's labels serve both halves).
+  torch::Tensor discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels = {});
+  torch::Tensor generator_step(const torch::Tensor& fake, const torch::Tensor& labels = {});
+
+  // The EMA generator (config.ema_decay > 0; else nullptr), brought up to date: its weights are the
+  // moving average, its BatchNorm buffers copied from G.
+  std::shared_ptr<models::Generator> ema_generator();
 
   int64_t steps_done() const { return step_; }
   int64_t epoch() const { return batcher_.epoch(); }
@@ -107,6 +112,11 @@ class Trainer {
   torch::Tensor fixed_noise_;
   torch::Tensor noise_;        // preallocated [B, z_dim]
   torch::Tensor real_batch_;   // preallocated [B, 1, 28, 28]
+  torch::Tensor real_labels_;  // preallocated [B] (conditional models; undefined otherwise)
+  torch::Tensor fixed_labels_; // the sample grid's classes (conditional models)
+  // EMA of G's weights in the layout of G's flat parameter buffer: one lerp_ per step, no host sync.
+  torch::Tensor ema_flat_;
+  std::shared_ptr<models::Generator> ema_generator_;
   torch::Tensor interval_sums_;  // [4] on the device: d_loss, g_loss, D(x), D(G(z))
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;

@@ -1,0 +1,25 @@
+#pragma once
+// A synthetic data set from a generator, as IDX files that genai (or any MNIST loader) reads back:
+// train-images-idx3-ubyte and, for conditional models, train-labels-idx1-ubyte (optionally .gz).
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "genai/models/gan.h"
+
+namespace genai::models {
+
+// Images in [-1, 1] -> bytes round((v + 1) * 127.5), clamped (the same mapping as the PNG grids).
+torch::Tensor to_bytes(const torch::Tensor& images);
+
+// Generates `count` images in chunks (memory: the output bytes plus one chunk), with `labels` (int64
+// [count]) for a conditional G, else undefined. Writes each file atomically into `directory` (created
+// if missing); for an unconditional G the labels file holds zeros, so --data DIR still loads it.
+// Returns the paths written. `progress` gets a line about every 10 %.
+std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const torch::Tensor& labels, int64_t count, uint64_t seed,
+                                    torch::Device device, const std::string& directory, bool gzip,
+                                    const std::function<void(const std::string&)>& progress);
+
+}  // namespace genai::models
