@@ -156,8 +156,10 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   std::vector<std::string> problems;
   validate(meta.model, problems);
   if (meta.step < 0 || meta.epoch < 0 || meta.batch_in_epoch < 0) problems.push_back("negative step, epoch or position");
-  if (meta.model.classes < 0 || meta.model.classes > 1000 || (models::is_conditional(meta.model.kind) && meta.model.classes < 2))
+  if (meta.model.classes < 0 || meta.model.classes > 256 || (models::is_conditional(meta.model.kind) && meta.model.classes < 2))
     problems.push_back("a conditional model with " + std::to_string(meta.model.classes) + " classes");
+  if (!meta.model.class_names.empty() && static_cast<int64_t>(meta.model.class_names.size()) != meta.model.classes)
+    problems.push_back(std::to_string(meta.model.class_names.size()) + " class names for " + std::to_string(meta.model.classes) + " classes");
   if (!problems.empty()) throw file_error(path, "corrupt checkpoint: " + problems.front());
   checkpoint.records_ = std::move(records);
   return checkpoint;

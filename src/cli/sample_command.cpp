@@ -87,6 +87,7 @@ int run_sample(const SampleOptions& o) {
   const auto interpolation_pairs = o.interpolate.empty() ? std::vector<std::pair<int64_t, int64_t>>{} : parse_pairs(o.interpolate, "--interpolate");
   const auto class_pair = o.interpolate_class.empty() ? std::pair<int64_t, int64_t>{0, 0} : parse_pair(o.interpolate_class, "--interpolate-class");
   const std::string out = o.out.empty() ? "grid.png" : o.out;
+  if (o.format == "idx") models::check_export_directory(out);
   std::error_code ec;
   const auto parent = std::filesystem::path(out).parent_path();
   if (o.format == "png" && !parent.empty() && !std::filesystem::is_directory(parent, ec))

@@ -165,9 +165,9 @@ int run_train(const TrainOptions& options) {
   auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
   if (models::is_conditional(config.model.kind)) {
     config.model.classes = dataset.labels.max().item<int64_t>() + 1;
-    if (config.model.classes < 2 || config.model.classes > 1000)
+    if (config.model.classes < 2)
       throw file_error(files.train_labels, "labels give " + std::to_string(config.model.classes) +
-                                               " classes; a conditional model needs between 2 and 1000 (or use an unconditional model)");
+                                               " class; a conditional model needs at least 2 (or use an unconditional model)");
     config.model.class_names = data::known_class_names(config.data);
     if (!config.model.class_names.empty() && static_cast<int64_t>(config.model.class_names.size()) != config.model.classes)
       config.model.class_names.clear();
@@ -254,7 +254,9 @@ int run_train(const TrainOptions& options) {
       // A fixed noise seed (not the training noise's), so the figures of one run are comparable over time.
       const auto labels = models::is_conditional(config.model.kind) ? models::balanced_labels(config.eval_samples, config.model.classes)
                                                                      : torch::Tensor();
-      const auto images = models::generate_images(*trainer.gan().generator, config.model.z_dim, config.eval_samples,
+      // The EMA generator when there is one: what sample and eval use.
+      const auto ema = trainer.ema_generator();
+      const auto images = models::generate_images(ema ? *ema : *trainer.gan().generator, config.model.z_dim, config.eval_samples,
                                                   config.seed ^ kQuickEvalSeedOffset, device, labels);
       const auto quick = quick_eval->quick_score(images);
       log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,

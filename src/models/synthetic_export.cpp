@@ -14,9 +14,20 @@ torch::Tensor to_bytes(const torch::Tensor& images) {
   return images.to(torch::kCPU, torch::kFloat32).add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch::kUInt8);
 }
 
+void check_export_directory(const std::string& directory) {
+  std::error_code ec;
+  // Never overwrite or shadow a data set (genai reads a raw file before its .gz twin).
+  for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"})
+    for (const char* ext : {"", ".gz"})
+      if (std::filesystem::exists(std::filesystem::path(directory) / (std::string(name) + ext), ec))
+        throw UsageError("--out " + directory + " already holds " + name + ext + "; choose a new directory for the export");
+}
+
 std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const torch::Tensor& labels, int64_t count, uint64_t seed,
                                     torch::Device device, const std::string& directory, bool gzip,
                                     const std::function<void(const std::string&)>& progress) {
+  if (labels.defined() && labels.numel() != count) throw RuntimeError("export_idx: " + std::to_string(labels.numel()) + " labels for " + std::to_string(count) + " images");
+  check_export_directory(directory);
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
   if (ec || !std::filesystem::is_directory(directory, ec)) throw file_error(directory, "cannot create the output directory; choose another --out");

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "genai/losses.h"
@@ -99,8 +100,13 @@ void Trainer::step() {
   const auto d_loss = discriminator_step(real_batch_, fake, real_labels_);
   const auto g_loss = generator_step(fake, real_labels_);  // through the updated D, reusing the same fake batch
   if (ema_flat_.defined()) {
+    // ema = d * ema + (1 - d) * w, with the decay warmed up as min(d, (1 + t) / (10 + t)) for update t (as
+    // TensorFlow's ExponentialMovingAverage with num_updates): otherwise a 0.999 average would still hold
+    // e^-1 of the random initial weights after 1000 steps. t is a host-side count: no sync.
+    const double t = static_cast<double>(step_);
+    const double decay = std::min(config_.ema_decay, (1.0 + t) / (10.0 + t));
     torch::NoGradGuard no_grad;
-    ema_flat_.lerp_(optimizer_g_->flat_parameters(), 1.0 - config_.ema_decay);  // ema = d * ema + (1 - d) * w
+    ema_flat_.lerp_(optimizer_g_->flat_parameters(), 1.0 - decay);
   }
   {
     torch::NoGradGuard no_grad;

@@ -81,6 +81,8 @@ TEST_F(ConditionalCli, IdxExportLoadsBackWithData) {
   ASSERT_EQ(genai("sample --run crun --format idx -n 30 --class 4 --out fours").exit_code, 0);
   const auto fours = data::read_idx(path("fours/train-labels-idx1-ubyte").string(), 1);
   EXPECT_EQ(fours.bytes, std::vector<uint8_t>(30, 4));
+  // An existing data set is never overwritten (nor shadowed by a raw twin of its .gz files).
+  expect_error(genai("sample --run crun --format idx -n 10 --out synth"), 2, "--out synth already holds train-images-idx3-ubyte.gz");
   // The exported set trains a model with --data.
   const auto again = genai("train --data synth --steps 2 --batch-size 10 --threads 1 --out from_synth");
   EXPECT_EQ(again.exit_code, 0) << again.err;

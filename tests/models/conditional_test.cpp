@@ -100,11 +100,11 @@ TEST(Conditional, CheckpointRecordsClassesNamesAndRoundTrips) {
   EXPECT_TRUE(torch::equal(loaded->forward(z, labels), trainer.gan().generator->forward(z, labels)));
 }
 
-// EMA: ema_0 = w_0; after each step ema = d * ema + (1 - d) * w.
+// EMA: ema_0 = w_0; after update t (0, 1, ...) ema = d_t * ema + (1 - d_t) * w with d_t = min(d, (1 + t) / (10 + t)).
 TEST(Ema, TwoStepsMatchTheHandComputation) {
   auto config = conditional_config("mlp");
   config.model.classes = 0;
-  config.ema_decay = 0.75;
+  config.ema_decay = 0.75;  // above the warm-up for the first steps, so the warm-up decides
   train::Trainer trainer(config, tiny_dataset(), torch::kCPU);
   auto snapshot = [&] {
     std::vector<torch::Tensor> w;
@@ -119,7 +119,8 @@ TEST(Ema, TwoStepsMatchTheHandComputation) {
   const auto ema = trainer.ema_generator()->parameters();
   ASSERT_EQ(ema.size(), w0.size());
   for (size_t i = 0; i < ema.size(); ++i) {
-    const auto expected = 0.75 * (0.75 * w0[i] + 0.25 * w1[i]) + 0.25 * w2[i];
+    // d_0 = min(0.75, 1/10) = 0.1, d_1 = min(0.75, 2/11).
+    const auto expected = (2.0 / 11) * (0.1 * w0[i] + 0.9 * w1[i]) + (9.0 / 11) * w2[i];
     EXPECT_TRUE(torch::allclose(ema[i].to(torch::kFloat64), expected, 1e-5, 1e-7)) << "parameter " << i;
     EXPECT_FALSE(torch::equal(ema[i], trainer.gan().generator->parameters()[i])) << "EMA equals the raw weights";
   }

@@ -14,9 +14,13 @@ namespace genai::models {
 // Images in [-1, 1] -> bytes round((v + 1) * 127.5), clamped (the same mapping as the PNG grids).
 torch::Tensor to_bytes(const torch::Tensor& images);
 
-// Generates `count` images in chunks (memory: the output bytes plus one chunk), with `labels` (int64
-// [count]) for a conditional G, else undefined. Writes each file atomically into `directory` (created
-// if missing); for an unconditional G the labels file holds zeros, so --data DIR still loads it.
+// Throws UsageError when `directory` already holds IDX training files (raw or .gz).
+void check_export_directory(const std::string& directory);
+
+// Generates `count` images in chunks (memory: about twice the output bytes, as the IDX writer assembles
+// each file before writing it), with `labels` (int64 [count]) for a conditional G, else undefined. Writes
+// each file atomically into `directory` (created if missing; a directory that already holds IDX training
+// files is refused); for an unconditional G the labels file holds zeros, so --data DIR still loads it.
 // Returns the paths written. `progress` gets a line about every 10 %.
 std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const torch::Tensor& labels, int64_t count, uint64_t seed,
                                     torch::Device device, const std::string& directory, bool gzip,
