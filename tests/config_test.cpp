@@ -27,7 +27,7 @@ TEST(Config, EveryProblemIsReportedAtOnceWithItsRange) {
   EXPECT_NE(message.find("3 problems"), std::string::npos) << message;
   EXPECT_NE(message.find("batch-size = 0 must be in [1, 65536]"), std::string::npos) << message;
   EXPECT_NE(message.find("lr-g = -1.0 must be in (0, 1)"), std::string::npos) << message;
-  EXPECT_NE(message.find("model = \"vae\" is unknown; use mlp or dcgan"), std::string::npos) << message;
+  EXPECT_NE(message.find("model = \"vae\" is unknown; use mlp, dcgan, cmlp or cdcgan"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
