@@ -39,6 +39,18 @@ std::pair<int, int> png_size(const fs::path& file) {
   return {w, h};
 }
 
+TEST_F(Cli, EveryPresetParsesAndResolves) {
+  int presets = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(genai::testing::source_dir()) / "configs")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++presets;
+    const auto r = run_genai("train --config " + entry.path().string() + " --print-config", dir_.path());
+    EXPECT_EQ(r.exit_code, 0) << entry.path() << ": " << r.err;
+    EXPECT_NE(r.out.find("model = "), std::string::npos) << entry.path();
+  }
+  EXPECT_GE(presets, 5);
+}
+
 TEST_F(Cli, TrainWritesTheRunDirectoryThenSampleWritesAGrid) {
   auto r = run_genai(std::string("train ") + kTinyTrain + " --out run", dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
