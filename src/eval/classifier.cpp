@@ -185,8 +185,10 @@ Classifier obtain_classifier(const ClassifierSource& source, const data::IdxFile
   if (!source.retrain && fs::exists(cache, ec)) {
     try {
       auto classifier = load_classifier(cache, device);
-      if (classifier.data_key == key) return classifier;
-      say("cached classifier " + cache + " belongs to other data; training a new one");
+      // A cache trained with another recipe (e.g. a quick --classifier-epochs 1) is not silently reused.
+      if (classifier.data_key == key && classifier.recipe.epochs == source.recipe.epochs && classifier.recipe.seed == source.recipe.seed)
+        return classifier;
+      say("cached classifier " + cache + " belongs to other data or another recipe; training a new one");
     } catch (const RuntimeError& e) {
       say(std::string("cached classifier unusable (") + e.what() + "); training a new one");
     }

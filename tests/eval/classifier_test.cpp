@@ -135,6 +135,10 @@ TEST(Classifier, IsCachedBesideTheDataAndKeyedByTheFiles) {
 
   source.retrain = true;
   EXPECT_GT(eval::obtain_classifier(source, files, train, test, torch::kCPU, progress).train_seconds, 0.0);
+  // Another recipe is not served from the cache.
+  source.retrain = false;
+  source.recipe.epochs = 2;
+  EXPECT_GT(eval::obtain_classifier(source, files, train, test, torch::kCPU, progress).train_seconds, 0.0);
 
   // Other data bytes give another key, so a stale cache is never used for new data.
   genai::testing::write_tiny_dataset(dir.path() / "tiny", 130);
