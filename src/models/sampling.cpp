@@ -10,13 +10,7 @@ namespace genai::models {
 torch::Tensor generate_images(Generator& generator, int64_t z_dim, int64_t count, uint64_t seed, torch::Device device,
                               const torch::Tensor& labels) {
   constexpr int64_t kChunk = 256;
-  // Restores G's mode on every exit, exceptions included (train --eval-every goes on after a failure).
-  struct ModeGuard {
-    Generator& g;
-    bool was_training;
-    ~ModeGuard() { g.train(was_training); }
-  } guard{generator, generator.is_training()};
-  generator.eval();
+  EvalModeGuard eval_mode(generator);
   auto noise_generator = at::detail::createCPUGenerator(seed);
   std::vector<torch::Tensor> images;
   {

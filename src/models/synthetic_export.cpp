@@ -7,6 +7,7 @@
 
 #include "genai/data/idx.h"
 #include "genai/error.h"
+#include "genai/models/sampling.h"
 
 namespace genai::models {
 
@@ -38,12 +39,7 @@ std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const t
     std::memcpy(label_bytes.bytes.data(), l.data_ptr<uint8_t>(), static_cast<size_t>(count));
   }
 
-  struct ModeGuard {
-    Generator& g;
-    bool was_training;
-    ~ModeGuard() { g.train(was_training); }
-  } guard{generator, generator.is_training()};
-  generator.eval();
+  EvalModeGuard eval_mode(generator);
   torch::NoGradGuard no_grad;
   auto noise_generator = at::detail::createCPUGenerator(seed);
   constexpr int64_t kChunk = 1000;

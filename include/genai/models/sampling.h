@@ -7,6 +7,20 @@
 
 namespace genai::models {
 
+// Puts a module in eval mode and restores its previous mode on every exit, exceptions included (train
+// --eval-every goes on after a failed quick eval, with G still in training mode).
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(torch::nn::Module& module) : module_(module), was_training_(module.is_training()) { module_.eval(); }
+  ~EvalModeGuard() { module_.train(was_training_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  torch::nn::Module& module_;
+  bool was_training_;
+};
+
 // `count` images [count, 1, 28, 28] in [-1, 1] on the CPU, from G in eval mode (BatchNorm running
 // statistics, so each image depends only on its own noise). G's train/eval mode is restored afterwards.
 // `labels` (int64 [count], CPU) are the classes for a conditional G; ignored by an unconditional one.
