@@ -23,19 +23,21 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   cmd->add_option("--g-norm", o.g_norm, "mlp generator normalization (default: batch; none at batch 1)");
   cmd->add_option("--json", o.json, "Also write the results as JSON to this file");
   cmd->add_flag("!--no-keep-memory", o.keep_memory)->group("");  // for measuring the allocator setting
+  cmd->add_flag("--autograd-step", o.autograd_step)->group("");   // for measuring the hand-written MLP step
+  cmd->add_option("--thread-split", o.thread_split)->check(CLI::IsMember({"torch", "blas"}))->group("");  // for measuring the plan
   add_verbosity_flags(*cmd, o.verbosity);
   return cmd;
 }
 
 namespace {
 
-std::string json_result(const train::BenchResult& r, int threads, const std::string& device) {
+std::string json_result(const train::BenchResult& r, const util::ThreadPlan& threads, const std::string& device) {
   std::string windows;
   for (double w : r.window_it_per_s) windows += (windows.empty() ? "" : ",") + fmt::format("{:.3f}", w);
   return fmt::format(
-      "{{\"model\":\"{}\",\"g_norm\":\"{}\",\"batch_size\":{},\"threads\":{},\"device\":\"{}\",\"it_per_s\":{:.3f},\"img_per_s\":{:.1f},"
+      "{{\"model\":\"{}\",\"g_norm\":\"{}\",\"batch_size\":{},\"threads\":{},\"intra_op_threads\":{},\"blas_threads\":{},\"device\":\"{}\",\"it_per_s\":{:.3f},\"img_per_s\":{:.1f},"
       "\"gflop_per_step\":{:.6f},\"gflop_per_s\":{:.3f},\"peak_rss_mb\":{:.1f},\"steps_per_window\":{},\"window_it_per_s\":[{}]}}",
-      r.model, r.g_norm, r.batch_size, threads, device, r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,
+      r.model, r.g_norm, r.batch_size, threads.cores, threads.intra_op, threads.blas, device, r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,
       r.steps_per_window, windows);
 }
 
@@ -51,15 +53,18 @@ int run_bench(const BenchOptions& o) {
   throw_if_problems(problems, "invalid bench options");
   const torch::Device device = util::resolve_device(o.device);
   if (o.keep_memory) util::keep_freed_memory_in_process();
-  const int threads = util::configure_threads(o.threads);
-  std::printf("genai bench | device %s | %d threads | BLAS: %s | median of %d x %.1f s windows after %.1f s warm-up\n",
-              device.str().c_str(), threads, util::blas_description().c_str(), o.windows, o.seconds, o.warmup);
+  std::printf("genai bench | device %s | BLAS: %s | median of %d x %.1f s windows after %.1f s warm-up\n", device.str().c_str(),
+              util::blas_description().c_str(), o.windows, o.seconds, o.warmup);
   std::printf("%-6s %-6s %5s %10s %11s %12s %9s %9s\n", "model", "g-norm", "batch", "it/s", "img/s", "GFLOP/step", "GFLOP/s", "RSS MB");
 
   std::vector<std::string> json_lines;
   for (const std::string model : {"mlp", "dcgan"}) {
     if (o.model != "all" && o.model != model) continue;
     const std::vector<int64_t> batches = o.batch_size > 0 ? std::vector<int64_t>{o.batch_size} : std::vector<int64_t>{1, 64, 256};
+    // Threads are planned per model, as `genai train` plans them.
+    const auto threads = util::plan_threads(o.threads, util::workload_of(model), o.thread_split);
+    util::configure_cpu(threads);
+    std::printf("%s: %s\n", model.c_str(), threads.describe().c_str());
     for (int64_t batch : batches) {
       TrainConfig config;
       config.model.kind = model;
@@ -67,7 +72,7 @@ int run_bench(const BenchOptions& o) {
       config.threads = o.threads;
       if (model == "mlp") config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
       validate(config);
-      train::BenchSettings settings{o.warmup, o.seconds, o.windows};
+      train::BenchSettings settings{o.warmup, o.seconds, o.windows, !o.autograd_step};
       const auto r = train::benchmark_training_step(config, device, settings);
       std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f\n", model.c_str(), model == "mlp" ? r.g_norm.c_str() : "-",
                   static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb);

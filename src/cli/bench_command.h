@@ -16,6 +16,8 @@ struct BenchOptions {
   std::string g_norm;          // mlp generator normalization; empty: batch, or none at batch 1 (BatchNorm needs 2 images)
   std::string json;
   bool keep_memory = true;     // hidden: measure the allocator setting
+  std::string thread_split;    // hidden: "torch" or "blas" overrides the plan, to measure it
+  bool autograd_step = false;  // hidden: measure the hand-written MLP step against autograd
   Verbosity verbosity;
 };
 

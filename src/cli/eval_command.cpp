@@ -75,7 +75,7 @@ int run_eval(const EvalOptions& o) {
 
   auto log = make_logger(o.verbosity);
   const torch::Device device = util::resolve_device(o.device);
-  util::configure_threads(o.threads);
+  util::configure_cpu(util::plan_threads(o.threads, util::Workload::kConvolutions));  // the classifier's convolutions dominate
 
   // The generator, and the data it was trained on (unless --data says otherwise).
   std::optional<Checkpoint> checkpoint;

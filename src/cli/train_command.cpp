@@ -157,7 +157,8 @@ int run_train(const TrainOptions& options) {
     return 0;
   }
   util::keep_freed_memory_in_process();
-  const int threads = util::configure_threads(config.threads);
+  const auto threads = util::plan_threads(config.threads, util::workload_of(config.model.kind));
+  util::configure_cpu(threads);
 
   // Read the data before creating the run directory: a missing or bad file leaves nothing behind.
   const bool quick_evals = config.eval_every > 0;
@@ -206,7 +207,7 @@ int run_train(const TrainOptions& options) {
   }
   const int64_t total = train::total_steps(config, trainer.batches_per_epoch());
   log->info("genai {} | run directory {}", GENAI_VERSION, run.path());
-  log->info("device {} | {} threads | BLAS: {}", device.str(), threads, util::blas_description());
+  log->info("device {} | {} | BLAS: {}", device.str(), threads.describe(), util::blas_description());
   log->info("data {} ({} images) | model {} (G {} parameters, D {} parameters) | batch {} | {} steps ({:.1f} epochs)", config.data,
             dataset_size, config.model.kind, models::parameter_count(*trainer.gan().generator),
             models::parameter_count(*trainer.gan().discriminator), config.batch_size, total,

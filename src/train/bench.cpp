@@ -53,8 +53,19 @@ double discriminator_forward_flops(const ModelConfig& m) {
          + 2.0 * 2 * c * 49;             // linear 2C x 7 x 7 -> 1
 }
 
+double generator_first_layer_flops(const ModelConfig& m) {
+  if (m.kind == "mlp") return 2.0 * m.z_dim * (m.g_hidden.empty() ? models::kImagePixels : m.g_hidden.front());
+  return 2.0 * m.z_dim * 2 * static_cast<double>(m.dcgan_channels) * 49;
+}
+
+double discriminator_first_layer_flops(const ModelConfig& m) {
+  if (m.kind == "mlp") return 2.0 * models::kImagePixels * (m.d_hidden.empty() ? 1 : m.d_hidden.front());
+  return 2.0 * static_cast<double>(m.dcgan_channels) * 16 * 196;
+}
+
 double step_flops(const ModelConfig& model, int64_t batch_size) {
-  return static_cast<double>(batch_size) * (3 * generator_forward_flops(model) + 8 * discriminator_forward_flops(model));
+  return static_cast<double>(batch_size) * (3 * generator_forward_flops(model) - generator_first_layer_flops(model) +
+                                            8 * discriminator_forward_flops(model) - 2 * discriminator_first_layer_flops(model));
 }
 
 double peak_rss_megabytes() {
@@ -71,6 +82,7 @@ BenchResult benchmark_training_step(const TrainConfig& config, torch::Device dev
   dataset.images = (torch::rand({n, 1, models::kImageSide, models::kImageSide}, generator) * 2 - 1).to(device);
   dataset.labels = torch::zeros({n}, torch::kInt64).to(device);
   Trainer trainer(config, std::move(dataset), device);
+  trainer.use_hand_written_step(settings.hand_written_step);
 
   // Warm-up: first-touch allocations, BLAS buffers, CUDA kernels; it also sizes the windows.
   int64_t warmup_steps = 0;

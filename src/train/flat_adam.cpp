@@ -1,8 +1,33 @@
 #include "genai/train/flat_adam.h"
 
+#include <ATen/Parallel.h>
+
 #include <cmath>
 
 namespace genai::train {
+namespace {
+
+// The whole Adam update in one pass over the four flat buffers (the tensor-op form below makes seven
+// passes, each streaming the network's state through the cache again). Same arithmetic, in float, as
+// torch::optim::Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
+// Compiled for AVX-512, AVX2 and baseline x86-64; the loader picks the one the CPU runs.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void adam_pass(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t begin,
+               int64_t end, float beta1, float beta2, float step_size, float sqrt_bc2, float eps) {
+  const float one_minus_beta1 = 1.0f - beta1, one_minus_beta2 = 1.0f - beta2;
+  for (int64_t i = begin; i < end; ++i) {
+    const float gi = g[i];
+    const float mi = m[i] * beta1 + one_minus_beta1 * gi;
+    const float vi = v[i] * beta2 + one_minus_beta2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= step_size * mi / (std::sqrt(vi) / sqrt_bc2 + eps);
+  }
+}
+
+}  // namespace
 
 FlatAdam::FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfig& config, double eps)
     : parameters_(parameters), lr_(config.lr), beta1_(config.beta1), beta2_(config.beta2), eps_(eps) {
@@ -14,7 +39,7 @@ FlatAdam::FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfi
   flat_gradients_ = torch::zeros({total}, options);
   exp_avg_ = torch::zeros({total}, options);
   exp_avg_sq_ = torch::zeros({total}, options);
-  denominator_ = torch::empty({total}, options);
+  if (!flat_parameters_.is_cpu()) denominator_ = torch::empty({total}, options);  // only the tensor-op path uses it
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < parameters_.size(); ++i) {
     auto& p = parameters_[i];
@@ -36,6 +61,20 @@ void FlatAdam::step() {
   ++step_count_;
   const double bias_correction1 = 1 - std::pow(beta1_, static_cast<double>(step_count_));
   const double bias_correction2 = 1 - std::pow(beta2_, static_cast<double>(step_count_));
+  if (flat_parameters_.is_cpu() && flat_parameters_.scalar_type() == torch::kFloat32) {
+    float* p = flat_parameters_.data_ptr<float>();
+    const float* g = flat_gradients_.data_ptr<float>();
+    float* m = exp_avg_.data_ptr<float>();
+    float* v = exp_avg_sq_.data_ptr<float>();
+    const auto step_size = static_cast<float>(lr_ / bias_correction1);
+    const auto sqrt_bc2 = static_cast<float>(std::sqrt(bias_correction2));
+    at::parallel_for(0, flat_parameters_.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
+      adam_pass(p, g, m, v, begin, end, static_cast<float>(beta1_), static_cast<float>(beta2_), step_size, sqrt_bc2,
+                static_cast<float>(eps_));
+    });
+    return;
+  }
+  // Other devices: seven tensor operations over the flat buffers (one kernel each on CUDA).
   exp_avg_.mul_(beta1_).add_(flat_gradients_, 1 - beta1_);
   exp_avg_sq_.mul_(beta2_).addcmul_(flat_gradients_, flat_gradients_, 1 - beta2_);
   torch::sqrt_out(denominator_, exp_avg_sq_);

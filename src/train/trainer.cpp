@@ -47,6 +47,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   gan_.discriminator->to(device);
   optimizer_g_ = std::make_unique<FlatAdam>(gan_.generator->parameters(), config.adam_g);
   optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d);
+  if (MlpStep::handles(config.model, device)) mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device);
 
   if (config.ema_decay > 0) {
     ema_flat_ = optimizer_g_->flat_parameters().detach().clone();
@@ -96,9 +97,16 @@ void Trainer::step() {
   // Conditional models: G draws the real batch's classes, so fakes follow the data's class frequencies.
   if (real_labels_.defined()) torch::index_select_out(real_labels_, dataset_.labels, 0, index);
   noise_.normal_(0.0, 1.0, noise_generator_);
-  const auto fake = gan_.generator->forward(noise_, real_labels_);
-  const auto d_loss = discriminator_step(real_batch_, fake, real_labels_);
-  const auto g_loss = generator_step(fake, real_labels_);  // through the updated D, reusing the same fake batch
+  if (runs_hand_written_step()) {
+    interval_sums_.add_(mlp_step_->run(real_batch_, noise_, *optimizer_g_, *optimizer_d_));
+  } else {
+    const auto fake = gan_.generator->forward(noise_, real_labels_);
+    const auto d_loss = discriminator_step(real_batch_, fake, real_labels_);
+    const auto g_loss = generator_step(fake, real_labels_);  // through the updated D, reusing the same fake batch
+    torch::NoGradGuard no_grad;
+    interval_sums_.add_(torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(),
+                                      torch::sigmoid(last_fake_logits_).mean()}));
+  }
   if (ema_flat_.defined()) {
     // ema = d * ema + (1 - d) * w, with the decay warmed up as min(d, (1 + t) / (10 + t)) for update t (as
     // TensorFlow's ExponentialMovingAverage with num_updates): otherwise a 0.999 average would still hold
@@ -107,11 +115,6 @@ void Trainer::step() {
     const double decay = std::min(config_.ema_decay, (1.0 + t) / (10.0 + t));
     torch::NoGradGuard no_grad;
     ema_flat_.lerp_(optimizer_g_->flat_parameters(), 1.0 - decay);
-  }
-  {
-    torch::NoGradGuard no_grad;
-    interval_sums_.add_(torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(),
-                                      torch::sigmoid(last_fake_logits_).mean()}));
   }
   ++interval_steps_;
   ++step_;

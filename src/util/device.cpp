@@ -32,13 +32,39 @@ torch::Device resolve_device(const std::string& spec) {
   throw UsageError("device = \"" + spec + "\" is not valid; use auto, cpu, cuda or cuda:N");
 }
 
-int configure_threads(int64_t requested) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = requested > 0 ? static_cast<int>(requested) : cores;
-  torch::set_num_threads(threads);
-  using SetThreads = void (*)(int);
-  if (auto set_openblas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set_openblas(1);
-  return threads;
+namespace {
+
+using SetThreads = void (*)(int);
+SetThreads openblas_set_threads() { return reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")); }
+
+}  // namespace
+
+Workload workload_of(const std::string& model_kind) {
+  return model_kind == "mlp" || model_kind == "cmlp" ? Workload::kMatrixProducts : Workload::kConvolutions;
+}
+
+std::string ThreadPlan::describe() const {
+  auto plural = [](int n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); };
+  return std::to_string(cores) + (cores == 1 ? " core" : " cores") + ": LibTorch " + plural(intra_op) + ", BLAS " + plural(blas);
+}
+
+ThreadPlan plan_threads(int64_t requested, Workload workload, const std::string& split) {
+  ThreadPlan plan;
+  plan.cores = requested > 0 ? static_cast<int>(requested) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const bool blas_has_pool = openblas_set_threads() != nullptr;
+  const bool to_blas = split.empty() ? workload == Workload::kMatrixProducts : split == "blas";
+  if (to_blas && blas_has_pool) {
+    plan.blas = plan.cores;
+  } else {
+    plan.intra_op = plan.cores;
+  }
+  return plan;
+}
+
+void configure_cpu(const ThreadPlan& plan) {
+  torch::set_num_threads(plan.intra_op);
+  if (auto set_openblas = openblas_set_threads()) set_openblas(plan.blas);
+  at::globalContext().setFlushDenormal(true);
 }
 
 std::string blas_description() {

@@ -22,6 +22,10 @@ TEST(FlatAdam, MatchesTorchAdamStepForStep) {
   AdamConfig config{1e-2, 0.5, 0.999};
   FlatAdam flat(ours.net->parameters(), config);
   torch::optim::Adam adam(reference.net->parameters(), torch::optim::AdamOptions(1e-2).betas({0.5, 0.999}));
+  // FlatAdam's one-pass CPU loop rounds differently from torch's seven tensor ops (fused multiply-adds),
+  // so the two drift apart by float rounding: bound it per step at 1e-4 of the learning rate, far below
+  // what any wrong term of the update (bias corrections, eps, betas) would change (order lr).
+  const double tolerance = 1e-4 * config.lr;
   for (int step = 0; step < 20; ++step) {
     auto x = torch::randn({16, 5}), y = torch::randn({16, 3});
     flat.zero_grad();
@@ -30,12 +34,14 @@ TEST(FlatAdam, MatchesTorchAdamStepForStep) {
     adam.zero_grad();
     reference.loss(x, y).backward();
     adam.step();
+    auto a = ours.net->parameters(), b = reference.net->parameters();
+    for (size_t i = 0; i < a.size(); ++i) {
+      const double difference = (a[i] - b[i]).abs().max().item<double>();
+      ASSERT_LT(difference, tolerance) << "step " << step << " parameter " << i;
+    }
   }
   auto a = ours.net->parameters(), b = reference.net->parameters();
-  for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-5, 1e-7)) << "parameter " << i << " max diff " << (a[i] - b[i]).abs().max().item<float>();
-    EXPECT_FALSE(torch::equal(a[i], torch::zeros_like(a[i])));
-  }
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_FALSE(torch::equal(a[i], torch::zeros_like(a[i])));
   EXPECT_EQ(flat.step_count(), 20);
 }
 

@@ -10,6 +10,7 @@ class MlpGenerator : public Generator {
  public:
   MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bool batch_norm);
   torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
+  const torch::nn::Sequential& body() const { return body_; }  // for the hand-written training step
 
  private:
   torch::nn::Sequential body_;
@@ -21,6 +22,7 @@ class MlpDiscriminator : public FeatureDiscriminator {
   torch::Tensor features(const torch::Tensor& images) override;  // the last hidden layer's activations
   torch::Tensor head(const torch::Tensor& features) override;
   int64_t feature_dim() const override { return feature_dim_; }
+  const torch::nn::Sequential& body() const { return body_; }  // for the hand-written training step
 
  private:
   torch::nn::Sequential body_;  // hidden layers, then the final Linear (one Sequential: checkpoint names stay)

@@ -14,6 +14,7 @@ struct BenchSettings {
   double warmup_seconds = 1.0;
   double window_seconds = 3.0;
   int windows = 3;
+  bool hand_written_step = true;  // false: the MLP runs the autograd iteration (to measure MlpStep's effect)
 };
 
 struct BenchResult {
@@ -33,9 +34,15 @@ struct BenchResult {
 double generator_forward_flops(const ModelConfig& model);
 double discriminator_forward_flops(const ModelConfig& model);
 
-// FLOPs of one training step at batch B: G forward once (F_G); D forward on real, detached fake and fake
-// again (3 F_D); the D step's backward, input and weight gradients (~2 x 2 F_D); the G step's backward
-// through the frozen D, input gradients only (~F_D), and through G (~2 F_G). Total B (3 F_G + 8 F_D).
+// The first layer's share of those (its input gradient is never needed).
+double generator_first_layer_flops(const ModelConfig& model);
+double discriminator_first_layer_flops(const ModelConfig& model);
+
+// FLOPs of the matrix products one training step needs at batch B, per image: G forward once (F_G); D
+// forward on real and fake (2 F_D); the D step's weight gradients (2 F_D) and input gradients below the
+// first layer (2 (F_D - F_D1)); the G step's D forward (F_D) and input gradients through the frozen D
+// (F_D); G's weight gradients (F_G) and input gradients below its first layer (F_G - F_G1).
+// Total B (3 F_G - F_G1 + 8 F_D - 2 F_D1).
 double step_flops(const ModelConfig& model, int64_t batch_size);
 
 BenchResult benchmark_training_step(const TrainConfig& config, torch::Device device, const BenchSettings& settings);

@@ -15,6 +15,7 @@
 #include "genai/error.h"
 #include "genai/models/gan.h"
 #include "genai/train/flat_adam.h"
+#include "genai/train/mlp_step.h"
 
 namespace genai::train {
 
@@ -60,8 +61,12 @@ class Trainer {
   Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device);
 
   // One iteration: discriminator_step on a real batch and a fresh fake batch, then generator_step on
-  // the same fake batch.
+  // the same fake batch. The unconditional MLP on the CPU runs the same iteration as MlpStep (hand-written
+  // gradients, no autograd graph) unless use_hand_written_step(false).
   void step();
+  // For tests and `genai bench --autograd-step`: switch the MLP between MlpStep and the autograd iteration.
+  void use_hand_written_step(bool enabled) { hand_written_step_ = enabled; }
+  bool runs_hand_written_step() const { return mlp_step_ && hand_written_step_; }
   RunOutcome run(int64_t total_steps, const TrainerEvents& events);
 
   // G(fixed_noise) in eval mode: the same noise batch for every sample grid of the run.
@@ -108,6 +113,8 @@ class Trainer {
   models::Gan gan_;
   std::unique_ptr<FlatAdam> optimizer_g_;
   std::unique_ptr<FlatAdam> optimizer_d_;
+  std::unique_ptr<MlpStep> mlp_step_;  // set when MlpStep::handles the model and device
+  bool hand_written_step_ = true;
   at::Generator noise_generator_;
   torch::Tensor fixed_noise_;
   torch::Tensor noise_;        // preallocated [B, z_dim]
