@@ -1,11 +1,14 @@
 #include "genai/models/dcgan.h"
 
+#include "genai/models/transposed_conv.h"
+
 namespace genai::models {
 namespace {
 namespace nn = torch::nn;
 
+constexpr int64_t kUpStride = 2, kUpPadding = 1;
 nn::ConvTranspose2d up_conv(int64_t in, int64_t out) {
-  return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(false));
+  return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(kUpStride).padding(kUpPadding).bias(false));
 }
 nn::Conv2d down_conv(int64_t in, int64_t out, bool bias) {
   return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(bias));
@@ -25,7 +28,16 @@ DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels) : channels_(chan
 
 torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
   auto h = torch::relu(project_norm_(project_(z).view({-1, 2 * channels_, 7, 7})));
-  return upsample_->forward(h);
+  // The transposed convolutions run through models::conv_transpose2d (oneDNN on the CPU); the modules
+  // hold their weights, so parameter names and checkpoints are unchanged.
+  for (auto& layer : *upsample_) {
+    if (auto* up = layer.ptr()->as<nn::ConvTranspose2dImpl>()) {
+      h = conv_transpose2d(h, up->weight, kUpStride, kUpPadding);
+    } else {
+      h = layer.forward(h);
+    }
+  }
+  return h;
 }
 
 DcganDiscriminator::DcganDiscriminator(int64_t channels) : feature_dim_(2 * channels * 7 * 7) {
