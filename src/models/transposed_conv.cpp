@@ -17,9 +17,10 @@ struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> 
     const int64_t k = weight.size(2);
     const int64_t height = (input.size(2) - 1) * stride - 2 * padding + k, width = (input.size(3) - 1) * stride - 2 * padding + k;
     // Only its shape is read: a convolution's input gradient does not depend on the input's values.
-    const auto output_shape = torch::empty({input.size(0), weight.size(1), height, width}, input.options());
+    const auto output_shape =
+        torch::empty({input.size(0), weight.size(1), height, width}, input.options().memory_format(input.suggest_memory_format()));
     const int64_t s[] = {stride, stride}, p[] = {padding, padding}, d[] = {1, 1}, none[] = {0, 0};
-    return std::get<0>(at::convolution_backward(input.contiguous(), output_shape, weight, c10::nullopt, s, p, d, /*transposed=*/false, none,
+    return std::get<0>(at::convolution_backward(input.contiguous(input.suggest_memory_format()), output_shape, weight, c10::nullopt, s, p, d, /*transposed=*/false, none,
                                                 /*groups=*/1, {true, false, false}));
   }
 
@@ -29,11 +30,11 @@ struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> 
     const auto& weight = saved[1];
     const int64_t stride = ctx->saved_data["stride"].toInt(), padding = ctx->saved_data["padding"].toInt();
     const int64_t s[] = {stride, stride}, p[] = {padding, padding}, d[] = {1, 1}, none[] = {0, 0};
-    const auto grad = grad_outputs[0].contiguous();
+    const auto grad = grad_outputs[0].contiguous(input.suggest_memory_format());
     torch::Tensor grad_input, grad_weight;
     if (ctx->needs_input_grad(0)) grad_input = at::convolution(grad, weight, c10::nullopt, s, p, d, /*transposed=*/false, none, 1);
     if (ctx->needs_input_grad(1))
-      grad_weight = std::get<1>(at::convolution_backward(input.contiguous(), grad, weight, c10::nullopt, s, p, d, /*transposed=*/false, none,
+      grad_weight = std::get<1>(at::convolution_backward(input.contiguous(input.suggest_memory_format()), grad, weight, c10::nullopt, s, p, d, /*transposed=*/false, none,
                                                          /*groups=*/1, {false, true, false}));
     return {grad_input, grad_weight, torch::Tensor(), torch::Tensor()};
   }
