@@ -43,15 +43,17 @@ for case in $cases; do
   model=${case%%:*}; batch=${case##*:}
   echo "bench: $model batch $batch" >&2
   common=(--seconds "$seconds" --windows "$windows")
-  # genai's own plan gives the cores to BLAS for the MLP and to LibTorch for the DCGAN; "swap" is the other one.
-  swap=torch; [ "$model" = mlp ] || swap=blas
   tmp_json=$(mktemp)
-  for run in "genai:" "genai-1t:--threads 1" "genai-swap:--thread-split $swap"; do
-    label=${run%%:*}; extra=${run#*:}
-    # shellcheck disable=SC2086  # $extra is a list of words
-    "$genai" bench --model "$model" --batch-size "$batch" "${common[@]}" $extra --json "$tmp_json" >/dev/null
+  run_genai() {  # label, then extra arguments
+    local label=$1; shift
+    "$genai" bench --model "$model" --batch-size "$batch" "${common[@]}" "$@" --json "$tmp_json" >/dev/null
     echo "{\"label\":\"$label\",\"result\":$(tr -d '\n' <"$tmp_json" | sed 's/^\[ *//; s/ *\]$//')}" >>"$results"
-  done
+  }
+  run_genai genai
+  # "swap": the other split of the cores than genai's plan picked (LibTorch <-> BLAS).
+  swap=blas; grep -q '"blas_threads":1,' "$tmp_json" || swap=torch
+  run_genai genai-1t --threads 1
+  run_genai genai-swap --thread-split "$swap"
   rm -f "$tmp_json"
   py=("$python" scripts/bench_reference.py --model "$model" --batch-size "$batch" "${common[@]}")
   record py-refblas env LD_LIBRARY_PATH=$reference_blas "${py[@]}" --threads "$cores"

@@ -18,7 +18,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   cmd->add_option("--seconds", o.seconds, "Length of each timed window")->capture_default_str();
   cmd->add_option("--windows", o.windows, "Timed windows; the median is reported")->capture_default_str();
   cmd->add_option("--warmup", o.warmup, "Warm-up seconds, not timed")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "CPU threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "CPU cores to use (0: all); genai splits them between LibTorch and BLAS by model")->capture_default_str();
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--g-norm", o.g_norm, "mlp generator normalization (default: batch; none at batch 1)");
   cmd->add_option("--json", o.json, "Also write the results as JSON to this file");
@@ -61,10 +61,6 @@ int run_bench(const BenchOptions& o) {
   for (const std::string model : {"mlp", "dcgan"}) {
     if (o.model != "all" && o.model != model) continue;
     const std::vector<int64_t> batches = o.batch_size > 0 ? std::vector<int64_t>{o.batch_size} : std::vector<int64_t>{1, 64, 256};
-    // Threads are planned per model, as `genai train` plans them.
-    const auto threads = util::plan_threads(o.threads, util::workload_of(model), o.thread_split);
-    util::configure_cpu(threads);
-    std::printf("%s: %s\n", model.c_str(), threads.describe().c_str());
     for (int64_t batch : batches) {
       TrainConfig config;
       config.model.kind = model;
@@ -72,10 +68,16 @@ int run_bench(const BenchOptions& o) {
       config.threads = o.threads;
       if (model == "mlp") config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
       validate(config);
+      // Threads are planned per case, as `genai train` plans them (or as --thread-split says).
+      const auto split = o.thread_split.empty() ? util::core_split_for(model, batch)
+                         : o.thread_split == "blas"  ? util::CoreSplit::kBlas
+                                                     : util::CoreSplit::kLibTorch;
+      const auto threads = util::plan_threads(o.threads, split);
+      util::configure_cpu(threads);
       train::BenchSettings settings{o.warmup, o.seconds, o.windows, !o.autograd_step};
       const auto r = train::benchmark_training_step(config, device, settings);
-      std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f\n", model.c_str(), model == "mlp" ? r.g_norm.c_str() : "-",
-                  static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb);
+      std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f  %s\n", model.c_str(), model == "mlp" ? r.g_norm.c_str() : "-",
+                  static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb, threads.describe().c_str());
       std::fflush(stdout);
       json_lines.push_back(json_result(r, threads, device.str()));
     }

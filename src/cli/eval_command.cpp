@@ -43,7 +43,7 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
   cmd->add_flag("--tstr", o.tstr, "Conditional models: train the classifier's architecture on as many generated images as the "
                                   "training split has, test it on the real test set (train on synthetic, test on real)");
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--threads", o.threads, "CPU threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "CPU cores to use (0: all)")->capture_default_str();
   add_verbosity_flags(*cmd, o.verbosity);
   return cmd;
 }
@@ -75,7 +75,7 @@ int run_eval(const EvalOptions& o) {
 
   auto log = make_logger(o.verbosity);
   const torch::Device device = util::resolve_device(o.device);
-  util::configure_cpu(util::plan_threads(o.threads, util::Workload::kConvolutions));  // the classifier's convolutions dominate
+  util::configure_cpu(util::plan_threads(o.threads, util::CoreSplit::kLibTorch));  // the classifier's convolutions dominate
 
   // The generator, and the data it was trained on (unless --data says otherwise).
   std::optional<Checkpoint> checkpoint;

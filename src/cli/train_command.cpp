@@ -45,7 +45,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   cmd->add_option("--data-root", c.data_root, "Where mnist and fashion-mnist live (scripts/get-data.sh puts them in data/)")
       ->capture_default_str();
   cmd->add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--threads", c.threads, "CPU threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--threads", c.threads, "CPU cores to use (0: all); genai splits them between LibTorch and BLAS by model")->capture_default_str();
   cmd->add_option("--seed", c.seed, "Seed for initialisation, data order and noise")->capture_default_str();
   cmd->add_option("--steps", c.steps, "Total training steps (0: use --epochs)")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "Epochs, when --steps is 0 (both 0: 10000 steps)")->capture_default_str();
@@ -157,7 +157,7 @@ int run_train(const TrainOptions& options) {
     return 0;
   }
   util::keep_freed_memory_in_process();
-  const auto threads = util::plan_threads(config.threads, util::workload_of(config.model.kind));
+  const auto threads = util::plan_threads(config.threads, util::core_split_for(config.model.kind, config.batch_size));
   util::configure_cpu(threads);
 
   // Read the data before creating the run directory: a missing or bad file leaves nothing behind.

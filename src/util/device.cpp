@@ -39,8 +39,10 @@ SetThreads openblas_set_threads() { return reinterpret_cast<SetThreads>(dlsym(RT
 
 }  // namespace
 
-Workload workload_of(const std::string& model_kind) {
-  return model_kind == "mlp" || model_kind == "cmlp" ? Workload::kMatrixProducts : Workload::kConvolutions;
+CoreSplit core_split_for(const std::string& model_kind, int64_t batch_size) {
+  constexpr int64_t kBlasMinBatch = 128;
+  const bool mlp = model_kind == "mlp" || model_kind == "cmlp";
+  return mlp && batch_size >= kBlasMinBatch ? CoreSplit::kBlas : CoreSplit::kLibTorch;
 }
 
 std::string ThreadPlan::describe() const {
@@ -48,12 +50,10 @@ std::string ThreadPlan::describe() const {
   return std::to_string(cores) + (cores == 1 ? " core" : " cores") + ": LibTorch " + plural(intra_op) + ", BLAS " + plural(blas);
 }
 
-ThreadPlan plan_threads(int64_t requested, Workload workload, const std::string& split) {
+ThreadPlan plan_threads(int64_t requested, CoreSplit split) {
   ThreadPlan plan;
   plan.cores = requested > 0 ? static_cast<int>(requested) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const bool blas_has_pool = openblas_set_threads() != nullptr;
-  const bool to_blas = split.empty() ? workload == Workload::kMatrixProducts : split == "blas";
-  if (to_blas && blas_has_pool) {
+  if (split == CoreSplit::kBlas && openblas_set_threads() != nullptr) {
     plan.blas = plan.cores;
   } else {
     plan.intra_op = plan.cores;

@@ -10,15 +10,20 @@ namespace genai::util {
 // a CUDA device that is not there.
 torch::Device resolve_device(const std::string& spec);
 
-// How a step's work is parallelised on the CPU, which decides who gets the cores:
-// - kMatrixProducts (MLPs): the time is in a handful of GEMMs per step. LibTorch hands each one to BLAS
-//   as ONE call, so its own intra-op threads only split small elementwise ops (and spin between them);
-//   the cores go to OpenBLAS's pool, LibTorch runs one thread.
-// - kConvolutions (DCGAN, the eval classifier): LibTorch/oneDNN split each convolution over its intra-op
-//   threads and call BLAS from inside them, so BLAS runs one thread.
-// Never both: OpenBLAS's threads on top of LibTorch's oversubscribe the cores (measured 3.7x slower).
-enum class Workload { kMatrixProducts, kConvolutions };
-Workload workload_of(const std::string& model_kind);
+// Who gets the cores of a training step on the CPU. Never both: OpenBLAS's threads on top of LibTorch's
+// oversubscribe the cores (measured 3.7x slower).
+// - kLibTorch: LibTorch's intra-op threads = cores, BLAS one thread. Convolutions (oneDNN) split over
+//   LibTorch's threads and call BLAS from inside them.
+// - kBlas: LibTorch one thread, OpenBLAS's pool = cores. An MLP's time is in a few GEMMs, each handed to
+//   BLAS as one call, so only BLAS can split them; LibTorch's threads would only split small elementwise
+//   ops (and spin between them).
+enum class CoreSplit { kLibTorch, kBlas };
+
+// The split genai uses, from measurements on 2 cores (README, Speed): kBlas for MLPs at batch >= 128
+// (129 vs 88 it/s at batch 256); kLibTorch otherwise: at batch 64 the MLP's GEMMs are too small to
+// repay waking BLAS threads (231 vs 288 it/s, with one thread at 290), and DCGAN convolutions scale
+// over LibTorch's threads (15.9 vs 8.4 it/s at batch 64).
+CoreSplit core_split_for(const std::string& model_kind, int64_t batch_size);
 
 struct ThreadPlan {
   int cores = 1;      // the budget: --threads, or every core
@@ -27,9 +32,8 @@ struct ThreadPlan {
   std::string describe() const;  // e.g. "2 cores: LibTorch 1 thread, BLAS 2 threads"
 };
 
-// Plans `requested` cores (0: one per core) for the workload. `split` overrides the plan for
-// measurements: "torch" (cores to LibTorch), "blas" (cores to BLAS) or "" (by workload).
-ThreadPlan plan_threads(int64_t requested, Workload workload, const std::string& split = "");
+// Plans `requested` cores (0: one per core). Without a BLAS thread pool every split is kLibTorch.
+ThreadPlan plan_threads(int64_t requested, CoreSplit split);
 // Applies the plan and flushes denormals to zero (denormal arithmetic is up to 100x slower on x86, and
 // GAN weights and Adam moments drift into that range).
 void configure_cpu(const ThreadPlan& plan);
