@@ -69,7 +69,7 @@ int run_bench(const BenchOptions& o) {
       if (model == "mlp") config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
       validate(config);
       // Threads are planned per case, as `genai train` plans them (or as --thread-split says).
-      const auto split = o.thread_split.empty() ? util::core_split_for(model, batch)
+      const auto split = o.thread_split.empty() ? util::core_split_for(model)
                          : o.thread_split == "blas"  ? util::CoreSplit::kBlas
                                                      : util::CoreSplit::kLibTorch;
       const auto threads = util::plan_threads(o.threads, split);

@@ -157,7 +157,7 @@ int run_train(const TrainOptions& options) {
     return 0;
   }
   util::keep_freed_memory_in_process();
-  const auto threads = util::plan_threads(config.threads, util::core_split_for(config.model.kind, config.batch_size));
+  const auto threads = util::plan_threads(config.threads, util::core_split_for(config.model.kind));
   util::configure_cpu(threads);
 
   // Read the data before creating the run directory: a missing or bad file leaves nothing behind.

@@ -39,10 +39,8 @@ SetThreads openblas_set_threads() { return reinterpret_cast<SetThreads>(dlsym(RT
 
 }  // namespace
 
-CoreSplit core_split_for(const std::string& model_kind, int64_t batch_size) {
-  constexpr int64_t kBlasMinBatch = 128;
-  const bool mlp = model_kind == "mlp" || model_kind == "cmlp";
-  return mlp && batch_size >= kBlasMinBatch ? CoreSplit::kBlas : CoreSplit::kLibTorch;
+CoreSplit core_split_for(const std::string& model_kind) {
+  return model_kind == "mlp" || model_kind == "cmlp" ? CoreSplit::kBlas : CoreSplit::kLibTorch;
 }
 
 std::string ThreadPlan::describe() const {

@@ -19,11 +19,11 @@ torch::Device resolve_device(const std::string& spec);
 //   ops (and spin between them).
 enum class CoreSplit { kLibTorch, kBlas };
 
-// The split genai uses, from measurements on 2 cores (README, Speed): kBlas for MLPs at batch >= 128
-// (129 vs 88 it/s at batch 256); kLibTorch otherwise: at batch 64 the MLP's GEMMs are too small to
-// repay waking BLAS threads (231 vs 288 it/s, with one thread at 290), and DCGAN convolutions scale
-// over LibTorch's threads (15.9 vs 8.4 it/s at batch 64).
-CoreSplit core_split_for(const std::string& model_kind, int64_t batch_size);
+// The split genai uses, from measurements on 2 cores (README, Speed): kBlas for MLPs, kLibTorch for
+// the convolutional models. MLP at batch 256: 129 vs 88 it/s; at batch 64: 460 vs 300 it/s in two
+// interleaved series, but 231 vs 288 in a third taken while the machine was busier (a BLAS thread that
+// synchronises at every GEMM suffers most when its core is shared). DCGAN at batch 64: 15.9 vs 8.4 it/s.
+CoreSplit core_split_for(const std::string& model_kind);
 
 struct ThreadPlan {
   int cores = 1;      // the budget: --threads, or every core
