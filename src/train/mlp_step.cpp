@@ -83,9 +83,6 @@ DenseStack::DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torc
   if (layers_.empty()) throw RuntimeError("internal: MlpStep: empty stack");
 }
 
-int64_t DenseStack::input_width() const { return layers_.front()->weight.size(1); }
-int64_t DenseStack::output_width() const { return layers_.back()->weight.size(0); }
-
 const torch::Tensor& DenseStack::forward(const torch::Tensor& input) {
   rows_ = input.size(0);
   TORCH_CHECK(rows_ <= max_rows_, "DenseStack: ", rows_, " rows > ", max_rows_);
@@ -164,24 +161,20 @@ bool MlpStep::handles(const ModelConfig& model, torch::Device device) { return m
 
 namespace {
 
-const torch::nn::Sequential& generator_body(models::Gan& gan) {
-  auto* g = dynamic_cast<models::MlpGenerator*>(gan.generator.get());
-  if (!g) throw RuntimeError("internal: MlpStep needs an MlpGenerator");
-  return g->body();
-}
-
-const torch::nn::Sequential& discriminator_body(models::Gan& gan) {
-  auto* d = dynamic_cast<models::MlpDiscriminator*>(gan.discriminator.get());
-  if (!d) throw RuntimeError("internal: MlpStep needs an MlpDiscriminator");
-  return d->body();
+// The Sequential of an MlpGenerator or MlpDiscriminator.
+template <typename Mlp, typename Network>
+const torch::nn::Sequential& body_of(const std::shared_ptr<Network>& network) {
+  auto* mlp = dynamic_cast<Mlp*>(network.get());
+  if (!mlp) throw RuntimeError("internal: MlpStep needs the unconditional mlp model");
+  return mlp->body();
 }
 
 }  // namespace
 
 MlpStep::MlpStep(models::Gan& gan, int64_t batch_size, torch::Device device)
     : batch_size_(batch_size),
-      generator_(generator_body(gan), batch_size, device),
-      discriminator_(discriminator_body(gan), 2 * batch_size, device) {
+      generator_(body_of<models::MlpGenerator>(gan.generator), batch_size, device),
+      discriminator_(body_of<models::MlpDiscriminator>(gan.discriminator), 2 * batch_size, device) {
   const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   const int64_t rows = 2 * batch_size;
   d_input_ = torch::empty({rows, models::kImagePixels}, options);

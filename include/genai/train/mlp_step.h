@@ -31,9 +31,6 @@ class DenseStack {
   // when `parameter_gradients`; returns d(loss)/d(input) when `input_gradient`, else an undefined tensor.
   torch::Tensor backward(const torch::Tensor& output_gradient, bool parameter_gradients, bool input_gradient);
 
-  int64_t input_width() const;
-  int64_t output_width() const;
-
  private:
   struct Layer;
   std::vector<std::shared_ptr<Layer>> layers_;
