@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# genai's training step against the same step in Python PyTorch eager, side by side in one run.
-# For each case (model x batch) the runs are interleaved: genai with its default thread plan, with one
-# thread and with the other split of the cores, and the Python reference in five thread/BLAS
-# configurations; the table shows each, the best Python figure and the ratio genai / best Python.
+# genai's training step against the same step in Python PyTorch, side by side in one run, with each
+# LibTorch genai is built against and each Python PyTorch:
+#   genai 1.13   build/genai        (Debian's libtorch-dev): its thread plan, 1 thread, the other split of the cores
+#   genai 2.x    build-wheel/genai  (the pinned torch wheel): its thread plan, the other split
+#   py 1.13      Debian's python3-torch, five thread/BLAS configurations (see the legend it prints)
+#   py 2.x       the pinned wheel in its venv: eager; eager + fused Adam; the same on 1 thread; torch.compile
+#                of G and D + fused Adam (compile time reported apart; timed windows start after it)
+# Runs are interleaved case by case; the table shows each figure, the best Python of ALL configurations,
+# the best genai build, and their ratio. A build or Python that is missing shows n/a.
 #
 # Usage: scripts/bench.sh [--seconds S] [--windows N] [--cases "mlp:1 mlp:64 ..."] [--json FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/torch-wheel.sh
 seconds=3; windows=3; json=""; cases="mlp:1 mlp:64 mlp:256 dcgan:1 dcgan:64 dcgan:256"
 while (($#)); do
   case "$1" in
@@ -17,13 +23,16 @@ while (($#)); do
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-genai=build/genai
-[ -x "$genai" ] || { echo "bench: $genai not built; run scripts/setup.sh" >&2; exit 1; }
+genai_builds=()
+[ -x build/genai ] && genai_builds+=("1.13:build/genai")
+[ -x build-wheel/genai ] && genai_builds+=("2.x:build-wheel/genai")
+((${#genai_builds[@]})) || { echo "bench: no genai build; run scripts/setup.sh --torch debian and/or --torch wheel" >&2; exit 1; }
 python=/usr/bin/python3  # Debian's interpreter, the one python3-torch is built for
 if ! "$python" -c "import torch" 2>/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
 fi
+python2=""; [ -x "$genai_venv_python" ] && python2=$genai_venv_python
 reference_blas=/usr/lib/x86_64-linux-gnu/blas
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -44,16 +53,22 @@ for case in $cases; do
   echo "bench: $model batch $batch" >&2
   common=(--seconds "$seconds" --windows "$windows")
   tmp_json=$(mktemp)
-  run_genai() {  # label, then extra arguments
-    local label=$1; shift
-    "$genai" bench --model "$model" --batch-size "$batch" "${common[@]}" "$@" --json "$tmp_json" >/dev/null
-    echo "{\"label\":\"$label\",\"result\":$(tr -d '\n' <"$tmp_json" | sed 's/^\[ *//; s/ *\]$//')}" >>"$results"
-  }
-  run_genai genai
-  # "swap": the other split of the cores than genai's plan picked (LibTorch <-> BLAS).
-  swap=blas; grep -q '"blas_threads":1,' "$tmp_json" || swap=torch
-  run_genai genai-1t --threads 1
-  run_genai genai-swap --thread-split "$swap"
+  for build in "${genai_builds[@]}"; do
+    version=${build%%:*}; binary=${build#*:}
+    run_genai() {  # label, then extra arguments
+      local label=$1; shift
+      if "$binary" bench --device cpu --model "$model" --batch-size "$batch" "${common[@]}" "$@" --json "$tmp_json" >/dev/null; then
+        echo "{\"label\":\"$label\",\"result\":$(tr -d '\n' <"$tmp_json" | sed 's/^\[ *//; s/ *\]$//')}" >>"$results"
+      else
+        echo "{\"label\":\"$label\",\"result\":null}" >>"$results"
+      fi
+    }
+    run_genai "genai-$version"
+    # "swap": the other split of the cores than genai's plan picked (LibTorch <-> BLAS).
+    swap=blas; grep -q '"blas_threads":1,' "$tmp_json" || swap=torch
+    [ "$version" = 1.13 ] && run_genai "genai-$version-1t" --threads 1
+    run_genai "genai-$version-swap" --thread-split "$swap"
+  done
   rm -f "$tmp_json"
   py=("$python" scripts/bench_reference.py --model "$model" --batch-size "$batch" "${common[@]}")
   record py-refblas env LD_LIBRARY_PATH=$reference_blas "${py[@]}" --threads "$cores"
@@ -61,18 +76,24 @@ for case in $cases; do
   record py-ob-default "${py[@]}" --threads "$cores"
   record py-ob1-t2 env OPENBLAS_NUM_THREADS=1 "${py[@]}" --threads "$cores"
   record py-ob-t1 env OPENBLAS_NUM_THREADS="$cores" "${py[@]}" --threads 1
+  if [ -n "$python2" ]; then
+    py2=("$python2" scripts/bench_reference.py --model "$model" --batch-size "$batch" "${common[@]}")
+    record py2-eager "${py2[@]}" --threads "$cores"
+    record py2-fused "${py2[@]}" --threads "$cores" --fused-adam
+    record py2-fused-t1 "${py2[@]}" --threads 1 --fused-adam
+    record py2-compile "${py2[@]}" --threads "$cores" --fused-adam --compile
+  fi
 done
 
-"$python" - "$results" "$json" <<'PY'
+"$python" - "$results" "$json" "$python2" <<'PY'
 import json, os, platform, subprocess, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 cases = []
 for r in rows:
-    if r["result"] is None:
-        continue
-    key = (r["result"]["model"], r["result"]["batch_size"])
-    if key not in cases:
-        cases.append(key)
+    if r["result"] is not None:
+        key = (r["result"]["model"], r["result"]["batch_size"])
+        if key not in cases:
+            cases.append(key)
 def get(label, key):
     for r in rows:
         if r["label"] == label and r["result"] and (r["result"]["model"], r["result"]["batch_size"]) == key:
@@ -84,37 +105,50 @@ mhz = max(float(l.split(":")[1]) for l in open("/proc/cpuinfo") if l.startswith(
 cores = os.cpu_count()
 per_cycle = 32 if ("avx2" in flags and "fma" in flags) else 16 if "avx" in flags else 8
 peak = cores * mhz * 1e6 * per_cycle / 1e9
-blas = subprocess.run(["build/genai", "bench", "--model", "mlp", "--batch-size", "2", "--seconds", "0.01", "--windows", "1", "--warmup", "0"],
-                      capture_output=True, text=True).stdout.splitlines()[0].split(" | median")[0]
+def version_of(binary):
+    if not os.access(binary, os.X_OK):
+        return "not built"
+    lines = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.splitlines()
+    return "; ".join(l for l in lines[1:] if l.startswith(("LibTorch", "BLAS")))
+def py_version(py):
+    if not py:
+        return "not installed"
+    return subprocess.run([py, "-c", "import torch;print(torch.__version__)"], capture_output=True, text=True).stdout.strip()
 print(f"machine: {cpu}, {cores} cores at {mhz:.0f} MHz; peak FP32 ~{peak:.0f} GFLOP/s ({per_cycle} FLOP/cycle/core)")
-print(f"genai:   {blas}")
-print("python:  Debian python3-torch " + subprocess.run(["/usr/bin/python3", "-c", "import torch;print(torch.__version__)"],
-                                                       capture_output=True, text=True).stdout.strip())
-print("python configurations: refblas = reference BLAS, LibTorch threads = cores; ob1 = OpenBLAS 1 thread, 1 LibTorch thread;")
+print(f"genai 1.13: build/genai ({version_of('build/genai')})")
+print(f"genai 2.x:  build-wheel/genai ({version_of('build-wheel/genai')})")
+print(f"py 1.13: Debian python3-torch {py_version('/usr/bin/python3')}; py 2.x: torch {py_version(sys.argv[3])} (pinned wheel, venv)")
+print("py 1.13 configurations: refblas = reference BLAS, LibTorch threads = cores; ob1 = OpenBLAS 1 thread, 1 LibTorch thread;")
 print("  ob-default = OpenBLAS's own threads + LibTorch threads = cores; ob1-t2 = OpenBLAS 1 thread + LibTorch threads = cores;")
-print("  ob-t1 = OpenBLAS threads = cores + 1 LibTorch thread (not among the issue's four; the best for the MLP)")
-print("genai: its default thread plan; 1 thread; swap = the other split of the cores (LibTorch <-> BLAS)")
+print("  ob-t1 = OpenBLAS threads = cores + 1 LibTorch thread")
+print("py 2.x configurations (MKL inside the wheel): eager, threads = cores; fused = Adam(fused=True); fused-t1 = the same on")
+print("  1 thread; compile = torch.compile(G), torch.compile(D) + fused Adam, timed after compiling (compile s in its own column)")
+print("genai: its default thread plan; 1t = 1 thread; swap = the other split of the cores (LibTorch <-> BLAS)")
 print()
-labels = ["py-refblas", "py-ob1", "py-ob-default", "py-ob1-t2", "py-ob-t1"]
-head = ("| case | genai it/s | genai 1 thread | genai swap | " + " | ".join(l.replace("-", " ", 1) for l in labels) +
-        " | best py (first 4) | genai / best of 4 | genai / best of 5 | genai GFLOP/s (% nominal peak) |")
+genai_labels = ["genai-1.13", "genai-1.13-1t", "genai-1.13-swap", "genai-2.x", "genai-2.x-swap"]
+py_labels = ["py-refblas", "py-ob1", "py-ob-default", "py-ob1-t2", "py-ob-t1", "py2-eager", "py2-fused", "py2-fused-t1", "py2-compile"]
+head = ("| case | " + " | ".join(l.replace("genai-", "genai ").replace("-", " ") for l in genai_labels) + " | " +
+        " | ".join(l.replace("py2-", "py 2.x ").replace("py-", "py 1.13 ").replace("-", " ") for l in py_labels) +
+        " | compile s | best Python | best genai | best genai / best Python | genai GFLOP/s (% nominal peak) |")
 print(head)
 print("|" + "---|" * (head.count("|") - 1))
 summary = []
+fmt = lambda r: f"{r['it_per_s']:.2f}" if r else "n/a"
 for key in cases:
-    g, g1, gs = get("genai", key), get("genai-1t", key), get("genai-swap", key)
-    py = {l: get(l, key) for l in labels}
-    best4 = max((py[l]["it_per_s"] for l in labels[:4] if py[l]), default=0)
-    best5 = max((p["it_per_s"] for p in py.values() if p), default=0)
-    fmt = lambda r: f"{r['it_per_s']:.2f}" if r else "n/a"
-    ratio4 = g["it_per_s"] / best4 if g and best4 else 0
-    ratio5 = g["it_per_s"] / best5 if g and best5 else 0
+    g = {l: get(l, key) for l in genai_labels}
+    py = {l: get(l, key) for l in py_labels}
+    best_py = max(((p["it_per_s"], l) for l, p in py.items() if p), default=(0, "none"))
+    best_g = max(((g[l]["it_per_s"], l) for l in ("genai-1.13", "genai-2.x") if g[l]), default=(0, "none"))
+    ratio = best_g[0] / best_py[0] if best_py[0] else 0
     model, batch = key
-    norm = f" ({g['g_norm']})" if g and model == "mlp" else ""
-    print(f"| {model}{norm} b{batch} | {fmt(g)} | {fmt(g1)} | {fmt(gs)} | " + " | ".join(fmt(p) for p in py.values()) +
-          f" | {best4:.2f} | {ratio4:.2f}x | {ratio5:.2f}x | {g['gflop_per_s']:.1f} ({100 * g['gflop_per_s'] / peak:.1f} %) |")
-    summary.append({"model": model, "batch_size": batch, "genai": g, "genai_1_thread": g1, "genai_swapped_split": gs, "python": py,
-                    "best_python_it_per_s": best4, "best_python_incl_ob_t1": best5, "ratio": ratio4, "ratio_incl_ob_t1": ratio5})
+    gb = g[best_g[1]] if best_g[1] != "none" else None
+    norm = f" ({gb['g_norm']})" if gb and model == "mlp" else ""
+    compile_s = py["py2-compile"]["compile_s"] if py["py2-compile"] else None
+    print(f"| {model}{norm} b{batch} | " + " | ".join(fmt(r) for r in g.values()) + " | " + " | ".join(fmt(p) for p in py.values()) +
+          f" | {compile_s if compile_s is not None else 'n/a'} | {best_py[0]:.2f} ({best_py[1]}) | {best_g[0]:.2f} ({best_g[1]}) | {ratio:.2f}x | " +
+          (f"{gb['gflop_per_s']:.1f} ({100 * gb['gflop_per_s'] / peak:.1f} %) |" if gb else "n/a |"))
+    summary.append({"model": model, "batch_size": batch, "genai": g, "python": py, "best_python": best_py, "best_genai": best_g,
+                    "ratio": ratio, "compile_s": compile_s})
 if len(sys.argv) > 2 and sys.argv[2]:
     json.dump({"machine": cpu, "cores": cores, "peak_gflops": peak, "cases": summary}, open(sys.argv[2], "w"), indent=1)
 PY

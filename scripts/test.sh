@@ -1,9 +1,35 @@
 #!/usr/bin/env bash
-# README quick start, command (2): set up, build, and run the whole test suite.
-# The real-MNIST test runs when data/mnist can be fetched and is skipped otherwise.
+# README quick start, command (2): set up, build and run the whole test suite against each LibTorch flavour:
+# Debian's libtorch-dev 1.13 (build/) and the pinned torch wheel's LibTorch 2.x with CUDA (build-wheel/).
+# Usage: scripts/test.sh [--torch debian|wheel|both]   (default: both)
+# The real-MNIST tests need data/mnist: without it they are skipped, except under CI=true, where they fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh build
-bash scripts/get-data.sh mnist || echo "test: could not fetch MNIST; the real-data test will be skipped"
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 300
+flavours=(debian wheel)
+case "${1:-}" in
+  "") ;;
+  --torch)
+    case "${2:-}" in
+      debian|wheel) flavours=("$2") ;;
+      both) ;;
+      *) echo "test: unknown LibTorch flavour '${2:-}'; use debian, wheel or both" >&2; exit 2 ;;
+    esac ;;
+  *) echo "test: unknown argument $1; use --torch debian|wheel|both" >&2; exit 2 ;;
+esac
+
+if ! bash scripts/get-data.sh mnist; then
+  [ "${CI:-}" = true ] && { echo "test: no real MNIST, and CI=true requires the real-data tests" >&2; exit 1; }
+  echo "test: could not fetch MNIST; the real-data tests will be skipped"
+fi
+
+summary=()
+for flavour in "${flavours[@]}"; do
+  build_dir=build; [ "$flavour" = wheel ] && build_dir=build-wheel
+  start=$SECONDS
+  bash scripts/setup.sh --torch "$flavour" "$build_dir"
+  built=$SECONDS
+  echo "test: $flavour LibTorch: $("$build_dir/genai" --version | sed -n 2p)"
+  (cd "$build_dir" && ctest --output-on-failure -j "$(nproc)" --timeout 300)
+  summary+=("$flavour: build $((built - start)) s, tests $((SECONDS - built)) s")
+done
+printf 'test: %s\n' "${summary[@]}"

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "genai/error.h"
+#include "genai/train/flat_adam.h"
 #include "genai/train/run_directory.h"
 #include "genai/train/trainer.h"
 #include "support.h"
@@ -166,6 +167,61 @@ TEST(RunDirectoryCheckpoints, AFailedWriteNeverRotatesAwayTheGoodOnes) {
   EXPECT_NO_THROW(Checkpoint::open(newest_checkpoint(run.path())));
   run.write_checkpoint(4, 1, save);  // a good one rotates the old one out
   EXPECT_FALSE(std::filesystem::exists(dir.file("run") + "/checkpoints/step_00000001.pt"));
+}
+
+// A checkpoint as another device type would write it: the same record layout, with a noise generator
+// state of `rng_bytes` bytes (CUDA's generator keeps 16: seed and offset; the CPU's keeps its mt19937).
+void save_with_noise_state(const std::string& path, const TrainConfig& config, int64_t rng_bytes) {
+  TrainingState state;
+  state.gan = models::make_gan(config.model);
+  train::FlatAdam adam_g(state.gan.generator->parameters(), config.adam_g);
+  train::FlatAdam adam_d(state.gan.discriminator->parameters(), config.adam_d);
+  state.optimizer_g = &adam_g;
+  state.optimizer_d = &adam_d;
+  state.noise_rng_state = torch::arange(rng_bytes, torch::kInt64).remainder(251).to(torch::kUInt8);
+  CheckpointMeta meta;
+  meta.model = config.model;
+  meta.step = 5;
+  save_checkpoint(path, meta, state);
+}
+
+TEST(Checkpoint, ACudaCheckpointResumesOnTheCpuWithANewNoiseStreamAndAWarning) {
+  TempDir dir;
+  save_with_noise_state(dir.file("cuda.pt"), tiny_config("mlp"), 16);
+  train::Trainer a(tiny_config("mlp"), tiny_dataset(), torch::kCPU), b(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  const auto warnings = a.restore(Checkpoint::open(dir.file("cuda.pt")));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("was written on CUDA and training continues on cpu"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("bitwise only on the same device type"), std::string::npos) << warnings[0];
+  EXPECT_EQ(a.steps_done(), 5);
+  // The re-derived stream is a function of the seed and step: two resumes agree bitwise.
+  b.restore(Checkpoint::open(dir.file("cuda.pt")));
+  for (int i = 0; i < 3; ++i) a.step(), b.step();
+  const auto pa = a.gan().generator->parameters(), pb = b.gan().generator->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "G parameter " << i;
+}
+
+TEST(Checkpoint, ANoiseStateOfNeitherDeviceTypeIsCorrupt) {
+  TempDir dir;
+  save_with_noise_state(dir.file("odd.pt"), tiny_config("mlp"), 7);
+  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  try {
+    trainer.restore(Checkpoint::open(dir.file("odd.pt")));
+    FAIL() << "a 7-byte generator state was accepted";
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt checkpoint: the noise generator state fits neither a CPU nor a CUDA generator"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Checkpoint, ASameDeviceResumeHasNoWarning) {
+  TempDir dir;
+  train::Trainer first(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  first.step();
+  first.save_checkpoint(dir.file("c.pt"), "");
+  train::Trainer resumed(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  EXPECT_TRUE(resumed.restore(Checkpoint::open(dir.file("c.pt"))).empty());
 }
 
 }  // namespace

@@ -65,7 +65,17 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) {
+std::string on_cpu(const std::string& arguments) {
+  const size_t end = arguments.find(' ');
+  const std::string command = arguments.substr(0, end);
+  const bool takes_device = command == "train" || command == "sample" || command == "eval" || command == "bench";
+  if (!takes_device || arguments.find("--device") != std::string::npos) return arguments;
+  return command + " --device cpu" + (end == std::string::npos ? "" : arguments.substr(end));
+}
+
+CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) { return run_genai_as_is(on_cpu(arguments), work_dir); }
+
+CommandResult run_genai_as_is(const std::string& arguments, const fs::path& work_dir) {
   const char* bin = GENAI_TEST_BINARY;
   CommandResult result;
   const std::string out = (work_dir / "cmd.stdout").string(), err = (work_dir / "cmd.stderr").string();
@@ -78,7 +88,7 @@ CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) 
 }
 
 int spawn_genai(const std::string& arguments, const fs::path& work_dir) {
-  const std::string command = "cd '" + work_dir.string() + "' && exec '" + GENAI_TEST_BINARY + "' " + arguments + " >'" +
+  const std::string command = "cd '" + work_dir.string() + "' && exec '" + GENAI_TEST_BINARY + "' " + on_cpu(arguments) + " >'" +
                               (work_dir / "bg.stdout").string() + "' 2>'" + (work_dir / "bg.stderr").string() + "' </dev/null";
   const pid_t pid = fork();
   if (pid == 0) {
@@ -96,5 +106,10 @@ int wait_for_exit(int pid) {
 }
 
 std::string source_dir() { return GENAI_TEST_SOURCE_DIR; }
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
 
 }  // namespace genai::testing

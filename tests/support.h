@@ -39,9 +39,17 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
+// Runs `genai ARGUMENTS` in work_dir ON THE CPU: the e2e tests check bitwise reproducibility and exact
+// resume, which genai promises on the CPU only, so a train/sample/eval/bench command that names no device
+// gets `--device cpu` (on a GPU machine `auto` would pick CUDA). Tests meant for CUDA use run_genai_as_is
+// with an explicit --device cuda and are named *_CUDA.
 CommandResult run_genai(const std::string& arguments, const std::filesystem::path& work_dir);
+// The arguments exactly as given.
+CommandResult run_genai_as_is(const std::string& arguments, const std::filesystem::path& work_dir);
+// The arguments with `--device cpu` added as run_genai does.
+std::string on_cpu(const std::string& arguments);
 
-// Starts genai in the background (stdout/stderr to files in work_dir); returns its process id.
+// Starts genai (the arguments as run_genai adapts them) in the background (stdout/stderr to files in work_dir); returns its process id.
 int spawn_genai(const std::string& arguments, const std::filesystem::path& work_dir);
 // Waits for a spawned process; returns its exit code (128 + signal if it was killed).
 int wait_for_exit(int pid);
@@ -49,4 +57,14 @@ int wait_for_exit(int pid);
 // The project source directory.
 std::string source_dir();
 
+// True under CI (CI=true), where tests that need real data must fail instead of skipping without it.
+bool in_ci();
+
 }  // namespace genai::testing
+
+// For tests that need real data (data/mnist): a skip on a developer machine without it, a failure in CI.
+#define GENAI_SKIP_OR_FAIL_WITHOUT_REAL_DATA(message)                                                   \
+  do {                                                                                                  \
+    if (::genai::testing::in_ci()) FAIL() << message << " (CI=true: the real-data tests must run in CI)"; \
+    GTEST_SKIP() << message;                                                                            \
+  } while (0)

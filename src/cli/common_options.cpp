@@ -1,7 +1,5 @@
 #include "common_options.h"
 
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,21 +11,8 @@ void add_verbosity_flags(CLI::App& command, Verbosity& verbosity) {
   command.add_flag("-v,--verbose", verbosity.verbose, "Print debug detail")->configurable(false);
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const Verbosity& verbosity, const std::string& log_file) {
-  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();  // no colour codes when not a terminal
-  console->set_level(verbosity.quiet ? spdlog::level::warn : verbosity.verbose ? spdlog::level::debug : spdlog::level::info);
-  console->set_pattern(stderr_is_terminal() ? "%^%v%$" : "[%Y-%m-%d %H:%M:%S] %l: %v");
-  std::vector<spdlog::sink_ptr> sinks{console};
-  if (!log_file.empty()) {
-    auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file);
-    file->set_level(spdlog::level::debug);
-    file->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l: %v");
-    sinks.push_back(file);
-  }
-  auto logger = std::make_shared<spdlog::logger>("genai", sinks.begin(), sinks.end());
-  logger->set_level(spdlog::level::debug);
-  logger->flush_on(spdlog::level::info);
-  return logger;
+std::shared_ptr<Log> make_logger(const Verbosity& verbosity, const std::string& log_file) {
+  return std::make_shared<Log>(verbosity.quiet ? LogLevel::kWarn : verbosity.verbose ? LogLevel::kDebug : LogLevel::kInfo, log_file);
 }
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }

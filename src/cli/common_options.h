@@ -1,10 +1,11 @@
 #pragma once
 // What every subcommand shares: verbosity flags, the loggers, terminal detection.
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <string>
+
+#include "log.h"
 
 namespace genai::cli {
 
@@ -16,7 +17,7 @@ struct Verbosity {
 void add_verbosity_flags(CLI::App& command, Verbosity& verbosity);
 
 // A logger writing to stderr (colour only on a terminal) and, when `log_file` is not empty, to that file.
-std::shared_ptr<spdlog::logger> make_logger(const Verbosity& verbosity, const std::string& log_file = "");
+std::shared_ptr<Log> make_logger(const Verbosity& verbosity, const std::string& log_file = "");
 
 bool stderr_is_terminal();
 

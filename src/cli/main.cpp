@@ -10,6 +10,7 @@
 #include "did_you_mean.h"
 #include "eval_command.h"
 #include "genai/error.h"
+#include "genai/util/build_info.h"
 #include "sample_command.h"
 #include "train_command.h"
 
@@ -25,7 +26,11 @@ int fail(int code, const std::string& message) {
 
 int main(int argc, char** argv) {
   CLI::App app{"genai: train GANs on 28x28 images, sample from them and evaluate them"};
-  app.set_version_flag("--version", std::string("genai ") + GENAI_VERSION);
+  // The LibTorch it was built against and runs with, CUDA and the BLAS: what a bug report needs first.
+  app.set_version_flag("--version", [] {
+    std::string text = genai::util::describe(genai::util::build_info());
+    return text.substr(0, text.size() - 1);  // CLI11 adds the final newline
+  });
   app.set_config("--config", "", "TOML file with [train] / [sample] / [eval] sections; command-line flags override it");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a mistyped key must not be silently ignored
   app.fallthrough();  // `genai train --config FILE` as well as `genai --config FILE train`

@@ -1,6 +1,5 @@
 #include "train_command.h"
 
-#include <spdlog/sinks/sink.h>
 
 #include <chrono>
 #include <cstdio>
@@ -102,7 +101,7 @@ namespace {
 // Human progress: a live line on a terminal, one plain log line per interval otherwise.
 class ProgressReporter {
  public:
-  ProgressReporter(spdlog::logger& log, int64_t total_steps, int64_t batch_size, bool live)
+  ProgressReporter(Log& log, int64_t total_steps, int64_t batch_size, bool live)
       : log_(log), total_(total_steps), batch_size_(static_cast<double>(batch_size)), live_(live) {}
   ~ProgressReporter() { finish_line(); }
 
@@ -113,14 +112,13 @@ class ProgressReporter {
     std::snprintf(line, sizeof line, "step %lld/%lld (%.0f%%) | epoch %lld | %.1f it/s | ETA %s | D %.3f  G %.3f | D(x) %.2f  D(G(z)) %.2f",
                   static_cast<long long>(m.step), static_cast<long long>(total_), 100.0 * m.step / total_,
                   static_cast<long long>(m.epoch), it_per_s, format_duration(eta).c_str(), m.d_loss, m.g_loss, m.d_real, m.d_fake);
-    if (live_ && log_.sinks().front()->level() <= spdlog::level::info) {
+    if (live_ && log_.console_shows(LogLevel::kInfo)) {
       std::fprintf(stderr, "\r\033[K%s", line);
       std::fflush(stderr);
       line_open_ = true;
-      for (size_t i = 1; i < log_.sinks().size(); ++i)  // the log file still gets every line
-        log_.sinks()[i]->log(spdlog::details::log_msg("genai", spdlog::level::info, line));
+      log_.write_to_file_only(LogLevel::kInfo, line);  // the log file still gets every line
     } else {
-      log_.info(line);
+      log_.write(LogLevel::kInfo, line);
     }
   }
   void finish_line() {
@@ -129,7 +127,7 @@ class ProgressReporter {
   }
 
  private:
-  spdlog::logger& log_;
+  Log& log_;
   int64_t total_;
   double batch_size_;
   bool live_;
@@ -143,15 +141,16 @@ int run_train(const TrainOptions& options) {
   TrainConfig config = options.config;
   validate(config);
   if (options.resume && config.out.empty()) throw UsageError("--resume needs --out RUN_DIR, the run directory to continue");
-  const torch::Device device = util::resolve_device(config.device);
 
   std::optional<Checkpoint> resume_from;
   std::vector<std::string> skipped_checkpoints;
   if (options.resume) {
-    resume_from = open_newest_valid_checkpoint(config.out, device, skipped_checkpoints);
+    // Opened on the CPU: the device is known only after the saved config (which names it) is merged.
+    resume_from = open_newest_valid_checkpoint(config.out, torch::kCPU, skipped_checkpoints);
     config = resumed_config(options, resume_from->meta().config_toml, resume_from->path());
     validate(config);
   }
+  const torch::Device device = util::resolve_device(config.device);
   if (options.print_config) {
     std::fputs(to_toml(config).c_str(), stdout);
     return 0;
@@ -192,7 +191,8 @@ int run_train(const TrainOptions& options) {
   // Build everything that can fail on bad input before the run directory exists.
   const int64_t dataset_size = dataset.size();
   train::Trainer trainer(config, std::move(dataset), device);
-  if (resume_from) trainer.restore(*resume_from);
+  std::vector<std::string> restore_warnings;
+  if (resume_from) restore_warnings = trainer.restore(*resume_from);
 
   if (config.out.empty()) config.out = train::default_run_directory(config.model.kind);
   train::RunDirectory run = resume_from ? train::RunDirectory::reopen(config.out, resume_from->meta().step)
@@ -201,13 +201,18 @@ int run_train(const TrainOptions& options) {
   run.write_config(config_toml);
   auto log = make_logger(options.verbosity, run.file("train.log"));
   for (const auto& problem : skipped_checkpoints) log->warn("skipped a bad checkpoint: {}", problem);
+  for (const auto& warning : restore_warnings) log->warn(warning);
   if (resume_from) {
     log->info("resumed from {} (step {}, epoch {})", resume_from->path(), resume_from->meta().step, resume_from->meta().epoch);
     resume_from.reset();
   }
   const int64_t total = train::total_steps(config, trainer.batches_per_epoch());
   log->info("genai {} | run directory {}", GENAI_VERSION, run.path());
-  log->info("device {} | {} | BLAS: {}", device.str(), threads.describe(), util::blas_description());
+  if (device.is_cpu()) {
+    log->info("device {} | {} | BLAS: {}", device.str(), threads.describe(), util::blas_description());
+  } else {  // the step runs on the GPU: the CPU's BLAS and its thread split do not matter
+    log->info("device {} | host: {}", device.str(), threads.describe());
+  }
   log->info("data {} ({} images) | model {} (G {} parameters, D {} parameters) | batch {} | {} steps ({:.1f} epochs)", config.data,
             dataset_size, config.model.kind, models::parameter_count(*trainer.gan().generator),
             models::parameter_count(*trainer.gan().discriminator), config.batch_size, total,
@@ -299,7 +304,7 @@ int run_train(const TrainOptions& options) {
         throw RuntimeError(std::string("training diverged: ") + e.what() + "; last good checkpoint: " + last_good + hint);
       }
       ++rollbacks;
-      trainer.restore(*good);
+      for (const auto& warning : trainer.restore(*good)) log->warn(warning);
       trainer.scale_learning_rates(kRollbackLearningRateFactor);
       log->warn("training diverged ({}); rollback {}/{} to {} with learning rates G {:.3g}, D {:.3g}", e.what(), rollbacks, kMaxRollbacks,
                 good->path(), trainer.learning_rate_g(), trainer.learning_rate_d());

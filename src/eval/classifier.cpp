@@ -163,9 +163,12 @@ std::string dataset_key(const data::IdxFiles& files) {
   return util::sha256_hex(digests);
 }
 
-std::string cached_classifier_path(const data::IdxFiles& files, const std::string& key) {
+std::string cached_classifier_path(const data::IdxFiles& files, const std::string& key, torch::Device device) {
+  // One cache per device type: a classifier trained on CUDA (cuDNN, TF32) has other weights than one
+  // trained on the CPU, so its features, and every FD computed in them, would differ from a CPU run's.
   const auto dir = fs::path(files.train_images).parent_path();
-  return (dir / ("genai-classifier-v" + std::to_string(kClassifierVersion) + "-" + key.substr(0, 16) + ".bin")).string();
+  const std::string device_type = device.is_cpu() ? "" : "-" + torch::DeviceTypeName(device.type(), /*lower_case=*/true);
+  return (dir / ("genai-classifier-v" + std::to_string(kClassifierVersion) + device_type + "-" + key.substr(0, 16) + ".bin")).string();
 }
 
 Classifier obtain_classifier(const ClassifierSource& source, const data::IdxFiles& files, const data::ImageDataset& train,
@@ -180,7 +183,7 @@ Classifier obtain_classifier(const ClassifierSource& source, const data::IdxFile
     return classifier;
   }
   const std::string key = dataset_key(files);
-  const std::string cache = cached_classifier_path(files, key);
+  const std::string cache = cached_classifier_path(files, key, device);
   std::error_code ec;
   if (!source.retrain && fs::exists(cache, ec)) {
     try {

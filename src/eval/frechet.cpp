@@ -12,7 +12,7 @@ bool all_finite(const torch::Tensor& t) { return torch::isfinite(t).all().item<b
 // Symmetric square root of a symmetric positive semi-definite matrix, by eigen-decomposition. Eigenvalues
 // below zero (round-off on a rank-deficient covariance) are clamped to zero.
 torch::Tensor symmetric_sqrt(const torch::Tensor& s) {
-  auto [values, vectors] = torch::linalg::eigh(s, "L");
+  auto [values, vectors] = torch::linalg_eigh(s, "L");
   return vectors.mul(values.clamp_min(0).sqrt().unsqueeze(0)).matmul(vectors.t());
 }
 
@@ -42,7 +42,7 @@ double frechet_distance(const GaussianStatistics& a, const GaussianStatistics& b
   const auto sqrt_a = symmetric_sqrt((cov_a + cov_a.t()) * 0.5);
   auto product = sqrt_a.matmul(cov_b).matmul(sqrt_a);
   product = (product + product.t()) * 0.5;  // symmetric in exact arithmetic; remove the round-off
-  const double trace_sqrt = torch::linalg::eigvalsh(product, "L").clamp_min(0).sqrt().sum().item<double>();
+  const double trace_sqrt = torch::linalg_eigvalsh(product, "L").clamp_min(0).sqrt().sum().item<double>();
   const double mean_term = (mean_a - mean_b).pow(2).sum().item<double>();
   const double distance = mean_term + cov_a.trace().item<double>() + cov_b.trace().item<double>() - 2 * trace_sqrt;
   if (!std::isfinite(distance)) throw RuntimeError("Fréchet distance: the computation gave a non-finite value");

@@ -1,6 +1,8 @@
 #include "genai/train/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,12 +17,22 @@ constexpr uint64_t kFixedNoiseSeedOffset = 0x5A3D1E;  // keeps the fixed grid no
 
 at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
   if (device.is_cpu()) return at::detail::createCPUGenerator(seed);
-  // CUDA: the device's default generator (one trainer per process), seeded here; its state goes into
-  // checkpoints like the CPU one.
+  // CUDA: a generator of the trainer's own, so that two trainers in one process (tests, a quick eval's
+  // sampling) do not share one stream. LibTorch 1.13 cannot create one without the CUDA headers; there the
+  // device's default generator serves (one trainer per process). Either way its state goes into checkpoints.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 6)
+  auto generator = at::detail::getCUDAHooks().getNewGenerator(device.index());
+#else
   auto generator = at::globalContext().defaultGenerator(device);
+#endif
   std::lock_guard<std::mutex> lock(generator.mutex());
   generator.set_current_seed(seed);
   return generator;
+}
+
+// Bytes in a generator state of the given device type: CPU (mt19937 + normal cache) or CUDA (seed, offset).
+int64_t generator_state_bytes(bool cuda) {
+  return cuda ? 16 : at::detail::createCPUGenerator(0).get_state().numel();
 }
 
 void set_requires_grad(torch::nn::Module& module, bool requires_grad) {
@@ -258,7 +270,8 @@ void Trainer::save_checkpoint(const std::string& path, const std::string& config
   genai::save_checkpoint(path, meta, state);
 }
 
-void Trainer::restore(const Checkpoint& checkpoint) {
+std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
+  std::vector<std::string> warnings;
   auto state = training_state();
   checkpoint.restore(state);
   if (ema_generator_) {
@@ -266,14 +279,23 @@ void Trainer::restore(const Checkpoint& checkpoint) {
     const auto parameters = ema_generator_->parameters();
     for (size_t i = 0; i < parameters.size(); ++i) optimizer_g_->view_into(ema_flat_, i).copy_(parameters[i]);
   }
+  const auto saved_rng = state.noise_rng_state.cpu();
+  const int64_t other_device_bytes = generator_state_bytes(/*cuda=*/device_.is_cpu());
+  std::lock_guard<std::mutex> lock(noise_generator_.mutex());
   try {
-    std::lock_guard<std::mutex> lock(noise_generator_.mutex());
-    noise_generator_.set_state(state.noise_rng_state.cpu());
+    noise_generator_.set_state(saved_rng);
   } catch (const std::exception&) {
-    throw file_error(checkpoint.path(), "corrupt checkpoint: the noise generator state does not fit this device's generator");
+    if (saved_rng.numel() != other_device_bytes)
+      throw file_error(checkpoint.path(), "corrupt checkpoint: the noise generator state fits neither a CPU nor a CUDA generator");
+    const uint64_t step = static_cast<uint64_t>(checkpoint.meta().step);
+    noise_generator_.set_current_seed(config_.seed ^ (0x9E3779B97F4A7C15ULL * (step + 1)));
+    warnings.push_back(checkpoint.path() + " was written on " + (device_.is_cpu() ? "CUDA" : "the CPU") + " and training continues on " +
+                       device_.str() + ": weights, optimizer and data order resume exactly, the noise stream is re-derived from the seed and "
+                       "step (resume is bitwise only on the same device type)");
   }
   step_ = checkpoint.meta().step;
   batcher_.reseed(checkpoint.meta().data_seed, checkpoint.meta().epoch, checkpoint.meta().batch_in_epoch);
+  return warnings;
 }
 
 }  // namespace genai::train

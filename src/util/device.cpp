@@ -3,6 +3,8 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <ATen/Version.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -66,6 +68,17 @@ void configure_cpu(const ThreadPlan& plan) {
 }
 
 std::string blas_description() {
+  // The torch wheel links MKL statically into libtorch_cpu (no sgemm_ to look up): name it from the build
+  // settings, e.g. "Intel(R) oneAPI Math Kernel Library Version 2024.2-Product Build ...".
+  if (at::hasMKL()) {
+    const std::string config = at::show_config();
+    const auto pos = config.find("Math Kernel Library Version ");
+    if (pos != std::string::npos) {
+      const auto start = pos + 28;
+      return "Intel MKL " + config.substr(start, config.find_first_of(" -\n", start) - start) + " (linked into LibTorch)";
+    }
+    return "Intel MKL (linked into LibTorch)";
+  }
   // The library that actually provides sgemm_ (the one LibTorch calls), which need not be the only BLAS
   // loaded: Debian's LAPACK alternative can pull in OpenBLAS while libblas.so.3 is the reference BLAS.
   Dl_info info{};

@@ -127,6 +127,10 @@ TEST(Classifier, IsCachedBesideTheDataAndKeyedByTheFiles) {
   EXPECT_EQ(first.data_key, key);
   EXPECT_EQ(first.path, eval::cached_classifier_path(files, key));
   EXPECT_EQ(fs::path(first.path).parent_path(), dir.path() / "tiny");
+  // A CUDA-trained classifier (other weights, so other FD features) is cached apart from the CPU one.
+  const std::string on_cuda = eval::cached_classifier_path(files, key, torch::Device(torch::kCUDA, 0));
+  EXPECT_NE(on_cuda, first.path);
+  EXPECT_EQ(fs::path(on_cuda).filename().string(), "genai-classifier-v" + std::to_string(eval::kClassifierVersion) + "-cuda-" + key.substr(0, 16) + ".bin");
   ASSERT_TRUE(fs::is_regular_file(first.path));
 
   const auto second = eval::obtain_classifier(source, files, train, test, torch::kCPU, progress);

@@ -1,4 +1,5 @@
-// Runs only where scripts/get-data.sh has fetched real MNIST into data/mnist; skipped otherwise.
+// Needs the real MNIST that scripts/get-data.sh fetches into data/mnist: skipped without it, except in CI,
+// where it fails.
 // FD-LeNet must rise steadily as real test images get more noise, blur or occlusion.
 #include <gtest/gtest.h>
 
@@ -44,7 +45,7 @@ class RealMnistEval : public ::testing::Test {
     shared_ = nullptr;
   }
   void SetUp() override {
-    if (!shared_) GTEST_SKIP() << "no data/mnist; run scripts/get-data.sh mnist";
+    if (!shared_) GENAI_SKIP_OR_FAIL_WITHOUT_REAL_DATA("no data/mnist; run scripts/get-data.sh mnist");
   }
 
   // FD-LeNet between unseen training images and the (degraded) test set. Not the two halves of the

@@ -84,7 +84,8 @@ Classifier load_classifier(const std::string& path, torch::Device device);
 // SHA-256 (hex) over the four data files' SHA-256 digests and kClassifierVersion.
 std::string dataset_key(const data::IdxFiles& files);
 // "<directory of the training images>/genai-classifier-v<version>-<first 16 hex digits of key>.bin"
-std::string cached_classifier_path(const data::IdxFiles& files, const std::string& key);
+// CPU: genai-classifier-vN-KEY.bin; other device types add theirs (genai-classifier-vN-cuda-KEY.bin).
+std::string cached_classifier_path(const data::IdxFiles& files, const std::string& key, torch::Device device = torch::kCPU);
 
 struct ClassifierSource {
   std::string file;       // --classifier FILE: use this one, whatever it was trained on

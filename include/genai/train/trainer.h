@@ -73,7 +73,10 @@ class Trainer {
   torch::Tensor fixed_samples();
 
   void save_checkpoint(const std::string& path, const std::string& config_toml);
-  void restore(const Checkpoint& checkpoint);
+  // Loads the checkpoint's training state. Returns warnings for the log: a checkpoint written on the other
+  // device type (CPU <-> CUDA) continues with a noise stream re-derived from (seed, step), because the two
+  // generators' states do not translate; resume is bitwise only on the same device type.
+  std::vector<std::string> restore(const Checkpoint& checkpoint);
 
   // True when every parameter and buffer of G and D is finite (one device sync).
   bool weights_finite();
