@@ -11,9 +11,14 @@ struct Problem {
   torch::Tensor loss(const torch::Tensor& x, const torch::Tensor& y) { return (net->forward(x) - y).pow(2).mean(); }
 };
 
-TEST(FlatAdam, MatchesTorchAdamStepForStep) {
+// Both of FlatAdam's paths against torch::optim::Adam: float32 on the CPU takes the one-pass loop, any other
+// device or dtype the tensor-op path (LibTorch 2.4+: the fused _fused_adam_ kernel), which is what CUDA runs;
+// float64 on the CPU exercises it here, where no GPU is.
+void expect_matches_torch_adam(torch::Dtype dtype) {
   torch::manual_seed(3);
   Problem ours, reference;
+  ours.net->to(dtype);
+  reference.net->to(dtype);
   {
     torch::NoGradGuard g;
     auto a = ours.net->parameters(), b = reference.net->parameters();
@@ -22,12 +27,12 @@ TEST(FlatAdam, MatchesTorchAdamStepForStep) {
   AdamConfig config{1e-2, 0.5, 0.999};
   FlatAdam flat(ours.net->parameters(), config);
   torch::optim::Adam adam(reference.net->parameters(), torch::optim::AdamOptions(1e-2).betas({0.5, 0.999}));
-  // FlatAdam's one-pass CPU loop rounds differently from torch's seven tensor ops (fused multiply-adds),
-  // so the two drift apart by float rounding: bound it per step at 1e-4 of the learning rate, far below
-  // what any wrong term of the update (bias corrections, eps, betas) would change (order lr).
+  // The paths round differently from torch's seven tensor ops (fused multiply-adds), so the two drift apart
+  // by float rounding: bound it per step at 1e-4 of the learning rate, far below what any wrong term of the
+  // update (bias corrections, eps, betas) would change (order lr).
   const double tolerance = 1e-4 * config.lr;
   for (int step = 0; step < 20; ++step) {
-    auto x = torch::randn({16, 5}), y = torch::randn({16, 3});
+    auto x = torch::randn({16, 5}, dtype), y = torch::randn({16, 3}, dtype);
     flat.zero_grad();
     ours.loss(x, y).backward();
     flat.step();
@@ -43,6 +48,42 @@ TEST(FlatAdam, MatchesTorchAdamStepForStep) {
   auto a = ours.net->parameters(), b = reference.net->parameters();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_FALSE(torch::equal(a[i], torch::zeros_like(a[i])));
   EXPECT_EQ(flat.step_count(), 20);
+}
+
+TEST(FlatAdam, MatchesTorchAdamStepForStep) { expect_matches_torch_adam(torch::kFloat32); }
+
+TEST(FlatAdam, TheTensorOpPathCudaUsesMatchesTorchAdamStepForStep) { expect_matches_torch_adam(torch::kFloat64); }
+
+TEST(FlatAdam, TheTensorOpPathContinuesExactlyAfterRestore) {
+  torch::manual_seed(5);
+  Problem straight, resumed;
+  straight.net->to(torch::kFloat64);
+  resumed.net->to(torch::kFloat64);
+  {
+    torch::NoGradGuard g;
+    auto a = straight.net->parameters(), b = resumed.net->parameters();
+    for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
+  }
+  FlatAdam a(straight.net->parameters(), AdamConfig{1e-2, 0.5, 0.999});
+  std::vector<torch::Tensor> xs, ys;
+  for (int i = 0; i < 6; ++i) xs.push_back(torch::randn({8, 5}, torch::kFloat64)), ys.push_back(torch::randn({8, 3}, torch::kFloat64));
+  for (int i = 0; i < 3; ++i) a.zero_grad(), straight.loss(xs[i], ys[i]).backward(), a.step();
+  // A second optimizer takes over the state after 3 steps (as a resume does) and both run 3 more.
+  {
+    torch::NoGradGuard g;
+    auto p = straight.net->parameters(), q = resumed.net->parameters();
+    for (size_t i = 0; i < p.size(); ++i) q[i].copy_(p[i]);
+  }
+  FlatAdam b(resumed.net->parameters(), AdamConfig{1e-2, 0.5, 0.999});
+  std::vector<torch::Tensor> m, v;
+  for (size_t i = 0; i < a.size(); ++i) m.push_back(a.exp_avg(i).clone()), v.push_back(a.exp_avg_sq(i).clone());
+  b.restore(m, v, a.step_count());
+  for (int i = 3; i < 6; ++i) {
+    a.zero_grad(), straight.loss(xs[i], ys[i]).backward(), a.step();
+    b.zero_grad(), resumed.loss(xs[i], ys[i]).backward(), b.step();
+  }
+  auto p = straight.net->parameters(), q = resumed.net->parameters();
+  for (size_t i = 0; i < p.size(); ++i) EXPECT_TRUE(torch::equal(p[i], q[i])) << "parameter " << i;
 }
 
 TEST(FlatAdam, ParametersAndGradientsAreViewsOfTheFlatBuffers) {

@@ -2,13 +2,23 @@
 // Adam (Kingma & Ba 2015, the update of torch::optim::Adam without weight decay or AMSGrad) over ONE flat
 // buffer per network. The constructor moves every parameter's storage into a contiguous tensor and points
 // each parameter's gradient at a view of a second one, so autograd accumulates straight into the flat
-// gradient, zeroing is one fill, and a step is 7 tensor operations for the whole network instead of
-// about 10 per parameter (the per-tensor passes were ~45 % of a small step, ../shared/docs/anchors.md).
+// gradient, zeroing is one fill, and a step is one pass for the whole network instead of about 10 tensor
+// operations per parameter (the per-tensor passes were ~45 % of a small step, ../shared/docs/anchors.md):
+// a vectorized loop on the CPU in float32; elsewhere (CUDA, other dtypes) LibTorch's fused Adam kernel
+// from 2.4 on, seven tensor operations before.
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <vector>
 
 #include "genai/config.h"
+
+// LibTorch 2.4 added the fused Adam kernel for the CPU (CUDA had it since 2.0); one condition for both.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define GENAI_HAS_FUSED_ADAM 1
+#else
+#define GENAI_HAS_FUSED_ADAM 0
+#endif
 
 namespace genai::train {
 
@@ -40,7 +50,9 @@ class FlatAdam {
 
   std::vector<torch::Tensor> parameters_;
   std::vector<int64_t> offsets_;
-  torch::Tensor flat_parameters_, flat_gradients_, exp_avg_, exp_avg_sq_, denominator_;
+  torch::Tensor flat_parameters_, flat_gradients_, exp_avg_, exp_avg_sq_;
+  torch::Tensor denominator_;  // the tensor-op path's scratch, without the fused kernel
+  torch::Tensor fused_step_;   // the fused kernel's step count, on the device
   double lr_, beta1_, beta2_, eps_;
   int64_t step_count_ = 0;
 };
