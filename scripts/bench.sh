@@ -57,6 +57,7 @@ for case in $cases; do
     version=${build%%:*}; binary=${build#*:}
     run_genai() {  # label, then extra arguments
       local label=$1; shift
+      rm -f "$tmp_json"
       if "$binary" bench --device cpu --model "$model" --batch-size "$batch" "${common[@]}" "$@" --json "$tmp_json" >/dev/null; then
         echo "{\"label\":\"$label\",\"result\":$(tr -d '\n' <"$tmp_json" | sed 's/^\[ *//; s/ *\]$//')}" >>"$results"
       else

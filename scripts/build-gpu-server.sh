@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 python=python3; build_dir=build-gpu; run_tests=0
 while (($#)); do
   case "$1" in
-    --python) python=$2; shift 2 ;;
-    --build-dir) build_dir=$2; shift 2 ;;
+    --python) python=${2:-}; shift $(($# > 1 ? 2 : 1)) ;;
+    --build-dir) build_dir=${2:-build-gpu}; shift $(($# > 1 ? 2 : 1)) ;;
     --test) run_tests=1; shift ;;
     *) echo "build-gpu-server: unknown argument $1 (see the comment at the top of this script)" >&2; exit 2 ;;
   esac

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 
 
@@ -24,9 +25,15 @@ def index_url():
             if r.returncode == 0 and r.stdout.strip():
                 url = r.stdout.strip()
                 break
-    if not url:
-        from pip._internal.models.index import PyPI  # pip's own default index
-        url = PyPI.simple_url
+    if not url:  # pip's own default index, from this interpreter's pip or Debian's (python3-pip)
+        ask = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
+        for python in (sys.executable, "/usr/bin/python3"):
+            r = subprocess.run([python, "-c", ask], capture_output=True, text=True)
+            if r.returncode == 0 and r.stdout.strip():
+                url = r.stdout.strip()
+                break
+        else:
+            sys.exit("fetch_pypi_file: no pip to ask for the package index; install python3-pip or set PIP_INDEX_URL")
     return url.rstrip("/")
 
 
@@ -37,7 +44,11 @@ def main():
     name = re.sub(r"[-_.]+", "-", project).lower()
     request = urllib.request.Request(f"{index_url()}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     with urllib.request.urlopen(request, timeout=60) as response:
-        files = json.load(response)["files"]
+        page = response.geturl()
+        try:
+            files = json.load(response)["files"]
+        except (ValueError, KeyError):
+            sys.exit(f"fetch_pypi_file: {page} did not answer with the JSON simple API (PEP 691)")
     stem = re.sub(r"[-_.]+", "_", project).lower()
     wanted = [f for f in files if re.match(rf"{re.escape(stem)}-{re.escape(version)}(\.0)*[-.]", f["filename"].lower())]
     wanted.sort(key=lambda f: not f["filename"].endswith(".whl"))  # a wheel first, then the sdist
@@ -46,7 +57,7 @@ def main():
     chosen = wanted[0]
     os.makedirs(dest, exist_ok=True)
     path = os.path.join(dest, chosen["filename"])
-    with urllib.request.urlopen(chosen["url"], timeout=300) as response, open(path + ".part", "wb") as out:
+    with urllib.request.urlopen(urllib.parse.urljoin(page, chosen["url"]), timeout=300) as response, open(path + ".part", "wb") as out:
         digest = hashlib.sha256()
         while chunk := response.read(1 << 20):
             digest.update(chunk)

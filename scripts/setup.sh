@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 flavour=debian; build_dir=""; cmake_args=()
 while (($#)); do
   case "$1" in
-    --torch) flavour=$2; shift 2 ;;
+    --torch) flavour=${2:-}; shift $(($# > 1 ? 2 : 1)) ;;
     --) shift; cmake_args=("$@"); break ;;
     -*) echo "setup: unknown option $1; use --torch debian|wheel [BUILD_DIR]" >&2; exit 2 ;;
     *) build_dir=$1; shift ;;
@@ -21,7 +21,7 @@ case "$flavour" in
 esac
 
 packages=(build-essential cmake libtorch-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev libgtest-dev zlib1g-dev
-          libopenblas0-pthread dataset-fashion-mnist ca-certificates python3-venv python3-dev binutils)
+          libopenblas0-pthread dataset-fashion-mnist ca-certificates python3-venv python3-dev python3-pip binutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,7 +10,7 @@ genai_venv_python="$genai_venv/bin/python"
 # Creates or completes the venv (idempotent: a venv that already has every pinned package is left alone).
 # Debian's python3 (with python3-venv and python3-dev, which torch.compile's C++ code generation needs).
 ensure_torch_venv() {
-  if [ -x "$genai_venv_python" ] && "$genai_venv_python" - "$genai_torch_requirements" <<'PY' 2>/dev/null; then return 0; fi
+  if [ -x "$genai_venv_python" ] && "$genai_venv_python" - "$genai_torch_requirements" <<'PY' 2>/dev/null; then check_cuda_major; return; fi
 import sys
 from importlib.metadata import version
 for line in open(sys.argv[1]):

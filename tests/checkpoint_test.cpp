@@ -171,7 +171,7 @@ TEST(RunDirectoryCheckpoints, AFailedWriteNeverRotatesAwayTheGoodOnes) {
 
 // A checkpoint as another device type would write it: the same record layout, with a noise generator
 // state of `rng_bytes` bytes (CUDA's generator keeps 16: seed and offset; the CPU's keeps its mt19937).
-void save_with_noise_state(const std::string& path, const TrainConfig& config, int64_t rng_bytes) {
+void save_with_noise_state(const std::string& path, const TrainConfig& config, int64_t rng_bytes, int64_t step = 5) {
   TrainingState state;
   state.gan = models::make_gan(config.model);
   train::FlatAdam adam_g(state.gan.generator->parameters(), config.adam_g);
@@ -181,7 +181,7 @@ void save_with_noise_state(const std::string& path, const TrainConfig& config, i
   state.noise_rng_state = torch::arange(rng_bytes, torch::kInt64).remainder(251).to(torch::kUInt8);
   CheckpointMeta meta;
   meta.model = config.model;
-  meta.step = 5;
+  meta.step = step;
   save_checkpoint(path, meta, state);
 }
 
@@ -194,11 +194,20 @@ TEST(Checkpoint, ACudaCheckpointResumesOnTheCpuWithANewNoiseStreamAndAWarning) {
   EXPECT_NE(warnings[0].find("was written on CUDA and training continues on cpu"), std::string::npos) << warnings[0];
   EXPECT_NE(warnings[0].find("bitwise only on the same device type"), std::string::npos) << warnings[0];
   EXPECT_EQ(a.steps_done(), 5);
-  // The re-derived stream is a function of the seed and step: two resumes agree bitwise.
+  // The re-derived stream is a function of the seed and step: two resumes agree bitwise, and the same
+  // weights resumed at another step (same data position) draw other noise, so they train differently.
   b.restore(Checkpoint::open(dir.file("cuda.pt")));
-  for (int i = 0; i < 3; ++i) a.step(), b.step();
-  const auto pa = a.gan().generator->parameters(), pb = b.gan().generator->parameters();
-  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "G parameter " << i;
+  save_with_noise_state(dir.file("cuda6.pt"), tiny_config("mlp"), 16, /*step=*/6);
+  train::Trainer c(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  c.restore(Checkpoint::open(dir.file("cuda6.pt")));
+  for (int i = 0; i < 3; ++i) a.step(), b.step(), c.step();
+  const auto pa = a.gan().generator->parameters(), pb = b.gan().generator->parameters(), pc = c.gan().generator->parameters();
+  bool all_equal_to_c = true;
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "G parameter " << i;
+    all_equal_to_c = all_equal_to_c && torch::equal(pa[i], pc[i]);
+  }
+  EXPECT_FALSE(all_equal_to_c) << "the noise stream after a cross-device resume does not depend on the step";
 }
 
 TEST(Checkpoint, ANoiseStateOfNeitherDeviceTypeIsCorrupt) {

@@ -33,8 +33,8 @@ namespace {
 
 std::string json_result(const train::BenchResult& r, const util::ThreadPlan& threads, const std::string& device) {
   std::string windows;
-  for (double w : r.window_it_per_s) windows += (windows.empty() ? "" : ",") + format("{:.3f}", w);
-  return format(
+  for (double w : r.window_it_per_s) windows += (windows.empty() ? "" : ",") + ::genai::cli::format("{:.3f}", w);
+  return ::genai::cli::format(
       "{{\"model\":\"{}\",\"g_norm\":\"{}\",\"batch_size\":{},\"threads\":{},\"intra_op_threads\":{},\"blas_threads\":{},\"device\":\"{}\",\"it_per_s\":{:.3f},\"img_per_s\":{:.1f},"
       "\"gflop_per_step\":{:.6f},\"gflop_per_s\":{:.3f},\"peak_rss_mb\":{:.1f},\"steps_per_window\":{},\"window_it_per_s\":[{}]}}",
       r.model, r.g_norm, r.batch_size, threads.cores, threads.intra_op, threads.blas, device, r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,

@@ -14,7 +14,7 @@ namespace detail {
 template <class T>
 void put(std::ostringstream& out, std::string_view spec, const T& value) {
   if constexpr (std::is_floating_point_v<T>) {
-    // spec: "" (shortest that round-trips at 6 significant digits), ".Nf" or ".Ng"
+    // spec: "" (6 significant digits, unlike fmt's shortest round trip), ".Nf" or ".Ng"
     if (spec.size() >= 3 && spec[0] == '.') {
       const int digits = std::stoi(std::string(spec.substr(1, spec.size() - 2)));
       if (spec.back() == 'f') out << std::fixed;

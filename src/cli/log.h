@@ -18,15 +18,24 @@ class Log {
   ~Log();
 
   template <class... Args>
-  void debug(std::string_view text, const Args&... args) { write(LogLevel::kDebug, format(text, args...)); }
+  void debug(std::string_view text, const Args&... args) { write(LogLevel::kDebug, message(text, args...)); }
   template <class... Args>
-  void info(std::string_view text, const Args&... args) { write(LogLevel::kInfo, format(text, args...)); }
+  void info(std::string_view text, const Args&... args) { write(LogLevel::kInfo, message(text, args...)); }
   template <class... Args>
-  void warn(std::string_view text, const Args&... args) { write(LogLevel::kWarn, format(text, args...)); }
+  void warn(std::string_view text, const Args&... args) { write(LogLevel::kWarn, message(text, args...)); }
   template <class... Args>
-  void error(std::string_view text, const Args&... args) { write(LogLevel::kError, format(text, args...)); }
+  void error(std::string_view text, const Args&... args) { write(LogLevel::kError, message(text, args...)); }
 
   void write(LogLevel level, const std::string& line);
+  // A text without arguments is a finished line (a path may hold braces): written as it is.
+  template <class... Args>
+  static std::string message(std::string_view text, const Args&... args) {
+    if constexpr (sizeof...(Args) == 0) {
+      return std::string(text);
+    } else {
+      return ::genai::cli::format(text, args...);
+    }
+  }
   // For a live progress line drawn on the terminal by the caller: whether stderr shows info lines, and
   // the line written to the file alone.
   bool console_shows(LogLevel level) const;

@@ -1,6 +1,5 @@
 #include "train_command.h"
 
-
 #include <chrono>
 #include <cstdio>
 #include <limits>

@@ -14,11 +14,11 @@ struct Problem {
 // Both of FlatAdam's paths against torch::optim::Adam: float32 on the CPU takes the one-pass loop, any other
 // device or dtype the tensor-op path (LibTorch 2.4+: the fused _fused_adam_ kernel), which is what CUDA runs;
 // float64 on the CPU exercises it here, where no GPU is.
-void expect_matches_torch_adam(torch::Dtype dtype) {
+void expect_matches_torch_adam(torch::Dtype dtype, torch::Device device = torch::kCPU) {
   torch::manual_seed(3);
   Problem ours, reference;
-  ours.net->to(dtype);
-  reference.net->to(dtype);
+  ours.net->to(device, dtype);
+  reference.net->to(device, dtype);
   {
     torch::NoGradGuard g;
     auto a = ours.net->parameters(), b = reference.net->parameters();
@@ -32,7 +32,7 @@ void expect_matches_torch_adam(torch::Dtype dtype) {
   // update (bias corrections, eps, betas) would change (order lr).
   const double tolerance = 1e-4 * config.lr;
   for (int step = 0; step < 20; ++step) {
-    auto x = torch::randn({16, 5}, dtype), y = torch::randn({16, 3}, dtype);
+    auto x = torch::randn({16, 5}, dtype).to(device), y = torch::randn({16, 3}, dtype).to(device);
     flat.zero_grad();
     ours.loss(x, y).backward();
     flat.step();
@@ -53,6 +53,11 @@ void expect_matches_torch_adam(torch::Dtype dtype) {
 TEST(FlatAdam, MatchesTorchAdamStepForStep) { expect_matches_torch_adam(torch::kFloat32); }
 
 TEST(FlatAdam, TheTensorOpPathCudaUsesMatchesTorchAdamStepForStep) { expect_matches_torch_adam(torch::kFloat64); }
+
+TEST(FlatAdam, MatchesTorchAdamStepForStepOnCuda_CUDA) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  expect_matches_torch_adam(torch::kFloat32, torch::Device(torch::kCUDA, 0));
+}
 
 TEST(FlatAdam, TheTensorOpPathContinuesExactlyAfterRestore) {
   torch::manual_seed(5);
