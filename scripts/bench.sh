@@ -2,7 +2,7 @@
 # genai's training step against the same step in Python PyTorch, side by side in one run, with each
 # LibTorch genai is built against and each Python PyTorch:
 #   genai 1.13   build/genai        (Debian's libtorch-dev): its thread plan, 1 thread, the other split of the cores
-#   genai 2.x    build-wheel/genai  (the pinned torch wheel): its thread plan, the other split
+#   genai 2.x    build-wheel/genai  (the pinned torch wheel): its thread plan, twice (no other split with MKL)
 #   py 1.13      Debian's python3-torch, five thread/BLAS configurations (see the legend it prints)
 #   py 2.x       the pinned wheel in its venv: eager; eager + fused Adam; the same on 1 thread; torch.compile
 #                of G and D + fused Adam (compile time reported apart; timed windows start after it)
@@ -65,10 +65,16 @@ for case in $cases; do
       fi
     }
     run_genai "genai-$version"
-    # "swap": the other split of the cores than genai's plan picked (LibTorch <-> BLAS).
-    swap=blas; grep -q '"blas_threads":1,' "$tmp_json" || swap=torch
-    [ "$version" = 1.13 ] && run_genai "genai-$version-1t" --threads 1
-    run_genai "genai-$version-swap" --thread-split "$swap"
+    if [ "$version" = 1.13 ]; then
+      # "swap": the other split of the cores than genai's plan picked (LibTorch <-> OpenBLAS's pool).
+      swap=blas; grep -q '"blas_threads":1,' "$tmp_json" || swap=torch
+      run_genai "genai-$version-1t" --threads 1
+      run_genai "genai-$version-swap" --thread-split "$swap"
+    else
+      # The wheel's MKL has no pool of its own to give the cores to, so there is no other split: the same
+      # configuration again, which shows the run-to-run noise next to the figures.
+      run_genai "genai-$version-again"
+    fi
   done
   rm -f "$tmp_json"
   py=("$python" scripts/bench_reference.py --model "$model" --batch-size "$batch" "${common[@]}")
@@ -124,9 +130,10 @@ print("  ob-default = OpenBLAS's own threads + LibTorch threads = cores; ob1-t2 
 print("  ob-t1 = OpenBLAS threads = cores + 1 LibTorch thread")
 print("py 2.x configurations (MKL inside the wheel): eager, threads = cores; fused = Adam(fused=True); fused-t1 = the same on")
 print("  1 thread; compile = torch.compile(G), torch.compile(D) + fused Adam, timed after compiling (compile s in its own column)")
-print("genai: its default thread plan; 1t = 1 thread; swap = the other split of the cores (LibTorch <-> BLAS)")
+print("genai: its default thread plan; 1t = 1 thread; swap = the other split of the cores (LibTorch <-> OpenBLAS);")
+print("  2.x again = the same run repeated (MKL has no pool of its own, so no other split): the run-to-run noise")
 print()
-genai_labels = ["genai-1.13", "genai-1.13-1t", "genai-1.13-swap", "genai-2.x", "genai-2.x-swap"]
+genai_labels = ["genai-1.13", "genai-1.13-1t", "genai-1.13-swap", "genai-2.x", "genai-2.x-again"]
 py_labels = ["py-refblas", "py-ob1", "py-ob-default", "py-ob1-t2", "py-ob-t1", "py2-eager", "py2-fused", "py2-fused-t1", "py2-compile"]
 head = ("| case | " + " | ".join(l.replace("genai-", "genai ").replace("-", " ") for l in genai_labels) + " | " +
         " | ".join(l.replace("py2-", "py 2.x ").replace("py-", "py 1.13 ").replace("-", " ") for l in py_labels) +
