@@ -27,6 +27,8 @@ for flavour in "${flavours[@]}"; do
   build_dir=build; [ "$flavour" = wheel ] && build_dir=build-wheel
   start=$SECONDS
   bash scripts/setup.sh --torch "$flavour" "$build_dir"
+  # The Python client tests (TensorBoard's reader, PyTorch loading genai export's files) run under the torch venv.
+  (source scripts/torch-wheel.sh && ensure_torch_venv)
   built=$SECONDS
   echo "test: $flavour LibTorch: $("$build_dir/genai" --version | sed -n 2p)"
   (cd "$build_dir" && ctest --output-on-failure -j "$(nproc)" --timeout 300)

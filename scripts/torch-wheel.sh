@@ -3,27 +3,30 @@
 # tree (one per pinned version, shared by every clone on the machine, so CI's fresh clones reuse it).
 #   GENAI_VENV   overrides the venv's location
 genai_torch_requirements="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/requirements-torch.txt"
+genai_test_requirements="$(dirname "$genai_torch_requirements")/requirements-test.txt"  # tensorboard, safetensors
 genai_torch_version=$(sed -n 's/^torch==//p' "$genai_torch_requirements")
 genai_venv=${GENAI_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/genai/venv-torch-$genai_torch_version}
 genai_venv_python="$genai_venv/bin/python"
 
-# Creates or completes the venv (idempotent: a venv that already has every pinned package is left alone).
+# Creates or completes the venv with the wheel and the Python test clients (idempotent: a venv that already
+# has every pinned package is left alone).
 # Debian's python3 (with python3-venv and python3-dev, which torch.compile's C++ code generation needs).
 ensure_torch_venv() {
-  if [ -x "$genai_venv_python" ] && "$genai_venv_python" - "$genai_torch_requirements" <<'PY' 2>/dev/null; then check_cuda_major; return; fi
+  if [ -x "$genai_venv_python" ] && "$genai_venv_python" - "$genai_torch_requirements" "$genai_test_requirements" <<'PY' 2>/dev/null; then check_cuda_major; return; fi
 import sys
 from importlib.metadata import version
-for line in open(sys.argv[1]):
-    line = line.split("#")[0].strip()
-    if line:
-        name, pinned = line.split("==")
-        if version(name) != pinned:
-            sys.exit(1)
+for path in sys.argv[1:]:
+    for line in open(path):
+        line = line.split("#")[0].strip()
+        if line:
+            name, pinned = line.split("==")
+            if version(name) != pinned:
+                sys.exit(1)
 PY
-  echo "setup: installing $(grep -v '^#' "$genai_torch_requirements" | xargs) into $genai_venv (pip; a few GB on first use)"
+  echo "setup: installing $(cat "$genai_torch_requirements" "$genai_test_requirements" | grep -v '^#' | xargs) into $genai_venv (pip; a few GB on first use)"
   mkdir -p "$(dirname "$genai_venv")"
   [ -x "$genai_venv_python" ] || /usr/bin/python3 -m venv "$genai_venv"
-  "$genai_venv_python" -m pip install --quiet --disable-pip-version-check -r "$genai_torch_requirements"
+  "$genai_venv_python" -m pip install --quiet --disable-pip-version-check -r "$genai_torch_requirements" -r "$genai_test_requirements"
   check_cuda_major
 }
 

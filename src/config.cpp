@@ -161,6 +161,7 @@ std::string to_toml(const TrainConfig& c) {
     << "eval-every = " << c.eval_every << "\n"
     << "eval-samples = " << c.eval_samples << "\n"
     << "ema-decay = " << toml_double(c.ema_decay) << "\n"
+    << "tensorboard = " << (c.tensorboard ? "true" : "false") << "\n"
     << "max-time = " << toml_string(c.max_time) << "\n"
     << "on-nan = " << toml_string(c.on_nan) << "\n";
   return s.str();

@@ -157,7 +157,7 @@ namespace {
 TEST(RunDirectoryCheckpoints, AFailedWriteNeverRotatesAwayTheGoodOnes) {
   TempDir dir;
   train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
-  train::RunDirectory run(dir.file("run"), false);
+  train::RunDirectory run(dir.file("run"), false, /*tensorboard=*/false);
   auto save = [&](const std::string& path) { trainer.save_checkpoint(path, ""); };
   run.write_checkpoint(1, 1, save);
   // A save that fails (disk full) and one that writes garbage: both reported, the good one stays.

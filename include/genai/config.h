@@ -48,6 +48,7 @@ struct TrainConfig {
   int64_t sample_grid = 64;  // images in the fixed-noise sample grids
   int64_t eval_every = 0;    // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
   int64_t eval_samples = 2000;  // generated images per quick eval
+  bool tensorboard = true;    // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; see README)
   double ema_decay = 0;      // > 0: keep an exponential moving average of G's weights (sample and eval use it)
   std::string max_time;      // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
   std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does

@@ -9,6 +9,7 @@
 #include "bench_command.h"
 #include "did_you_mean.h"
 #include "eval_command.h"
+#include "export_command.h"
 #include "genai/error.h"
 #include "genai/util/build_info.h"
 #include "sample_command.h"
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   auto* bench = genai::cli::add_bench_command(app, bench_options);
   genai::cli::EvalOptions eval_options;
   auto* eval = genai::cli::add_eval_command(app, eval_options);
+  genai::cli::ExportOptions export_options;
+  auto* export_ = genai::cli::add_export_command(app, export_options);
 
   try {
     app.parse(argc, argv);
@@ -62,7 +65,7 @@ int main(int argc, char** argv) {
       message = key.rfind('[', 0) == 0 ? "malformed config line \"" + key + "\": a section header needs its closing ]"
                                        : "unknown config key \"" + key + "\"";
     }
-    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample, eval or bench";
+    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample, eval, bench or export";
     const std::string suggestion = genai::cli::did_you_mean(message, app, active);
     return fail(2, message + (suggestion.empty() ? " (see " + std::string(active ? "genai " + active->get_name() : "genai") + " --help)" : suggestion));
   }
@@ -72,7 +75,8 @@ int main(int argc, char** argv) {
     if (*sample) return genai::cli::run_sample(sample_options);
     if (*bench) return genai::cli::run_bench(bench_options);
     if (*eval) return genai::cli::run_eval(eval_options);
-    return fail(2, "no subcommand; use train, sample, eval or bench (see genai --help)");
+    if (*export_) return genai::cli::run_export(export_options);
+    return fail(2, "no subcommand; use train, sample, eval, bench or export (see genai --help)");
   } catch (const genai::UsageError& e) {
     return fail(2, e.what());
   } catch (const genai::RuntimeError& e) {

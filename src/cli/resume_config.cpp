@@ -58,12 +58,13 @@ TrainConfig resumed_config(const TrainOptions& options, const std::string& saved
     else if (key == "on-nan") merged.on_nan = a.on_nan;
     else if (key == "eval-every") merged.eval_every = a.eval_every;
     else if (key == "eval-samples") merged.eval_samples = a.eval_samples;
+    else if (key == "tensorboard") merged.tensorboard = a.tensorboard;
   }
   if (!conflicts.empty()) {
     std::string message = "--resume: ";
     for (size_t i = 0; i < conflicts.size(); ++i) message += (i ? ", " : "") + conflicts[i];
     throw UsageError(message + " contradict" + (conflicts.size() == 1 ? "s" : "") + " the saved config of " + checkpoint_path +
-                     "; drop the flag, or start a new run (only steps, epochs, max-time, log, sample, checkpoint and eval intervals, eval-samples, "
+                     "; drop the flag, or start a new run (only steps, epochs, max-time, log, sample, checkpoint and eval intervals, eval-samples, tensorboard, "
                      "keep-checkpoints, threads, device, data-root and on-nan may change on resume)");
   }
   merged.out = options.config.out;

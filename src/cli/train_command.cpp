@@ -66,6 +66,9 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   cmd->add_option("--ema-decay", c.ema_decay, "Keep an exponential moving average of G's weights with this decay, e.g. 0.999 "
                                               "(0: none); sample and eval use it unless --no-ema")
       ->capture_default_str();
+  cmd->add_flag("--tensorboard,!--no-tensorboard", c.tensorboard,
+                "Write TensorBoard event files to RUN_DIR/tb (scalars, sample grids, config; on by default): tensorboard --logdir runs")
+      ->capture_default_str();
   cmd->add_option("--max-time", c.max_time, "Stop with a checkpoint before this much wall time, e.g. 3h55m (exit code 75)");
   cmd->add_option("--on-nan", c.on_nan, "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both "
                                         "learning rates, go on; at most 3 times)")
@@ -194,8 +197,8 @@ int run_train(const TrainOptions& options) {
   if (resume_from) restore_warnings = trainer.restore(*resume_from);
 
   if (config.out.empty()) config.out = train::default_run_directory(config.model.kind);
-  train::RunDirectory run = resume_from ? train::RunDirectory::reopen(config.out, resume_from->meta().step)
-                                        : train::RunDirectory(config.out, config.force);
+  train::RunDirectory run = resume_from ? train::RunDirectory::reopen(config.out, resume_from->meta().step, config.tensorboard)
+                                        : train::RunDirectory(config.out, config.force, config.tensorboard);
   const std::string config_toml = to_toml(config);
   run.write_config(config_toml);
   auto log = make_logger(options.verbosity, run.file("train.log"));
@@ -266,7 +269,7 @@ int run_train(const TrainOptions& options) {
       const auto quick = quick_eval->quick_score(images);
       log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
                 quick.frechet_distance, quick.classifier_score.mean, quick.modes.covered, quick_eval->classes(), quick.count);
-      run.append_metrics_line(eval::quick_eval_json(step, quick));
+      run.append_eval(step, eval::quick_eval_json(step, quick), eval::quick_eval_scalars(quick));
     } catch (const std::exception& e) {
       log->error("quick eval at step {} failed: {}; training goes on", step, e.what());
     }

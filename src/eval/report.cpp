@@ -176,4 +176,11 @@ std::string quick_eval_json(int64_t step, const MetricSet& quick) {
   return j.str();
 }
 
+std::vector<std::pair<std::string, double>> quick_eval_scalars(const MetricSet& quick) {
+  return {{"eval/fd_lenet", quick.frechet_distance},
+          {"eval/classifier_score", quick.classifier_score.mean},
+          {"eval/modes_covered", static_cast<double>(quick.modes.covered)},
+          {"eval/mode_kl_to_uniform", quick.modes.kl_to_uniform}};
+}
+
 }  // namespace genai::eval

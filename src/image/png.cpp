@@ -19,11 +19,16 @@ void append_bytes(void* context, void* data, int size) {
   out->insert(out->end(), bytes, bytes + size);
 }
 
-void encode_and_write(const std::string& path, int64_t width, int64_t height, int channels, const std::vector<uint8_t>& pixels) {
+std::vector<uint8_t> encode(const std::string& what, int64_t width, int64_t height, int channels, const std::vector<uint8_t>& pixels) {
   std::vector<uint8_t> encoded;
   if (width < 1 || height < 1 || !stbi_write_png_to_func(append_bytes, &encoded, static_cast<int>(width), static_cast<int>(height),
                                                           channels, pixels.data(), static_cast<int>(width * channels)))
-    throw file_error(path, "PNG encoding failed");
+    throw file_error(what, "PNG encoding failed");
+  return encoded;
+}
+
+void encode_and_write(const std::string& path, int64_t width, int64_t height, int channels, const std::vector<uint8_t>& pixels) {
+  const auto encoded = encode(path, width, height, channels, pixels);
   util::write_file_atomically(path, encoded.data(), encoded.size());
 }
 
@@ -55,6 +60,8 @@ GrayImage make_grid(const torch::Tensor& images, int64_t nrow, int64_t padding, 
   }
   return grid;
 }
+
+std::vector<uint8_t> encode_png(const GrayImage& image) { return encode("PNG image", image.width, image.height, 1, image.pixels); }
 
 void write_png(const std::string& path, const GrayImage& image) { encode_and_write(path, image.width, image.height, 1, image.pixels); }
 void write_png(const std::string& path, const RgbImage& image) { encode_and_write(path, image.width, image.height, 3, image.pixels); }

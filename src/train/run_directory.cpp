@@ -34,7 +34,7 @@ std::string default_run_directory(const std::string& model_kind) {
   return "runs/" + model_kind + "-" + stamp;
 }
 
-RunDirectory::RunDirectory(const std::string& path, bool force) : path_(path) {
+RunDirectory::RunDirectory(const std::string& path, bool force, bool tensorboard) : path_(path) {
   std::error_code ec;
   if (fs::exists(path, ec)) {
     if (!fs::is_directory(path, ec)) throw UsageError("--out " + path + ": exists and is not a directory; choose another --out");
@@ -46,6 +46,8 @@ RunDirectory::RunDirectory(const std::string& path, bool force) : path_(path) {
     if (ec) throw file_error(dir.string(), "cannot create directory: " + ec.message() + "; choose another --out");
   }
   open_metrics();
+  // A new run replaces the events of an earlier one in a directory reused with --force.
+  if (tensorboard) events_ = std::make_unique<util::EventFileWriter>(file(kTensorBoardDirectory), /*keep_through_step=*/-1);
 }
 
 void RunDirectory::open_metrics() {
@@ -54,9 +56,10 @@ void RunDirectory::open_metrics() {
   if (!metrics_) throw file_error(file("metrics.jsonl"), "cannot write here; check permissions and free space, or choose another --out");
 }
 
-RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step) {
+RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step, bool tensorboard) {
   RunDirectory run;
   run.path_ = path;
+  run.first_step_ = resume_step;
   std::error_code ec;
   if (!fs::is_directory(fs::path(path) / "checkpoints", ec)) throw file_error(path, "not a genai run directory (no checkpoints folder)");
   // A process stopped hard (a second Ctrl-C, SIGKILL) may have left a temporary file mid-write; the
@@ -77,12 +80,23 @@ RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step) 
       run.loss_history_.push_back({static_cast<int64_t>(step), number_after("d_loss"), number_after("g_loss")});
   }
   run.open_metrics();
+  // Events logged after the checkpoint (by a job killed later) are cut: the resumed run logs those steps again.
+  if (tensorboard) run.events_ = std::make_unique<util::EventFileWriter>(run.file(kTensorBoardDirectory), resume_step);
   return run;
 }
 
 std::string RunDirectory::file(const std::string& name) const { return (fs::path(path_) / name).string(); }
 
-void RunDirectory::write_config(const std::string& toml) const { util::write_file_atomically(file("config.toml"), toml); }
+void RunDirectory::write_config(const std::string& toml) {
+  util::write_file_atomically(file("config.toml"), toml);
+  if (!events_) return;
+  events_->text(kTensorBoardConfigTag, first_step_, "```toml\n" + toml + "```");
+  flush_events();
+}
+
+void RunDirectory::flush_events() {
+  if (events_) events_->flush();
+}
 
 std::string to_json_line(const StepMetrics& m) {
   return "{\"step\":" + std::to_string(m.step) + ",\"epoch\":" + std::to_string(m.epoch) + ",\"d_loss\":" + json_number(m.d_loss) +
@@ -90,17 +104,28 @@ std::string to_json_line(const StepMetrics& m) {
          ",\"img_per_s\":" + json_number(m.images_per_second) + ",\"elapsed_s\":" + json_number(m.elapsed_seconds) + "}";
 }
 
+std::vector<std::pair<std::string, double>> tensorboard_scalars(const StepMetrics& m) {
+  return {{"train/d_loss", m.d_loss}, {"train/g_loss", m.g_loss}, {"train/d_real", m.d_real}, {"train/d_fake", m.d_fake},
+          {"train/img_per_s", m.images_per_second}};
+}
+
 void RunDirectory::append_metrics(const StepMetrics& metrics) {
+  loss_history_.push_back({metrics.step, metrics.d_loss, metrics.g_loss});
   metrics_ << to_json_line(metrics) << '\n';
   metrics_.flush();  // a killed job loses at most the current interval
   if (!metrics_) throw file_error(file("metrics.jsonl"), "write failed (disk full?)");
-  loss_history_.push_back({metrics.step, metrics.d_loss, metrics.g_loss});
+  if (!events_) return;
+  for (const auto& [tag, value] : tensorboard_scalars(metrics)) events_->scalar(tag, metrics.step, value);
+  flush_events();  // as metrics.jsonl: a killed job leaves a readable file
 }
 
-void RunDirectory::append_metrics_line(const std::string& json) {
+void RunDirectory::append_eval(int64_t step, const std::string& json, const std::vector<std::pair<std::string, double>>& scalars) {
   metrics_ << json << '\n';
   metrics_.flush();
   if (!metrics_) throw file_error(file("metrics.jsonl"), "write failed (disk full?)");
+  if (!events_) return;
+  for (const auto& [tag, value] : scalars) events_->scalar(tag, step, value);
+  flush_events();
 }
 
 std::string RunDirectory::samples_path(int64_t step) const {
@@ -112,7 +137,13 @@ std::string RunDirectory::samples_path(int64_t step) const {
 std::string RunDirectory::write_samples(int64_t step, const torch::Tensor& images) {
   const auto columns = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(images.size(0)))));
   const std::string path = samples_path(step);
-  image::write_png(path, image::make_grid(images, columns));
+  const auto grid = image::make_grid(images, columns);
+  const auto png = image::encode_png(grid);  // once: the file and TensorBoard get the same bytes
+  util::write_file_atomically(path, png.data(), png.size());
+  if (events_) {
+    events_->image(kTensorBoardSamplesTag, step, grid.width, grid.height, 1, png);
+    flush_events();
+  }
   return path;
 }
 

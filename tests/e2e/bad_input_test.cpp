@@ -115,7 +115,7 @@ const BadInput kCases[] = {
     // Flags
     {"unknown_flag", nothing, "train --bogus", 2, "--bogus"},
     {"misspelt_flag", nothing, "train --batch-sise 8", 2, "did you mean --batch-size?"},
-    {"unknown_subcommand", nothing, "trian", 2, "unknown subcommand \"trian\"; use train, sample, eval or bench (did you mean train?)"},
+    {"unknown_subcommand", nothing, "trian", 2, "unknown subcommand \"trian\"; use train, sample, eval, bench or export (did you mean train?)"},
     {"not_a_number", nothing, "train --batch-size many", 2, "many"},
     {"zero_batch", nothing, "train --batch-size 0", 2, "batch-size = 0 must be in [1, 65536]"},
     {"negative_steps", nothing, "train --steps -5", 2, "steps = -5 must be at least 0"},
@@ -128,6 +128,12 @@ const BadInput kCases[] = {
     {"sample_zero_count", nothing, "sample --checkpoint x.pt -n 0", 2, "count = 0 must be in [1, 1000000]"},
     {"sample_needs_a_source", nothing, "sample", 2, "give exactly one of --checkpoint FILE or --run DIR"},
     {"sample_two_sources", nothing, "sample --checkpoint a.pt --run b", 2, "excludes"},
+    // Export
+    {"export_needs_a_source", nothing, "export --out g.safetensors", 2, "give exactly one of --checkpoint FILE or --run DIR"},
+    {"export_needs_out", nothing, "export --run run", 2, "--out FILE is required"},
+    {"export_out_missing_dir", nothing, "export --run run --out no/such/g.safetensors", 1, "its directory does not exist", true},
+    {"export_out_is_a_directory", nothing, "export --run run --out run", 1, "is a directory; give a file name", true},
+    {"export_checkpoint_missing", nothing, "export --checkpoint none.pt --out g.safetensors", 1, "none.pt: no such checkpoint file"},
     // Eval
     {"eval_needs_a_source", nothing, "eval", 2, "give --checkpoint FILE or --run DIR (or --data alone to score only the real data)"},
     {"eval_two_sources", nothing, "eval --checkpoint a.pt --run b", 2, "excludes"},

@@ -3,6 +3,8 @@
 // counts, k, seeds and the classifier's identity, so numbers from different runs can be compared honestly.
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "genai/eval/classifier.h"
 #include "genai/eval/scorecard.h"
@@ -36,5 +38,7 @@ std::string format_scorecard(const Scorecard& card);
 std::string scorecard_json(const Scorecard& card);
 // One JSON object (no newline) with the quick-eval figures, for metrics.jsonl.
 std::string quick_eval_json(int64_t step, const MetricSet& quick);
+// The same figures as TensorBoard scalars: "eval/" + each JSON key (eval/fd_lenet, ...).
+std::vector<std::pair<std::string, double>> quick_eval_scalars(const MetricSet& quick);
 
 }  // namespace genai::eval

@@ -29,6 +29,9 @@ inline constexpr int64_t kGridPadding = 2;
 inline constexpr uint8_t kGridPadValue = 0;
 GrayImage make_grid(const torch::Tensor& images, int64_t nrow, int64_t padding = kGridPadding, uint8_t pad_value = kGridPadValue);
 
+// PNG bytes of an image (for files and for TensorBoard's image summaries). Throws RuntimeError on failure.
+std::vector<uint8_t> encode_png(const GrayImage& image);
+
 // Encodes and writes atomically (temp file + rename). Throws genai::RuntimeError on failure.
 void write_png(const std::string& path, const GrayImage& image);
 void write_png(const std::string& path, const RgbImage& image);

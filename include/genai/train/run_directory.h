@@ -6,15 +6,19 @@
 //   samples/step_NNNNNN.png grids of one fixed noise batch
 //   checkpoints/step_NNNNNNNN.pt  the newest `keep` checkpoints
 //   loss_curve.png          D and G loss over steps
+//   tb/events.out.tfevents.* the same scalars, sample grids and config for TensorBoard (unless disabled)
 #include <torch/torch.h>
 
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "genai/image/plot.h"
 #include "genai/train/trainer.h"
+#include "genai/util/event_file.h"
 
 namespace genai::train {
 
@@ -24,20 +28,23 @@ std::string default_run_directory(const std::string& model_kind);
 class RunDirectory {
  public:
   // Creates the directory and its sub-folders and checks that it is writable. Refuses an existing
-  // non-empty directory unless `force` (UsageError), and an unwritable one (RuntimeError).
-  RunDirectory(const std::string& path, bool force);
+  // non-empty directory unless `force` (UsageError), and an unwritable one (RuntimeError). `tensorboard`:
+  // also write tb/events.out.tfevents.*.
+  RunDirectory(const std::string& path, bool force, bool tensorboard);
 
-  // Re-opens an existing run directory to continue it: appends to metrics.jsonl and reloads the loss
-  // history up to `resume_step` for the loss curve.
-  static RunDirectory reopen(const std::string& path, int64_t resume_step);
+  // Re-opens an existing run directory to continue it: appends to metrics.jsonl, reloads the loss
+  // history up to `resume_step` for the loss curve, and continues the event file after `resume_step`.
+  static RunDirectory reopen(const std::string& path, int64_t resume_step, bool tensorboard);
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const;
 
-  void write_config(const std::string& toml) const;
+  // config.toml, and the same text in TensorBoard's text tab at the run's first step.
+  void write_config(const std::string& toml);
+  // One line of metrics.jsonl, and the scalars train/<key> in TensorBoard; both flushed.
   void append_metrics(const StepMetrics& metrics);
-  // Any other JSON object (e.g. a quick eval) as one more line of metrics.jsonl.
-  void append_metrics_line(const std::string& json);
+  // A quick eval: its JSON object as one more line of metrics.jsonl, and `scalars` (tag, value) in TensorBoard.
+  void append_eval(int64_t step, const std::string& json, const std::vector<std::pair<std::string, double>>& scalars);
   std::string samples_path(int64_t step) const;  // samples/step_NNNNNN.png
   std::string write_samples(int64_t step, const torch::Tensor& images);
   // Writes via `save(path)`, re-reads and validates the new file, and only then deletes all but the
@@ -48,13 +55,23 @@ class RunDirectory {
  private:
   RunDirectory() = default;
   void open_metrics();
+  void flush_events();
 
   std::string path_;
   std::ofstream metrics_;
+  std::unique_ptr<util::EventFileWriter> events_;  // null: no TensorBoard file
+  int64_t first_step_ = 0;  // 0, or the step a resumed run starts from
   std::vector<image::LossPoint> loss_history_;
 };
 
 // One metrics object as a JSON line (no trailing newline).
 std::string to_json_line(const StepMetrics& m);
+
+// The TensorBoard tags of a metrics line (train/d_loss, ...: "train/" + its JSON key) with their values.
+std::vector<std::pair<std::string, double>> tensorboard_scalars(const StepMetrics& m);
+
+inline constexpr const char* kTensorBoardDirectory = "tb";
+inline constexpr const char* kTensorBoardSamplesTag = "samples";
+inline constexpr const char* kTensorBoardConfigTag = "config";
 
 }  // namespace genai::train

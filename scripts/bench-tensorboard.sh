@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What TensorBoard event files cost a training run: the same run with and without them, interleaved (on, off,
+# on, off, ...) so that machine drift hits both alike. Reports the training loop's time (elapsed_s of the last
+# metrics line) and its ratio. --log-every 10 logs ten times as often as the default, to make the cost visible.
+# Usage: scripts/bench-tensorboard.sh [BUILD_DIR] [ROUNDS] [MODEL]   (default build, 4, mlp; needs data/mnist)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+genai=${1:-build}/genai
+rounds=${2:-4}
+model=${3:-mlp}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+args=(train --model "$model" --data mnist --device cpu --steps 3000 --log-every 10 --sample-every 500 --checkpoint-every 0 -q)
+echo "bench-tensorboard: $genai ${args[*]}, $rounds rounds"
+for round in $(seq "$rounds"); do
+  for mode in tensorboard no-tensorboard; do
+    "$genai" "${args[@]}" "--$mode" --out "$tmp/$mode-$round" >/dev/null
+    elapsed=$(tail -1 "$tmp/$mode-$round/metrics.jsonl" | sed 's/.*"elapsed_s":\([0-9.e+-]*\).*/\1/')
+    echo "$mode $elapsed"
+  done
+done | awk '{ t[$1] += $2; n[$1]++; printf "  round %d  %-15s %7.2f s\n", (NR + 1) / 2, $1, $2 }
+  END { on = t["tensorboard"] / n["tensorboard"]; off = t["no-tensorboard"] / n["no-tensorboard"];
+        printf "mean: with %.2f s, without %.2f s; with/without %.3f\n", on, off, on / off }'

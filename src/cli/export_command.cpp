@@ -1,0 +1,49 @@
+#include "export_command.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "genai/checkpoint.h"
+#include "genai/error.h"
+#include "genai/models/generator_export.h"
+
+namespace genai::cli {
+
+CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
+  auto* cmd = app.add_subcommand("export", "Write a trained generator as safetensors, for Python PyTorch (scripts/genai_torch.py)");
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt)");
+  auto* run = cmd->add_option("--run", o.run, "Run directory: uses its newest checkpoint");
+  checkpoint->excludes(run);
+  cmd->add_option("--out", o.out, "The .safetensors file to write (replaced if it exists)");
+  cmd->add_flag("--no-ema", o.no_ema, "Export the raw generator weights even if the checkpoint has EMA weights");
+  add_verbosity_flags(*cmd, o.verbosity);
+  return cmd;
+}
+
+int run_export(const ExportOptions& o) {
+  std::vector<std::string> problems;
+  if (o.checkpoint.empty() == o.run.empty()) problems.push_back("give exactly one of --checkpoint FILE or --run DIR");
+  if (o.out.empty()) problems.push_back("--out FILE is required (e.g. --out generator.safetensors)");
+  throw_if_problems(problems, "invalid export options");
+  std::error_code ec;
+  const auto parent = std::filesystem::path(o.out).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    throw file_error(o.out, "its directory does not exist; create it or choose another --out");
+  if (std::filesystem::is_directory(o.out, ec)) throw file_error(o.out, "is a directory; give a file name such as " + o.out + "/generator.safetensors");
+
+  auto log = make_logger(o.verbosity);
+  std::vector<std::string> skipped;
+  const auto checkpoint = o.checkpoint.empty() ? open_newest_valid_checkpoint(o.run, torch::kCPU, skipped) : Checkpoint::open(o.checkpoint);
+  for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
+  const bool ema = !o.no_ema && checkpoint.has_ema();
+  auto generator = checkpoint.load_generator(ema);
+  const auto& model = checkpoint.meta().model;
+  const size_t count = models::export_generator(o.out, *generator, model, {checkpoint.meta().step, ema});
+  log->info("{}: {} generator{}, step {} -> {} ({} tensors)", checkpoint.path(), model.kind, ema ? " (EMA weights)" : "", checkpoint.meta().step,
+            o.out, count);
+  std::printf("%s\n", o.out.c_str());
+  return 0;
+}
+
+}  // namespace genai::cli

@@ -1,0 +1,40 @@
+#include "genai/models/generator_export.h"
+
+#include <nlohmann/json.hpp>
+
+#include "genai/models/conditional.h"
+#include "genai/util/safetensors.h"
+
+namespace genai::models {
+
+std::string generator_spec_json(const ModelConfig& model, const GeneratorExportInfo& info) {
+  nlohmann::json spec = {
+      {"format", "genai-generator"},
+      {"format_version", kGeneratorExportVersion},
+      {"genai_version", GENAI_VERSION},
+      {"kind", model.kind},
+      {"z_dim", model.z_dim},
+      {"g_hidden", model.g_hidden},
+      {"g_norm", model.g_norm},
+      {"dcgan_channels", model.dcgan_channels},
+      {"classes", is_conditional(model.kind) ? model.classes : 0},
+      {"class_names", model.class_names},
+      {"label_embedding_dim", is_conditional(model.kind) ? kLabelEmbeddingDim : 0},
+      {"image_shape", {1, kImageSide, kImageSide}},
+      {"output_range", {-1, 1}},
+      {"step", info.step},
+      {"ema", info.ema},
+  };
+  return spec.dump();
+}
+
+size_t export_generator(const std::string& path, Generator& generator, const ModelConfig& model, const GeneratorExportInfo& info) {
+  util::NamedTensors tensors;
+  for (const auto& item : generator.named_parameters()) tensors.emplace_back(item.key(), item.value());
+  for (const auto& item : generator.named_buffers()) tensors.emplace_back(item.key(), item.value());
+  // "format": "pt" is the key Hugging Face's loaders look for; "genai" is what genai_torch.py reads.
+  util::write_safetensors(path, tensors, {{"format", "pt"}, {"genai", generator_spec_json(model, info)}});
+  return tensors.size();
+}
+
+}  // namespace genai::models

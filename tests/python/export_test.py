@@ -1,0 +1,99 @@
+"""genai export -> safetensors -> scripts/genai_torch.py in Python PyTorch: the same images as genai sample."""
+import json
+import os
+import unittest
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+import genai_torch
+from genai_test_support import TempDirTest, genai, read_idx
+
+TRAIN = ["train", "--data", "tiny", "--device", "cpu", "--threads", "1", "--batch-size", "16", "--steps", "12", "--log-every", "6"]
+MODELS = {  # small sizes: the test is about equal computation, not quality
+    "mlp": ["--g-hidden", "32,16", "--d-hidden", "32"],
+    "mlp-nonorm": ["--model", "mlp", "--g-hidden", "24", "--d-hidden", "16", "--g-norm", "none"],
+    # DCGAN's N(0, 0.02) initial weights draw flat gray: a higher G learning rate gives images to compare
+    "dcgan": ["--model", "dcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3"],
+    "cmlp": ["--model", "cmlp", "--g-hidden", "32,16", "--d-hidden", "32", "--ema-decay", "0.9"],
+    "cdcgan": ["--model", "cdcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3", "--ema-decay", "0.9"],
+}
+COUNT, SEED = 300, 7  # more than genai's noise chunk of 256
+# The two LibTorch builds may compute a pixel a hair apart and round it to the neighbouring gray level, rarely;
+# a real difference (a 1 % scale error in one layer) moves 0.6 % of the pixels or more.
+MAX_LEVELS, MAX_FRACTION_OFF = 1, 0.0005
+
+
+class ExportToPython(TempDirTest):
+    def export_and_compare(self, name, *export_flags):
+        run = f"run-{name}"
+        if not os.path.isdir(os.path.join(self.dir, run)):
+            genai(self.dir, *TRAIN, *MODELS[name], "--out", run)
+        suffix = "-raw" if export_flags else ""
+        path = os.path.join(self.dir, f"{name}{suffix}.safetensors")
+        genai(self.dir, "export", "--run", run, "--out", path, *export_flags)
+        generator = genai_torch.load_generator(path)
+
+        # The reference reader agrees on names, shapes and values.
+        reference = load_file(path)
+        ours, metadata = genai_torch.read_safetensors(path)
+        self.assertEqual(sorted(reference), sorted(ours))
+        for key, tensor in reference.items():
+            self.assertTrue(torch.equal(tensor, ours[key]), key)
+        with safe_open(path, "pt") as f:
+            self.assertEqual(f.metadata(), metadata)
+        spec = json.loads(metadata["genai"])
+        self.assertEqual(metadata["format"], "pt")
+
+        samples = os.path.join(self.dir, f"idx-{name}{suffix}")
+        genai(self.dir, "sample", "--run", run, "--device", "cpu", "--format", "idx", "--count", str(COUNT), "--seed", str(SEED),
+              "--out", samples, *export_flags)
+        expected = read_idx(os.path.join(samples, "train-images-idx3-ubyte"))
+        got = genai_torch.to_uint8(genai_torch.sample(generator, COUNT, seed=SEED)).squeeze(1)
+        if generator.classes:
+            labels = read_idx(os.path.join(samples, "train-labels-idx1-ubyte"))
+            self.assertTrue(torch.equal(labels.long(), genai_torch.balanced_labels(COUNT, generator.classes)))
+        difference = (got.int() - expected.int()).abs()
+        print(f"  {name}{suffix:4s} ({spec['kind']}, ema {spec['ema']}): {len(reference)} tensors; {COUNT} images "
+              f"(pixel std {expected.float().std().item():.1f} levels): "
+              f"largest pixel difference {difference.max().item()}/255, {(difference > 0).float().mean().item() * 100:.3f} % of pixels differ")
+        self.assertGreater(expected.float().std().item(), 10, "the images are too uniform to tell generators apart")
+        self.assertLessEqual(difference.max().item(), MAX_LEVELS)
+        self.assertLessEqual((difference > 0).float().mean().item(), MAX_FRACTION_OFF)
+        return spec, ours
+
+    def test_mlp(self):
+        spec, _ = self.export_and_compare("mlp")
+        self.assertEqual((spec["kind"], spec["z_dim"], spec["g_hidden"], spec["classes"], spec["ema"]), ("mlp", 100, [32, 16], 0, False))
+
+    def test_mlp_without_batch_norm(self):
+        spec, _ = self.export_and_compare("mlp-nonorm")
+        self.assertEqual(spec["g_norm"], "none")
+
+    def test_dcgan(self):
+        spec, _ = self.export_and_compare("dcgan")
+        self.assertEqual((spec["kind"], spec["dcgan_channels"]), ("dcgan", 8))
+
+    def test_cmlp_with_and_without_ema(self):
+        spec, ema = self.export_and_compare("cmlp")
+        self.assertEqual((spec["kind"], spec["classes"], spec["ema"]), ("cmlp", 10, True))
+        raw_spec, raw = self.export_and_compare("cmlp", "--no-ema")
+        self.assertFalse(raw_spec["ema"])
+        self.assertFalse(torch.equal(ema["label_embedding.weight"], raw["label_embedding.weight"]))
+
+    def test_cdcgan(self):
+        spec, _ = self.export_and_compare("cdcgan")
+        self.assertEqual((spec["kind"], spec["classes"], spec["ema"]), ("cdcgan", 10, True))
+
+    def test_a_conditional_generator_asks_for_labels(self):
+        with self.assertRaisesRegex(ValueError, "conditional: pass labels"):
+            path = os.path.join(self.dir, "cond.safetensors")
+            genai(self.dir, *TRAIN, *MODELS["cmlp"], "--steps", "2", "--out", "run-cond")
+            genai(self.dir, "export", "--run", "run-cond", "--out", path)
+            generator = genai_torch.load_generator(path)
+            generator(torch.zeros(1, generator.z_dim))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
