@@ -18,6 +18,12 @@ for round in $(seq "$rounds"); do
     elapsed=$(tail -1 "$tmp/$mode-$round/metrics.jsonl" | sed 's/.*"elapsed_s":\([0-9.e+-]*\).*/\1/')
     echo "$mode $elapsed"
   done
-done | awk '{ t[$1] += $2; n[$1]++; printf "  round %d  %-15s %7.2f s\n", (NR + 1) / 2, $1, $2 }
-  END { on = t["tensorboard"] / n["tensorboard"]; off = t["no-tensorboard"] / n["no-tensorboard"];
-        printf "mean: with %.2f s, without %.2f s; with/without %.3f\n", on, off, on / off }'
+done | awk '{ v[$1, ++n[$1]] = $2; printf "  round %d  %-15s %7.2f s\n", (NR + 1) / 2, $1, $2 }
+  # The median, not the mean: one run slowed by the machine (these are shared cores) must not decide.
+  function median(mode,   i, j, k, x, m) {
+    m = n[mode]; for (i = 1; i <= m; i++) x[i] = v[mode, i]
+    for (i = 2; i <= m; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { k = x[j]; x[j] = x[j - 1]; x[j - 1] = k }
+    return m % 2 ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2
+  }
+  END { on = median("tensorboard"); off = median("no-tensorboard");
+        printf "median: with %.2f s, without %.2f s; with/without %.3f\n", on, off, on / off }'

@@ -152,7 +152,7 @@ int64_t event_step(const std::string& payload) {
       case kFixed64: at += 8; break;
       case kFixed32: at += 4; break;
       case kLengthDelimited:
-        if (!varint(v)) return 0;
+        if (!varint(v) || v > payload.size() - at) return 0;
         at += v;
         break;
       default: return 0;
