@@ -2,15 +2,16 @@
 # What TensorBoard event files cost a training run: the same run with and without them, interleaved (on, off,
 # on, off, ...) so that machine drift hits both alike. Reports the training loop's time (elapsed_s of the last
 # metrics line) and its ratio. --log-every 10 logs ten times as often as the default, to make the cost visible.
-# Usage: scripts/bench-tensorboard.sh [BUILD_DIR] [ROUNDS] [MODEL]   (default build, 4, mlp; needs data/mnist)
+# Usage: scripts/bench-tensorboard.sh [BUILD_DIR] [ROUNDS] [MODEL] [STEPS]   (default build, 4, mlp, 3000; needs data/mnist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 genai=${1:-build}/genai
 rounds=${2:-4}
 model=${3:-mlp}
+steps=${4:-3000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-args=(train --model "$model" --data mnist --device cpu --steps 3000 --log-every 10 --sample-every 500 --checkpoint-every 0 -q)
+args=(train --model "$model" --data mnist --device cpu --steps "$steps" --log-every 10 --sample-every 500 --checkpoint-every 0 -q)
 echo "bench-tensorboard: $genai ${args[*]}, $rounds rounds"
 for round in $(seq "$rounds"); do
   for mode in tensorboard no-tensorboard; do

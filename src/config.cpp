@@ -1,6 +1,7 @@
 #include "genai/config.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <sstream>
 
 #include "genai/error.h"
@@ -77,7 +78,11 @@ double parse_duration_seconds(const std::string& text, const std::string& key) {
     size_t digits_end = i;
     while (digits_end < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits_end])) || text[digits_end] == '.')) ++digits_end;
     if (digits_end == i || digits_end - i > 12) throw bad();
-    const double value = std::stod(text.substr(i, digits_end - i));
+    // strtod with its end checked, not stod: "." or "1.2.3" must be this message, not stod's exception.
+    const std::string number = text.substr(i, digits_end - i);
+    char* end = nullptr;
+    const double value = std::strtod(number.c_str(), &end);
+    if (end != number.c_str() + number.size()) throw bad();
     if (digits_end == text.size()) {
       if (any_unit) throw bad();  // "1h30" is ambiguous
       return value;
