@@ -27,6 +27,11 @@ for flavour in "${flavours[@]}"; do
   build_dir=build; [ "$flavour" = wheel ] && build_dir=build-wheel
   start=$SECONDS
   bash scripts/setup.sh --torch "$flavour" "$build_dir"
+  if [ "$flavour" = "${flavours[0]}" ]; then  # once, after setup.sh has installed python3 and clang-format
+    python3 scripts/check_layers.py  # the layering of ../shared/docs/style.md: util -> data, image, config -> models -> ...
+    git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror || { echo "test: run clang-format -i on the files above (.clang-format)" >&2; exit 1; }
+    echo "test: clang-format: $(git ls-files '*.cpp' '*.h' | wc -l) files formatted as .clang-format says"
+  fi
   # The Python client tests (TensorBoard's reader, PyTorch loading genai export's files) run under the torch venv.
   (source scripts/torch-wheel.sh && ensure_torch_venv)
   built=$SECONDS

@@ -9,7 +9,6 @@
 #include <variant>
 
 #include "genai/error.h"
-#include "genai/train/flat_adam.h"
 #include "genai/util/atomic_file.h"
 #include "genai/util/record_file.h"
 
@@ -19,46 +18,44 @@ namespace fs = std::filesystem;
 
 constexpr util::RecordFormat kCheckpointFormat{"GENAI-CHECKPOINT", static_cast<uint32_t>(kCheckpointFormatVersion), "checkpoint"};
 
-void write_optimizer(util::RecordWriter& out, const std::string& prefix, const train::FlatAdam& optimizer) {
-  out.real(prefix + "/lr", optimizer.lr());
-  if (optimizer.step_count() == 0) return;  // no state before the first step
-  for (size_t i = 0; i < optimizer.size(); ++i) {
+void write_optimizer(util::RecordWriter& out, const std::string& prefix, const AdamState& optimizer) {
+  out.real(prefix + "/lr", optimizer.lr);
+  if (optimizer.step_count == 0) return;  // no state before the first step
+  for (size_t i = 0; i < optimizer.exp_avg.size(); ++i) {
     const std::string key = prefix + "/" + std::to_string(i);
-    out.tensor(key + "/exp_avg", optimizer.exp_avg(i));
-    out.tensor(key + "/exp_avg_sq", optimizer.exp_avg_sq(i));
-    out.integer(key + "/step", optimizer.step_count());
+    out.tensor(key + "/exp_avg", optimizer.exp_avg[i]);
+    out.tensor(key + "/exp_avg_sq", optimizer.exp_avg_sq[i]);
+    out.integer(key + "/step", optimizer.step_count);
   }
 }
 
-void load_optimizer(const util::Records& records, const std::string& prefix, train::FlatAdam& optimizer) {
+// The state of the optimizer of `parameters`; zero moments when the checkpoint has none (step 0).
+AdamState load_optimizer(const util::Records& records, const std::string& prefix, const std::vector<torch::Tensor>& parameters) {
   const std::string& path = records.path;
-  const double lr = records.get<double>(prefix + "/lr");
-  if (!(lr > 0 && lr < 1)) throw file_error(path, "corrupt checkpoint: " + prefix + " learning rate " + std::to_string(lr));
-  optimizer.set_lr(lr);
-  std::vector<torch::Tensor> exp_avgs, exp_avg_sqs;
-  int64_t step_count = 0;
-  if (records.has(prefix + "/0/step")) {
-    for (size_t i = 0; i < optimizer.size(); ++i) {
-      const std::string key = prefix + "/" + std::to_string(i);
-      const auto& parameter = optimizer.parameter(i);
-      const auto& exp_avg = records.get<torch::Tensor>(key + "/exp_avg");
-      const auto& exp_avg_sq = records.get<torch::Tensor>(key + "/exp_avg_sq");
-      if (exp_avg.sizes() != parameter.sizes() || exp_avg_sq.sizes() != parameter.sizes() || exp_avg.scalar_type() != parameter.scalar_type() ||
-          exp_avg_sq.scalar_type() != parameter.scalar_type())
-        throw file_error(path, "\"" + key + "\" does not fit the recorded model");
-      const int64_t step = records.get<int64_t>(key + "/step");
-      if (step < 1 || (i > 0 && step != step_count)) throw file_error(path, "corrupt checkpoint: inconsistent step counts in " + prefix);
-      step_count = step;
-      exp_avgs.push_back(exp_avg);
-      exp_avg_sqs.push_back(exp_avg_sq);
+  AdamState state;
+  state.lr = records.get<double>(prefix + "/lr");
+  if (!(state.lr > 0 && state.lr < 1)) throw file_error(path, "corrupt checkpoint: " + prefix + " learning rate " + std::to_string(state.lr));
+  const bool has_moments = records.has(prefix + "/0/step");
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const auto& parameter = parameters[i];
+    if (!has_moments) {
+      state.exp_avg.push_back(torch::zeros_like(parameter));
+      state.exp_avg_sq.push_back(torch::zeros_like(parameter));
+      continue;
     }
-  } else {
-    for (size_t i = 0; i < optimizer.size(); ++i) {
-      exp_avgs.push_back(torch::zeros_like(optimizer.parameter(i)));
-      exp_avg_sqs.push_back(torch::zeros_like(optimizer.parameter(i)));
-    }
+    const std::string key = prefix + "/" + std::to_string(i);
+    const auto& exp_avg = records.get<torch::Tensor>(key + "/exp_avg");
+    const auto& exp_avg_sq = records.get<torch::Tensor>(key + "/exp_avg_sq");
+    if (exp_avg.sizes() != parameter.sizes() || exp_avg_sq.sizes() != parameter.sizes() || exp_avg.scalar_type() != parameter.scalar_type() ||
+        exp_avg_sq.scalar_type() != parameter.scalar_type())
+      throw file_error(path, "\"" + key + "\" does not fit the recorded model");
+    const int64_t step = records.get<int64_t>(key + "/step");
+    if (step < 1 || (i > 0 && step != state.step_count)) throw file_error(path, "corrupt checkpoint: inconsistent step counts in " + prefix);
+    state.step_count = step;
+    state.exp_avg.push_back(exp_avg);
+    state.exp_avg_sq.push_back(exp_avg_sq);
   }
-  optimizer.restore(exp_avgs, exp_avg_sqs, step_count);
+  return state;
 }
 
 // Checkpoint files of a run, oldest first (zero-padded step numbers sort by step).
@@ -115,8 +112,8 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
     out.integer("generator_ema_present", 1);
     out.module("generator_ema", *state.ema_generator);
   }
-  write_optimizer(out, "optimizer_g", *state.optimizer_g);
-  write_optimizer(out, "optimizer_d", *state.optimizer_d);
+  write_optimizer(out, "optimizer_g", state.optimizer_g);
+  write_optimizer(out, "optimizer_d", state.optimizer_d);
   const auto file = wrap_checkpoint_payload(out.bytes());
   util::write_file_atomically(path, file.data(), file.size());
 }
@@ -181,8 +178,8 @@ void Checkpoint::restore(TrainingState& state) const {
     if (!has_ema()) throw file_error(path_, "the run keeps an EMA generator but this checkpoint has none");
     records_->load_module("generator_ema", *state.ema_generator);
   }
-  load_optimizer(*records_, "optimizer_g", *state.optimizer_g);
-  load_optimizer(*records_, "optimizer_d", *state.optimizer_d);
+  state.optimizer_g = load_optimizer(*records_, "optimizer_g", state.gan.generator->parameters());
+  state.optimizer_d = load_optimizer(*records_, "optimizer_d", state.gan.discriminator->parameters());
   state.noise_rng_state = records_->get<torch::Tensor>("noise_rng_state");
 }
 

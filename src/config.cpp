@@ -9,21 +9,6 @@
 namespace genai {
 namespace {
 
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string toml_list(const std::vector<int64_t>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + std::to_string(values[i]);
-  return out + "]";
-}
-
 std::string toml_double(double v) {
   std::ostringstream s;
   s.precision(17);
@@ -38,12 +23,9 @@ void check_positive(std::vector<std::string>& problems, const char* key, int64_t
 }
 
 void check_adam(std::vector<std::string>& problems, const std::string& net, const AdamConfig& adam) {
-  if (!(adam.lr > 0 && adam.lr < 1))
-    problems.push_back("lr-" + net + " = " + toml_double(adam.lr) + " must be in (0, 1)");
-  if (!(adam.beta1 >= 0 && adam.beta1 < 1))
-    problems.push_back("beta1-" + net + " = " + toml_double(adam.beta1) + " must be in [0, 1)");
-  if (!(adam.beta2 >= 0 && adam.beta2 < 1))
-    problems.push_back("beta2-" + net + " = " + toml_double(adam.beta2) + " must be in [0, 1)");
+  if (!(adam.lr > 0 && adam.lr < 1)) problems.push_back("lr-" + net + " = " + toml_double(adam.lr) + " must be in (0, 1)");
+  if (!(adam.beta1 >= 0 && adam.beta1 < 1)) problems.push_back("beta1-" + net + " = " + toml_double(adam.beta1) + " must be in [0, 1)");
+  if (!(adam.beta2 >= 0 && adam.beta2 < 1)) problems.push_back("beta2-" + net + " = " + toml_double(adam.beta2) + " must be in [0, 1)");
 }
 
 }  // namespace
@@ -51,16 +33,14 @@ void check_adam(std::vector<std::string>& problems, const std::string& net, cons
 void validate(const ModelConfig& model, std::vector<std::string>& problems) {
   if (model.kind != "mlp" && model.kind != "dcgan" && model.kind != "cmlp" && model.kind != "cdcgan")
     problems.push_back("model = \"" + model.kind + "\" is unknown; use mlp, dcgan, cmlp or cdcgan");
-  if (model.z_dim < 1 || model.z_dim > 4096)
-    problems.push_back("z-dim = " + std::to_string(model.z_dim) + " must be in [1, 4096]");
+  if (model.z_dim < 1 || model.z_dim > 4096) problems.push_back("z-dim = " + std::to_string(model.z_dim) + " must be in [1, 4096]");
   if (model.kind == "mlp" || model.kind == "cmlp") {
     if (model.g_hidden.empty() || model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
     for (int64_t h : model.g_hidden)
       if (h < 1 || h > 65536) problems.push_back("g-hidden size " + std::to_string(h) + " must be in [1, 65536]");
     for (int64_t h : model.d_hidden)
       if (h < 1 || h > 65536) problems.push_back("d-hidden size " + std::to_string(h) + " must be in [1, 65536]");
-    if (model.g_norm != "batch" && model.g_norm != "none")
-      problems.push_back("g-norm = \"" + model.g_norm + "\" is unknown; use batch or none");
+    if (model.g_norm != "batch" && model.g_norm != "none") problems.push_back("g-norm = \"" + model.g_norm + "\" is unknown; use batch or none");
   }
   if ((model.kind == "dcgan" || model.kind == "cdcgan") && (model.dcgan_channels < 1 || model.dcgan_channels > 4096))
     problems.push_back("dcgan-channels = " + std::to_string(model.dcgan_channels) + " must be in [1, 4096]");
@@ -121,7 +101,8 @@ void validate(const TrainConfig& config) {
   check_adam(problems, "g", config.adam_g);
   check_adam(problems, "d", config.adam_d);
   check_positive(problems, "log-every", config.log_every);
-  if (config.sample_every < 0) problems.push_back("sample-every = " + std::to_string(config.sample_every) + " must be at least 0 (0: only at the end)");
+  if (config.sample_every < 0)
+    problems.push_back("sample-every = " + std::to_string(config.sample_every) + " must be at least 0 (0: only at the end)");
   if (config.checkpoint_every < 0)
     problems.push_back("checkpoint-every = " + std::to_string(config.checkpoint_every) + " must be at least 0 (0: only at the end)");
   check_positive(problems, "keep-checkpoints", config.keep_checkpoints);
@@ -133,43 +114,6 @@ void validate(const TrainConfig& config) {
   if (config.sample_grid < 1 || config.sample_grid > 1024)
     problems.push_back("sample-grid = " + std::to_string(config.sample_grid) + " must be in [1, 1024]");
   throw_if_problems(problems);
-}
-
-std::string to_toml(const TrainConfig& c) {
-  std::ostringstream s;
-  s << "# genai train config: genai train --config THIS_FILE reproduces the run\n[train]\n"
-    << "model = " << toml_string(c.model.kind) << "\n"
-    << "z-dim = " << c.model.z_dim << "\n"
-    << "g-hidden = " << toml_list(c.model.g_hidden) << "\n"
-    << "d-hidden = " << toml_list(c.model.d_hidden) << "\n"
-    << "g-norm = " << toml_string(c.model.g_norm) << "\n"
-    << "dcgan-channels = " << c.model.dcgan_channels << "\n"
-    << "data = " << toml_string(c.data) << "\n"
-    << "data-root = " << toml_string(c.data_root) << "\n"
-    << "device = " << toml_string(c.device) << "\n"
-    << "threads = " << c.threads << "\n"
-    << "seed = " << c.seed << "\n"
-    << "steps = " << c.steps << "\n"
-    << "epochs = " << c.epochs << "\n"
-    << "batch-size = " << c.batch_size << "\n"
-    << "lr-g = " << toml_double(c.adam_g.lr) << "\n"
-    << "beta1-g = " << toml_double(c.adam_g.beta1) << "\n"
-    << "beta2-g = " << toml_double(c.adam_g.beta2) << "\n"
-    << "lr-d = " << toml_double(c.adam_d.lr) << "\n"
-    << "beta1-d = " << toml_double(c.adam_d.beta1) << "\n"
-    << "beta2-d = " << toml_double(c.adam_d.beta2) << "\n"
-    << "log-every = " << c.log_every << "\n"
-    << "sample-every = " << c.sample_every << "\n"
-    << "checkpoint-every = " << c.checkpoint_every << "\n"
-    << "keep-checkpoints = " << c.keep_checkpoints << "\n"
-    << "sample-grid = " << c.sample_grid << "\n"
-    << "eval-every = " << c.eval_every << "\n"
-    << "eval-samples = " << c.eval_samples << "\n"
-    << "ema-decay = " << toml_double(c.ema_decay) << "\n"
-    << "tensorboard = " << (c.tensorboard ? "true" : "false") << "\n"
-    << "max-time = " << toml_string(c.max_time) << "\n"
-    << "on-nan = " << toml_string(c.on_nan) << "\n";
-  return s.str();
 }
 
 }  // namespace genai

@@ -174,10 +174,8 @@ TEST(RunDirectoryCheckpoints, AFailedWriteNeverRotatesAwayTheGoodOnes) {
 void save_with_noise_state(const std::string& path, const TrainConfig& config, int64_t rng_bytes, int64_t step = 5) {
   TrainingState state;
   state.gan = models::make_gan(config.model);
-  train::FlatAdam adam_g(state.gan.generator->parameters(), config.adam_g);
-  train::FlatAdam adam_d(state.gan.discriminator->parameters(), config.adam_d);
-  state.optimizer_g = &adam_g;
-  state.optimizer_d = &adam_d;
+  state.optimizer_g.lr = config.adam_g.lr;  // before the first step: no moments
+  state.optimizer_d.lr = config.adam_d.lr;
   state.noise_rng_state = torch::arange(rng_bytes, torch::kInt64).remainder(251).to(torch::kUInt8);
   CheckpointMeta meta;
   meta.model = config.model;
@@ -218,8 +216,7 @@ TEST(Checkpoint, ANoiseStateOfNeitherDeviceTypeIsCorrupt) {
     trainer.restore(Checkpoint::open(dir.file("odd.pt")));
     FAIL() << "a 7-byte generator state was accepted";
   } catch (const RuntimeError& e) {
-    EXPECT_NE(std::string(e.what()).find("corrupt checkpoint: the noise generator state fits neither a CPU nor a CUDA generator"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("corrupt checkpoint: the noise generator state fits neither a CPU nor a CUDA generator"), std::string::npos)
         << e.what();
   }
 }

@@ -25,11 +25,10 @@ TEST(Losses, NonSaturatingGeneratorLossByHand) {
 TEST(Losses, EqualBinaryCrossEntropyWithLogits) {
   auto real = torch::randn({16}, torch::kFloat64) * 5, fake = torch::randn({16}, torch::kFloat64) * 5;
   namespace F = torch::nn::functional;
-  auto reference = F::binary_cross_entropy_with_logits(real, torch::ones_like(real)) +
-                   F::binary_cross_entropy_with_logits(fake, torch::zeros_like(fake));
+  auto reference =
+      F::binary_cross_entropy_with_logits(real, torch::ones_like(real)) + F::binary_cross_entropy_with_logits(fake, torch::zeros_like(fake));
   EXPECT_NEAR(discriminator_loss(real, fake).item<double>(), reference.item<double>(), 1e-10);
-  EXPECT_NEAR(generator_loss(fake).item<double>(),
-              F::binary_cross_entropy_with_logits(fake, torch::ones_like(fake)).item<double>(), 1e-10);
+  EXPECT_NEAR(generator_loss(fake).item<double>(), F::binary_cross_entropy_with_logits(fake, torch::ones_like(fake)).item<double>(), 1e-10);
 }
 
 TEST(Losses, GradientOfGeneratorLossIsMinusOneMinusSigmoidOverN) {

@@ -131,8 +131,8 @@ TEST(Mutation, CheckpointReaderRejectsDamagedContainers) {
     total.loaded += o.loaded, total.rejected += o.rejected;
     EXPECT_LE(largest.bytes(), 2 * damaged.size() + 65536) << "iteration " << i;  // file buffer + stream buffers
   }
-  std::printf("checkpoint container mutations: %d files, %d loaded, %d rejected with a message, 0 crashes\n",
-              total.loaded + total.rejected, total.loaded, total.rejected);
+  std::printf("checkpoint container mutations: %d files, %d loaded, %d rejected with a message, 0 crashes\n", total.loaded + total.rejected,
+              total.loaded, total.rejected);
   EXPECT_EQ(total.loaded, 0);  // every damaged container is caught by the length or the CRC-32
 }
 
@@ -154,8 +154,8 @@ TEST(Mutation, CheckpointReaderSurvivesDamagedArchivesWithValidChecksums) {
     EXPECT_LE(largest.bytes(), 2 * file.size() + 65536) << "iteration " << i;
     total.loaded += o.loaded, total.rejected += o.rejected;
   }
-  std::printf("re-sealed record mutations: %d files, %d loaded, %d rejected with a message, 0 crashes\n", total.loaded + total.rejected,
-              total.loaded, total.rejected);
+  std::printf("re-sealed record mutations: %d files, %d loaded, %d rejected with a message, 0 crashes\n", total.loaded + total.rejected, total.loaded,
+              total.rejected);
   EXPECT_EQ(total.loaded + total.rejected, kIterations);
 }
 

@@ -1,12 +1,12 @@
 #include "support.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "test_paths.h"
 

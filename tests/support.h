@@ -63,8 +63,8 @@ bool in_ci();
 }  // namespace genai::testing
 
 // For tests that need real data (data/mnist): a skip on a developer machine without it, a failure in CI.
-#define GENAI_SKIP_OR_FAIL_WITHOUT_REAL_DATA(message)                                                   \
-  do {                                                                                                  \
+#define GENAI_SKIP_OR_FAIL_WITHOUT_REAL_DATA(message)                                                     \
+  do {                                                                                                    \
     if (::genai::testing::in_ci()) FAIL() << message << " (CI=true: the real-data tests must run in CI)"; \
-    GTEST_SKIP() << message;                                                                            \
+    GTEST_SKIP() << message;                                                                              \
   } while (0)

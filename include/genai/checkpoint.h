@@ -17,9 +17,6 @@
 #include "genai/models/gan.h"
 
 namespace genai {
-namespace train {
-class FlatAdam;
-}
 
 inline constexpr int64_t kCheckpointFormatVersion = 1;
 
@@ -33,12 +30,18 @@ struct CheckpointMeta {
   std::string config_toml;  // the resolved TrainConfig, for people and for resume
 };
 
-// What a training run hands to save_checkpoint / fills from restore.
+// An Adam optimizer's state as named tensors: the checkpoint stores it without knowing the optimizer's class.
+struct AdamState {
+  double lr = 0;
+  int64_t step_count = 0;                          // 0: before the first step, no moments recorded
+  std::vector<torch::Tensor> exp_avg, exp_avg_sq;  // one per parameter of its network, in parameters() order
+};
+
+// What a training run hands to save_checkpoint / has filled by restore.
 struct TrainingState {
   models::Gan gan;
   std::shared_ptr<models::Generator> ema_generator;  // nullptr: no EMA
-  train::FlatAdam* optimizer_g = nullptr;
-  train::FlatAdam* optimizer_d = nullptr;
+  AdamState optimizer_g, optimizer_d;
   torch::Tensor noise_rng_state;  // ByteTensor from at::Generator::get_state()
 };
 
@@ -61,7 +64,8 @@ class Checkpoint {
   std::shared_ptr<models::Generator> load_generator(bool use_ema = true) const;
   bool has_ema() const;
 
-  // Loads G, D, both optimizers and the RNG state into objects built from meta().model.
+  // Loads G, D (and the EMA generator) into the modules of `state`, built from meta().model, and fills both
+  // optimizer states (moments checked against the networks' parameters) and the RNG state.
   void restore(TrainingState& state) const;
 
  private:

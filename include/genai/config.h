@@ -31,13 +31,13 @@ struct ModelConfig {
 
 struct TrainConfig {
   ModelConfig model;
-  std::string data = "mnist";   // mnist | fashion-mnist | a directory holding the IDX files
+  std::string data = "mnist";      // mnist | fashion-mnist | a directory holding the IDX files
   std::string data_root = "data";  // where `mnist` and `fashion-mnist` are looked up
-  std::string device = "auto";  // auto | cpu | cuda | cuda:N
-  int64_t threads = 0;          // 0: one per core
+  std::string device = "auto";     // auto | cpu | cuda | cuda:N
+  int64_t threads = 0;             // 0: one per core
   uint64_t seed = 0;
-  int64_t steps = 0;            // total steps; 0: use epochs
-  int64_t epochs = 0;           // used when steps is 0; both 0: 10000 steps
+  int64_t steps = 0;   // total steps; 0: use epochs
+  int64_t epochs = 0;  // used when steps is 0; both 0: 10000 steps
   int64_t batch_size = 64;
   AdamConfig adam_g;
   AdamConfig adam_d;
@@ -45,15 +45,15 @@ struct TrainConfig {
   int64_t sample_every = 1000;
   int64_t checkpoint_every = 5000;
   int64_t keep_checkpoints = 3;
-  int64_t sample_grid = 64;  // images in the fixed-noise sample grids
-  int64_t eval_every = 0;    // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
+  int64_t sample_grid = 64;     // images in the fixed-noise sample grids
+  int64_t eval_every = 0;       // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
   int64_t eval_samples = 2000;  // generated images per quick eval
-  bool tensorboard = true;    // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; see README)
-  double ema_decay = 0;      // > 0: keep an exponential moving average of G's weights (sample and eval use it)
-  std::string max_time;      // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
+  bool tensorboard = true;      // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; see README)
+  double ema_decay = 0;         // > 0: keep an exponential moving average of G's weights (sample and eval use it)
+  std::string max_time;         // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
   std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does
-  std::string out;           // run directory; empty: runs/<model>-<timestamp>
-  bool force = false;        // allow an existing non-empty run directory
+  std::string out;              // run directory; empty: runs/<model>-<timestamp>
+  bool force = false;           // allow an existing non-empty run directory
 };
 
 inline constexpr int64_t kDefaultSteps = 10000;
@@ -68,7 +68,8 @@ double parse_duration_seconds(const std::string& text, const std::string& key);
 void validate(const TrainConfig& config);
 void validate(const ModelConfig& model, std::vector<std::string>& problems);
 
-// The resolved config as TOML with a [train] section; `genai train --config FILE` reads it back.
+// The resolved config as TOML with a [train] section; `genai train --config FILE` reads it back. Written from
+// the schema (genai/config/schema.h), in src/config/schema.cpp.
 std::string to_toml(const TrainConfig& config);
 
 }  // namespace genai

@@ -18,9 +18,7 @@ struct RuntimeError : std::runtime_error {
 };
 
 // A problem with one file, as "<path>: <what is wrong>".
-inline RuntimeError file_error(const std::string& path, const std::string& what) {
-  return RuntimeError(path + ": " + what);
-}
+inline RuntimeError file_error(const std::string& path, const std::string& what) { return RuntimeError(path + ": " + what); }
 
 // Throws one UsageError naming every problem ("invalid config (2 problems): a; b"); returns if none.
 inline void throw_if_problems(const std::vector<std::string>& problems, const std::string& what = "invalid config") {

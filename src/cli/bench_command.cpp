@@ -1,6 +1,7 @@
 #include "bench_command.h"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "genai/error.h"
@@ -22,8 +23,8 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--g-norm", o.g_norm, "mlp generator normalization (default: batch; none at batch 1)");
   cmd->add_option("--json", o.json, "Also write the results as JSON to this file");
-  cmd->add_flag("!--no-keep-memory", o.keep_memory)->group("");  // for measuring the allocator setting
-  cmd->add_flag("--autograd-step", o.autograd_step)->group("");   // for measuring the hand-written MLP step
+  cmd->add_flag("!--no-keep-memory", o.keep_memory)->group("");                                           // for measuring the allocator setting
+  cmd->add_flag("--autograd-step", o.autograd_step)->group("");                                           // for measuring the hand-written MLP step
   cmd->add_option("--thread-split", o.thread_split)->check(CLI::IsMember({"torch", "blas"}))->group("");  // for measuring the plan
   add_verbosity_flags(*cmd, o.verbosity);
   return cmd;
@@ -31,14 +32,21 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
 
 namespace {
 
-std::string json_result(const train::BenchResult& r, const util::ThreadPlan& threads, const std::string& device) {
-  std::string windows;
-  for (double w : r.window_it_per_s) windows += (windows.empty() ? "" : ",") + ::genai::cli::format("{:.3f}", w);
-  return ::genai::cli::format(
-      "{{\"model\":\"{}\",\"g_norm\":\"{}\",\"batch_size\":{},\"threads\":{},\"intra_op_threads\":{},\"blas_threads\":{},\"device\":\"{}\",\"it_per_s\":{:.3f},\"img_per_s\":{:.1f},"
-      "\"gflop_per_step\":{:.6f},\"gflop_per_s\":{:.3f},\"peak_rss_mb\":{:.1f},\"steps_per_window\":{},\"window_it_per_s\":[{}]}}",
-      r.model, r.g_norm, r.batch_size, threads.cores, threads.intra_op, threads.blas, device, r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,
-      r.steps_per_window, windows);
+nlohmann::ordered_json json_result(const train::BenchResult& r, const util::ThreadPlan& threads, const std::string& device) {
+  return {{"model", r.model},
+          {"g_norm", r.g_norm},
+          {"batch_size", r.batch_size},
+          {"threads", threads.cores},
+          {"intra_op_threads", threads.intra_op},
+          {"blas_threads", threads.blas},
+          {"device", device},
+          {"it_per_s", r.it_per_s},
+          {"img_per_s", r.img_per_s},
+          {"gflop_per_step", r.flops_per_step / 1e9},
+          {"gflop_per_s", r.gflop_per_s},
+          {"peak_rss_mb", r.peak_rss_mb},
+          {"steps_per_window", r.steps_per_window},
+          {"window_it_per_s", r.window_it_per_s}};
 }
 
 }  // namespace
@@ -57,7 +65,7 @@ int run_bench(const BenchOptions& o) {
               util::blas_description().c_str(), o.windows, o.seconds, o.warmup);
   std::printf("%-6s %-6s %5s %10s %11s %12s %9s %9s\n", "model", "g-norm", "batch", "it/s", "img/s", "GFLOP/step", "GFLOP/s", "RSS MB");
 
-  std::vector<std::string> json_lines;
+  std::vector<nlohmann::ordered_json> results;
   for (const std::string model : {"mlp", "dcgan"}) {
     if (o.model != "all" && o.model != model) continue;
     const std::vector<int64_t> batches = o.batch_size > 0 ? std::vector<int64_t>{o.batch_size} : std::vector<int64_t>{1, 64, 256};
@@ -69,22 +77,23 @@ int run_bench(const BenchOptions& o) {
       if (model == "mlp") config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
       validate(config);
       // Threads are planned per case, as `genai train` plans them (or as --thread-split says).
-      const auto split = o.thread_split.empty() ? util::core_split_for(model)
-                         : o.thread_split == "blas"  ? util::CoreSplit::kBlas
-                                                     : util::CoreSplit::kLibTorch;
+      const auto split = o.thread_split.empty()     ? util::core_split_for(model)
+                         : o.thread_split == "blas" ? util::CoreSplit::kBlas
+                                                    : util::CoreSplit::kLibTorch;
       const auto threads = util::plan_threads(o.threads, split);
       util::configure_cpu(threads);
       train::BenchSettings settings{o.warmup, o.seconds, o.windows, !o.autograd_step};
       const auto r = train::benchmark_training_step(config, device, settings);
       std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f  %s\n", model.c_str(), model == "mlp" ? r.g_norm.c_str() : "-",
-                  static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb, threads.describe().c_str());
+                  static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,
+                  threads.describe().c_str());
       std::fflush(stdout);
-      json_lines.push_back(json_result(r, threads, device.str()));
+      results.push_back(json_result(r, threads, device.str()));
     }
   }
   if (!o.json.empty()) {
-    std::string text = "[\n";
-    for (size_t i = 0; i < json_lines.size(); ++i) text += "  " + json_lines[i] + (i + 1 < json_lines.size() ? ",\n" : "\n");
+    std::string text = "[\n";  // one result per line: a JSON array that line tools can read too
+    for (size_t i = 0; i < results.size(); ++i) text += "  " + results[i].dump() + (i + 1 < results.size() ? ",\n" : "\n");
     util::write_file_atomically(o.json, text + "]\n");
   }
   return 0;

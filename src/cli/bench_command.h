@@ -6,14 +6,14 @@
 namespace genai::cli {
 
 struct BenchOptions {
-  std::string model = "all";   // mlp | dcgan | all
-  int64_t batch_size = 0;      // 0: 1, 64 and 256
-  double seconds = 3.0;        // per window
+  std::string model = "all";  // mlp | dcgan | all
+  int64_t batch_size = 0;     // 0: 1, 64 and 256
+  double seconds = 3.0;       // per window
   int windows = 3;
   double warmup = 1.0;
   int64_t threads = 0;
   std::string device = "auto";
-  std::string g_norm;          // mlp generator normalization; empty: batch, or none at batch 1 (BatchNorm needs 2 images)
+  std::string g_norm;  // mlp generator normalization; empty: batch, or none at batch 1 (BatchNorm needs 2 images)
   std::string json;
   bool keep_memory = true;     // hidden: measure the allocator setting
   std::string thread_split;    // hidden: "torch" or "blas" overrides the plan, to measure it

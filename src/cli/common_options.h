@@ -1,7 +1,6 @@
 #pragma once
 // What every subcommand shares: verbosity flags, the loggers, terminal detection.
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 

@@ -1,7 +1,6 @@
 #pragma once
 // Suggestions for mistyped flags, config keys and subcommands ("did you mean --batch-size?").
 #include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 

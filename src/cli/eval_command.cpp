@@ -6,12 +6,13 @@
 #include <optional>
 
 #include "genai/checkpoint.h"
+#include "genai/config/schema.h"
 #include "genai/data/dataset.h"
 #include "genai/data/locate.h"
 #include "genai/error.h"
 #include "genai/eval/report.h"
+#include "genai/export/idx_dataset.h"
 #include "genai/models/sampling.h"
-#include "genai/models/synthetic_export.h"
 #include "genai/util/atomic_file.h"
 #include "genai/util/device.h"
 #include "train_command.h"
@@ -19,9 +20,10 @@
 namespace genai::cli {
 
 CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
-  auto* cmd = app.add_subcommand("eval", "Score a generator: FD-LeNet, KID, classifier score, mode coverage, precision/recall, "
-                                         "density/coverage, Parzen log-likelihood, each next to the real-data baseline. FD-LeNet uses "
-                                         "genai's own MNIST-style classifier and is NOT comparable to Inception FID.");
+  auto* cmd = app.add_subcommand("eval",
+                                 "Score a generator: FD-LeNet, KID, classifier score, mode coverage, precision/recall, "
+                                 "density/coverage, Parzen log-likelihood, each next to the real-data baseline. FD-LeNet uses "
+                                 "genai's own MNIST-style classifier and is NOT comparable to Inception FID.");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt) of the generator to score");
   auto* run = cmd->add_option("--run", o.run, "Run directory: scores its newest checkpoint");
@@ -30,8 +32,9 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
       ->capture_default_str();
   cmd->add_option("--seed", o.settings.seed, "Seed of the noise, the baseline subset and the KID subsets")->capture_default_str();
   cmd->add_option("--json", o.json, "Also write every figure, the counts, seeds and classifier hash to this JSON file");
-  cmd->add_option("--data", o.data, "mnist | fashion-mnist | DIR (default: the data the checkpoint was trained on); alone, without "
-                                    "--checkpoint/--run, scores only the real data");
+  cmd->add_option("--data", o.data,
+                  "mnist | fashion-mnist | DIR (default: the data the checkpoint was trained on); alone, without "
+                  "--checkpoint/--run, scores only the real data");
   cmd->add_option("--data-root", o.data_root, "Where mnist and fashion-mnist live (default: the checkpoint's, else data)");
   cmd->add_option("--classifier", o.classifier, "Use this classifier file instead of the cached one");
   cmd->add_flag("--retrain-classifier", o.retrain_classifier, "Train the classifier again even if one is cached");
@@ -40,8 +43,9 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
   cmd->add_option("--kid-subset-size", o.settings.kid_subset_size, "KID: images per subset")->capture_default_str();
   cmd->add_flag("--no-parzen", o.no_parzen, "Skip the Parzen-window log-likelihood");
   cmd->add_flag("--no-ema", o.no_ema, "Score the raw generator weights even if the checkpoint has EMA weights");
-  cmd->add_flag("--tstr", o.tstr, "Conditional models: train the classifier's architecture on as many generated images as the "
-                                  "training split has, test it on the real test set (train on synthetic, test on real)");
+  cmd->add_flag("--tstr", o.tstr,
+                "Conditional models: train the classifier's architecture on as many generated images as the "
+                "training split has, test it on the real test set (train on synthetic, test on real)");
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--threads", o.threads, "CPU cores to use (0: all)")->capture_default_str();
   add_verbosity_flags(*cmd, o.verbosity);
@@ -56,11 +60,14 @@ int run_eval(const EvalOptions& o) {
   if (!o.checkpoint.empty() && !o.run.empty()) problems.push_back("give only one of --checkpoint FILE or --run DIR");
   if (o.checkpoint.empty() && o.run.empty() && o.data.empty())
     problems.push_back("give --checkpoint FILE or --run DIR (or --data alone to score only the real data)");
-  if (settings.samples < 20 || settings.samples > 100000) problems.push_back("samples = " + std::to_string(settings.samples) + " must be in [20, 100000]");
-  if (settings.kid_subsets < 1 || settings.kid_subsets > 10000) problems.push_back("kid-subsets = " + std::to_string(settings.kid_subsets) + " must be in [1, 10000]");
+  if (settings.samples < 20 || settings.samples > 100000)
+    problems.push_back("samples = " + std::to_string(settings.samples) + " must be in [20, 100000]");
+  if (settings.kid_subsets < 1 || settings.kid_subsets > 10000)
+    problems.push_back("kid-subsets = " + std::to_string(settings.kid_subsets) + " must be in [1, 10000]");
   if (settings.kid_subset_size < 2 || settings.kid_subset_size > 10000)
     problems.push_back("kid-subset-size = " + std::to_string(settings.kid_subset_size) + " must be in [2, 10000]");
-  if (o.classifier_epochs < 1 || o.classifier_epochs > 1000) problems.push_back("classifier-epochs = " + std::to_string(o.classifier_epochs) + " must be in [1, 1000]");
+  if (o.classifier_epochs < 1 || o.classifier_epochs > 1000)
+    problems.push_back("classifier-epochs = " + std::to_string(o.classifier_epochs) + " must be in [1, 1000]");
   if (o.tstr && o.checkpoint.empty() && o.run.empty()) problems.push_back("--tstr needs a conditional generator: give --checkpoint or --run");
   if (o.threads < 0) problems.push_back("threads = " + std::to_string(o.threads) + " must be at least 0");
   throw_if_problems(problems, "invalid eval options");
@@ -140,7 +147,7 @@ int run_eval(const EvalOptions& o) {
       log->info("train on synthetic, test on real: generating {} labelled images", n);
       const auto tstr_labels = models::balanced_labels(n, model.classes);
       // Through bytes, as an exported IDX data set would be.
-      const auto bytes = models::to_bytes(models::generate_images(*generator, model.z_dim, n, settings.seed + 1, device, tstr_labels));
+      const auto bytes = exporting::to_bytes(models::generate_images(*generator, model.z_dim, n, settings.seed + 1, device, tstr_labels));
       data::ImageDataset synthetic{bytes.to(device).to(torch::kFloat32).div_(127.5).sub_(1.0), tstr_labels.to(device)};
       eval::ClassifierRecipe recipe = source.recipe;
       const auto trained = eval::train_classifier(synthetic, test, recipe, device, progress);

@@ -5,7 +5,7 @@
 
 #include "genai/checkpoint.h"
 #include "genai/error.h"
-#include "genai/models/generator_export.h"
+#include "genai/export/generator_weights.h"
 
 namespace genai::cli {
 
@@ -30,7 +30,8 @@ int run_export(const ExportOptions& o) {
   const auto parent = std::filesystem::path(o.out).parent_path();
   if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
     throw file_error(o.out, "its directory does not exist; create it or choose another --out");
-  if (std::filesystem::is_directory(o.out, ec)) throw file_error(o.out, "is a directory; give a file name such as " + o.out + "/generator.safetensors");
+  if (std::filesystem::is_directory(o.out, ec))
+    throw file_error(o.out, "is a directory; give a file name such as " + o.out + "/generator.safetensors");
 
   auto log = make_logger(o.verbosity);
   std::vector<std::string> skipped;
@@ -39,7 +40,7 @@ int run_export(const ExportOptions& o) {
   const bool ema = !o.no_ema && checkpoint.has_ema();
   auto generator = checkpoint.load_generator(ema);
   const auto& model = checkpoint.meta().model;
-  const size_t count = models::export_generator(o.out, *generator, model, {checkpoint.meta().step, ema});
+  const size_t count = exporting::export_generator(o.out, *generator, model, {checkpoint.meta().step, ema});
   log->info("{}: {} generator{}, step {} -> {} ({} tensors)", checkpoint.path(), model.kind, ema ? " (EMA weights)" : "", checkpoint.meta().step,
             o.out, count);
   std::printf("%s\n", o.out.c_str());

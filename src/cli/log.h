@@ -18,13 +18,21 @@ class Log {
   ~Log();
 
   template <class... Args>
-  void debug(std::string_view text, const Args&... args) { write(LogLevel::kDebug, message(text, args...)); }
+  void debug(std::string_view text, const Args&... args) {
+    write(LogLevel::kDebug, message(text, args...));
+  }
   template <class... Args>
-  void info(std::string_view text, const Args&... args) { write(LogLevel::kInfo, message(text, args...)); }
+  void info(std::string_view text, const Args&... args) {
+    write(LogLevel::kInfo, message(text, args...));
+  }
   template <class... Args>
-  void warn(std::string_view text, const Args&... args) { write(LogLevel::kWarn, message(text, args...)); }
+  void warn(std::string_view text, const Args&... args) {
+    write(LogLevel::kWarn, message(text, args...));
+  }
   template <class... Args>
-  void error(std::string_view text, const Args&... args) { write(LogLevel::kError, message(text, args...)); }
+  void error(std::string_view text, const Args&... args) {
+    write(LogLevel::kError, message(text, args...));
+  }
 
   void write(LogLevel level, const std::string& line);
   // A text without arguments is a finished line (a path may hold braces): written as it is.

@@ -1,8 +1,8 @@
 // genai: the command-line shell over genai_core. It wires the subcommands and is the ONE place where
 // errors become messages and exit codes: 0 success, 2 usage or config error, 1 runtime failure.
-#include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   });
   app.set_config("--config", "", "TOML file with [train] / [sample] / [eval] sections; command-line flags override it");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a mistyped key must not be silently ignored
-  app.fallthrough();  // `genai train --config FILE` as well as `genai --config FILE train`
+  app.fallthrough();                                        // `genai train --config FILE` as well as `genai --config FILE train`
   app.require_subcommand(1, 1);
 
   genai::cli::TrainOptions train_options;
@@ -65,9 +65,11 @@ int main(int argc, char** argv) {
       message = key.rfind('[', 0) == 0 ? "malformed config line \"" + key + "\": a section header needs its closing ]"
                                        : "unknown config key \"" + key + "\"";
     }
-    if (!active && !app.remaining().empty()) message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample, eval, bench or export";
+    if (!active && !app.remaining().empty())
+      message = "unknown subcommand \"" + app.remaining().front() + "\"; use train, sample, eval, bench or export";
     const std::string suggestion = genai::cli::did_you_mean(message, app, active);
-    return fail(2, message + (suggestion.empty() ? " (see " + std::string(active ? "genai " + active->get_name() : "genai") + " --help)" : suggestion));
+    return fail(2,
+                message + (suggestion.empty() ? " (see " + std::string(active ? "genai " + active->get_name() : "genai") + " --help)" : suggestion));
   }
 
   try {

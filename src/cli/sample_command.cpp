@@ -7,10 +7,10 @@
 
 #include "genai/checkpoint.h"
 #include "genai/error.h"
+#include "genai/export/idx_dataset.h"
 #include "genai/image/png.h"
 #include "genai/models/conditional.h"
 #include "genai/models/sampling.h"
-#include "genai/models/synthetic_export.h"
 #include "genai/util/device.h"
 
 namespace genai::cli {
@@ -87,7 +87,7 @@ int run_sample(const SampleOptions& o) {
   const auto interpolation_pairs = o.interpolate.empty() ? std::vector<std::pair<int64_t, int64_t>>{} : parse_pairs(o.interpolate, "--interpolate");
   const auto class_pair = o.interpolate_class.empty() ? std::pair<int64_t, int64_t>{0, 0} : parse_pair(o.interpolate_class, "--interpolate-class");
   const std::string out = o.out.empty() ? "grid.png" : o.out;
-  if (o.format == "idx") models::check_export_directory(out);
+  if (o.format == "idx") exporting::check_export_directory(out);
   std::error_code ec;
   const auto parent = std::filesystem::path(out).parent_path();
   if (o.format == "png" && !parent.empty() && !std::filesystem::is_directory(parent, ec))
@@ -116,8 +116,8 @@ int run_sample(const SampleOptions& o) {
 
   if (o.format == "idx") {
     const auto labels = conditional ? models::balanced_labels(o.count, model.classes, o.only_class) : torch::Tensor();
-    const auto written = models::export_idx(*generator, model.z_dim, labels, o.count, o.seed, device, out, o.gzip,
-                                            [&](const std::string& line) { log->info(line); });
+    const auto written = exporting::export_idx(*generator, model.z_dim, labels, o.count, o.seed, device, out, o.gzip,
+                                               [&](const std::string& line) { log->info(line); });
     for (const auto& file : written) std::printf("%s\n", file.c_str());
     return 0;
   }

@@ -14,14 +14,14 @@ struct SampleOptions {
   std::string out;         // default: grid.png (png); required for --format idx
   std::string individual;  // directory for one PNG per image
   std::string device = "auto";
-  std::string format = "png";   // png | idx
-  bool gzip = false;            // idx: write .gz files
-  int64_t only_class = -1;      // --class K (conditional models)
-  bool class_grid = false;      // one row per class, the same z in each column
-  std::string interpolate;      // "A:B[,C:D...]": slerp between the latents of seeds
+  std::string format = "png";     // png | idx
+  bool gzip = false;              // idx: write .gz files
+  int64_t only_class = -1;        // --class K (conditional models)
+  bool class_grid = false;        // one row per class, the same z in each column
+  std::string interpolate;        // "A:B[,C:D...]": slerp between the latents of seeds
   std::string interpolate_class;  // "A:B": fixed z, interpolated label embedding (conditional models)
-  int64_t steps = 10;           // images per interpolation row
-  int64_t rows = 4;             // rows of --interpolate-class (one z each)
+  int64_t steps = 10;             // images per interpolation row
+  int64_t rows = 4;               // rows of --interpolate-class (one z each)
   bool no_ema = false;
   Verbosity verbosity;
 };

@@ -7,18 +7,18 @@
 #include <sstream>
 
 #include "genai/checkpoint.h"
+#include "genai/config/schema.h"
 #include "genai/data/dataset.h"
 #include "genai/data/locate.h"
 #include "genai/error.h"
 #include "genai/eval/classifier.h"
 #include "genai/eval/report.h"
 #include "genai/eval/scorecard.h"
-#include "genai/models/sampling.h"
 #include "genai/models/gan.h"
+#include "genai/models/sampling.h"
 #include "genai/train/run_directory.h"
 #include "genai/train/trainer.h"
 #include "genai/util/device.h"
-#include "resume_config.h"
 #include "stop_policy.h"
 #include "stop_signals.h"
 
@@ -32,70 +32,15 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   // A flag given twice takes its last value, as in most Unix tools (and lets flags repeat a preset's).
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto& c = options.config;
-  cmd->add_option("--model", c.model.kind, "Architecture: mlp | dcgan")->capture_default_str();
-  cmd->add_option("--z-dim", c.model.z_dim, "Latent size")->capture_default_str();
-  cmd->add_option("--g-hidden", c.model.g_hidden, "mlp: generator hidden sizes")->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->capture_default_str();
-  cmd->add_option("--d-hidden", c.model.d_hidden, "mlp: discriminator hidden sizes")->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->capture_default_str();
-  cmd->add_option("--g-norm", c.model.g_norm, "mlp: generator normalization: batch | none (none is the bare design, which collapses)")
-      ->capture_default_str();
-  cmd->add_option("--dcgan-channels", c.model.dcgan_channels, "dcgan: channels at 14x14 (twice that at 7x7)")->capture_default_str();
-  cmd->add_option("--data", c.data, "mnist | fashion-mnist | DIR with IDX files (raw or .gz)")->capture_default_str();
-  cmd->add_option("--data-root", c.data_root, "Where mnist and fashion-mnist live (scripts/get-data.sh puts them in data/)")
-      ->capture_default_str();
-  cmd->add_option("--device", c.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--threads", c.threads, "CPU cores to use (0: all); genai splits them between LibTorch and BLAS by model")->capture_default_str();
-  cmd->add_option("--seed", c.seed, "Seed for initialisation, data order and noise")->capture_default_str();
-  cmd->add_option("--steps", c.steps, "Total training steps (0: use --epochs)")->capture_default_str();
-  cmd->add_option("--epochs", c.epochs, "Epochs, when --steps is 0 (both 0: 10000 steps)")->capture_default_str();
-  cmd->add_option("--batch-size", c.batch_size, "Images per batch")->capture_default_str();
-  cmd->add_option("--lr-g", c.adam_g.lr, "Generator Adam learning rate")->capture_default_str();
-  cmd->add_option("--beta1-g", c.adam_g.beta1, "Generator Adam beta1")->capture_default_str();
-  cmd->add_option("--beta2-g", c.adam_g.beta2, "Generator Adam beta2")->capture_default_str();
-  cmd->add_option("--lr-d", c.adam_d.lr, "Discriminator Adam learning rate")->capture_default_str();
-  cmd->add_option("--beta1-d", c.adam_d.beta1, "Discriminator Adam beta1")->capture_default_str();
-  cmd->add_option("--beta2-d", c.adam_d.beta2, "Discriminator Adam beta2")->capture_default_str();
-  cmd->add_option("--log-every", c.log_every, "Steps between metrics lines")->capture_default_str();
-  cmd->add_option("--sample-every", c.sample_every, "Steps between sample grids (0: only at the end)")->capture_default_str();
-  cmd->add_option("--checkpoint-every", c.checkpoint_every, "Steps between checkpoints (0: only at the end)")->capture_default_str();
-  cmd->add_option("--keep-checkpoints", c.keep_checkpoints, "Newest checkpoints to keep")->capture_default_str();
-  cmd->add_option("--sample-grid", c.sample_grid, "Images in each fixed-noise sample grid")->capture_default_str();
-  cmd->add_option("--eval-every", c.eval_every, "Steps between quick evals (FD-LeNet, classifier score, mode coverage) appended to "
-                                                "metrics.jsonl (0: none); the first use trains genai eval's classifier")
-      ->capture_default_str();
-  cmd->add_option("--eval-samples", c.eval_samples, "Generated images per quick eval")->capture_default_str();
-  cmd->add_option("--ema-decay", c.ema_decay, "Keep an exponential moving average of G's weights with this decay, e.g. 0.999 "
-                                              "(0: none); sample and eval use it unless --no-ema")
-      ->capture_default_str();
-  cmd->add_flag("--tensorboard,!--no-tensorboard", c.tensorboard,
-                "Write TensorBoard event files to RUN_DIR/tb (scalars, sample grids, config; on by default): tensorboard --logdir runs")
-      ->capture_default_str();
-  cmd->add_option("--max-time", c.max_time, "Stop with a checkpoint before this much wall time, e.g. 3h55m (exit code 75)");
-  cmd->add_option("--on-nan", c.on_nan, "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both "
-                                        "learning rates, go on; at most 3 times)")
-      ->capture_default_str();
+  add_train_options(*cmd, c);  // every config key, from the schema (genai/config/schema.h)
   cmd->add_option("--out", c.out, "Run directory (default: runs/<model>-<timestamp>)")->configurable(false);
-  cmd->add_flag("--resume", options.resume, "Continue the run in --out from its newest valid checkpoint, with its saved config")
-      ->configurable(false);
+  cmd->add_flag("--resume", options.resume, "Continue the run in --out from its newest valid checkpoint, with its saved config")->configurable(false);
   cmd->add_flag("--force", c.force, "Write into an existing non-empty run directory")->configurable(false);
   cmd->add_flag("--print-config", options.print_config, "Print the resolved config as TOML and exit")->configurable(false);
   cmd->add_option("--inject-nan-at-step", options.inject_nan_at_step)->group("")->configurable(false);  // fault injection for tests
   add_verbosity_flags(*cmd, options.verbosity);
   options.command = cmd;
   return cmd;
-}
-
-TrainConfig parse_train_config(const std::string& toml) {
-  CLI::App app;
-  app.allow_config_extras(CLI::config_extras_mode::error);
-  TrainOptions options;
-  add_train_command(app, options);
-  std::istringstream in(toml);
-  try {
-    app.parse_from_stream(in);
-  } catch (const CLI::ParseError& e) {
-    throw RuntimeError(std::string("saved config does not parse: ") + e.what());
-  }
-  return options.config;
 }
 
 namespace {
@@ -112,8 +57,8 @@ class ProgressReporter {
     const double eta = it_per_s > 0 ? (total_ - m.step) / it_per_s : 0;
     char line[256];
     std::snprintf(line, sizeof line, "step %lld/%lld (%.0f%%) | epoch %lld | %.1f it/s | ETA %s | D %.3f  G %.3f | D(x) %.2f  D(G(z)) %.2f",
-                  static_cast<long long>(m.step), static_cast<long long>(total_), 100.0 * m.step / total_,
-                  static_cast<long long>(m.epoch), it_per_s, format_duration(eta).c_str(), m.d_loss, m.g_loss, m.d_real, m.d_fake);
+                  static_cast<long long>(m.step), static_cast<long long>(total_), 100.0 * m.step / total_, static_cast<long long>(m.epoch), it_per_s,
+                  format_duration(eta).c_str(), m.d_loss, m.g_loss, m.d_real, m.d_fake);
     if (live_ && log_.console_shows(LogLevel::kInfo)) {
       std::fprintf(stderr, "\r\033[K%s", line);
       std::fflush(stderr);
@@ -149,7 +94,12 @@ int run_train(const TrainOptions& options) {
   if (options.resume) {
     // Opened on the CPU: the device is known only after the saved config (which names it) is merged.
     resume_from = open_newest_valid_checkpoint(config.out, torch::kCPU, skipped_checkpoints);
-    config = resumed_config(options, resume_from->meta().config_toml, resume_from->path());
+    // The saved config with the safe changes the user asked for (flags or --config file); others are refused.
+    const auto given = [&](const std::string& key) {
+      const CLI::Option* option = options.command->get_option_no_throw("--" + key);
+      return option != nullptr && option->count() > 0;
+    };
+    config = resumed_config(parse_train_config(resume_from->meta().config_toml), options.config, given, resume_from->path());
     validate(config);
   }
   const torch::Device device = util::resolve_device(config.device);
@@ -182,8 +132,8 @@ int run_train(const TrainOptions& options) {
   if (quick_evals) {
     auto setup_log = make_logger(options.verbosity);
     const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, device);
-    classifier = eval::obtain_classifier(eval::ClassifierSource{}, files, dataset, test, device,
-                                         [&](const std::string& line) { setup_log->info(line); });
+    classifier =
+        eval::obtain_classifier(eval::ClassifierSource{}, files, dataset, test, device, [&](const std::string& line) { setup_log->info(line); });
     eval::EvalSettings settings;
     settings.samples = config.eval_samples;
     settings.parzen = false;
@@ -215,10 +165,9 @@ int run_train(const TrainOptions& options) {
   } else {  // the step runs on the GPU: the CPU's BLAS and its thread split do not matter
     log->info("device {} | host: {}", device.str(), threads.describe());
   }
-  log->info("data {} ({} images) | model {} (G {} parameters, D {} parameters) | batch {} | {} steps ({:.1f} epochs)", config.data,
-            dataset_size, config.model.kind, models::parameter_count(*trainer.gan().generator),
-            models::parameter_count(*trainer.gan().discriminator), config.batch_size, total,
-            static_cast<double>(total) / trainer.batches_per_epoch());
+  log->info("data {} ({} images) | model {} (G {} parameters, D {} parameters) | batch {} | {} steps ({:.1f} epochs)", config.data, dataset_size,
+            config.model.kind, models::parameter_count(*trainer.gan().generator), models::parameter_count(*trainer.gan().discriminator),
+            config.batch_size, total, static_cast<double>(total) / trainer.batches_per_epoch());
 
   ProgressReporter progress(*log, total, config.batch_size, stderr_is_terminal());
   StopPolicy stop_policy(config, command_start);
@@ -243,8 +192,8 @@ int run_train(const TrainOptions& options) {
   events.on_checkpoint = [&](int64_t step) {
     const auto start = std::chrono::steady_clock::now();
     try {
-      const auto path = run.write_checkpoint(step, config.keep_checkpoints,
-                                             [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
+      const auto path =
+          run.write_checkpoint(step, config.keep_checkpoints, [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
       checkpoint_error.clear();
       log->debug("wrote {}", path);
     } catch (const RuntimeError& e) {
@@ -260,15 +209,15 @@ int run_train(const TrainOptions& options) {
     // The quick eval only observes: a failure in it is logged and training goes on.
     try {
       // A fixed noise seed (not the training noise's), so the figures of one run are comparable over time.
-      const auto labels = models::is_conditional(config.model.kind) ? models::balanced_labels(config.eval_samples, config.model.classes)
-                                                                     : torch::Tensor();
+      const auto labels =
+          models::is_conditional(config.model.kind) ? models::balanced_labels(config.eval_samples, config.model.classes) : torch::Tensor();
       // The EMA generator when there is one: what sample and eval use.
       const auto ema = trainer.ema_generator();
       const auto images = models::generate_images(ema ? *ema : *trainer.gan().generator, config.model.z_dim, config.eval_samples,
                                                   config.seed ^ kQuickEvalSeedOffset, device, labels);
       const auto quick = quick_eval->quick_score(images);
-      log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
-                quick.frechet_distance, quick.classifier_score.mean, quick.modes.covered, quick_eval->classes(), quick.count);
+      log->info("eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step, quick.frechet_distance,
+                quick.classifier_score.mean, quick.modes.covered, quick_eval->classes(), quick.count);
       run.append_eval(step, eval::quick_eval_json(step, quick), eval::quick_eval_scalars(quick));
     } catch (const std::exception& e) {
       log->error("quick eval at step {} failed: {}; training goes on", step, e.what());
@@ -319,13 +268,12 @@ int run_train(const TrainOptions& options) {
     throw RuntimeError("the last checkpoint could not be written (" + checkpoint_error + "); the newest earlier one is kept in " +
                        run.file("checkpoints"));
   if (!outcome.finished) {
-    log->warn("stopped early at step {} of {}: {}; checkpoint written. Continue with: genai train --resume --out {}",
-              trainer.steps_done(), total, outcome.stop_reason, run.path());
+    log->warn("stopped early at step {} of {}: {}; checkpoint written. Continue with: genai train --resume --out {}", trainer.steps_done(), total,
+              outcome.stop_reason, run.path());
     std::printf("%s\n", run.path().c_str());
     return kExitStoppedEarly;
   }
-  log->info("done: {} steps | checkpoint {} | loss curve {}", trainer.steps_done(), newest_checkpoint(run.path()),
-            run.file("loss_curve.png"));
+  log->info("done: {} steps | checkpoint {} | loss curve {}", trainer.steps_done(), newest_checkpoint(run.path()), run.file("loss_curve.png"));
   log->info("samples: {}", run.samples_path(trainer.steps_done()));
   std::printf("%s\n", run.path().c_str());
   return 0;

@@ -15,14 +15,6 @@ struct TrainOptions {
   const CLI::App* command = nullptr;  // to ask which keys the flags or --config file gave (for --resume)
 };
 
-// The config keys a resumed run may change; any other key that differs from the saved config is refused.
-inline const char* const kResumableKeys[] = {"steps", "epochs", "max-time", "log-every", "sample-every", "checkpoint-every",
-                                             "keep-checkpoints", "threads", "device", "data-root", "on-nan", "eval-every",
-                                             "eval-samples", "tensorboard"};
-
-// A TrainConfig from the TOML text genai saved (config.toml, or the copy inside a checkpoint).
-TrainConfig parse_train_config(const std::string& toml);
-
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options);
 int run_train(const TrainOptions& options);
 

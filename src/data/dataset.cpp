@@ -1,20 +1,19 @@
 #include "genai/data/dataset.h"
 
 #include "genai/error.h"
-#include "genai/models/gan.h"
+#include "genai/image_shape.h"
 
 namespace genai::data {
 
 ImageDataset to_dataset(const LabeledImages& source, const std::string& source_name, torch::Device device) {
   const auto& dims = source.images.dims;
-  if (dims.size() != 3 || dims[1] != models::kImageSide || dims[2] != models::kImageSide)
+  if (dims.size() != 3 || dims[1] != kImageSide || dims[2] != kImageSide)
     throw file_error(source_name, "images are " + std::to_string(dims.size() == 3 ? dims[1] : 0) + "x" +
                                       std::to_string(dims.size() == 3 ? dims[2] : 0) + "; genai's models need 28x28");
   const int64_t n = dims[0];
   if (n == 0) throw file_error(source_name, "holds no images (empty dataset)");
   // Copy the bytes once into a uint8 tensor, then scale on the device: one upload of 1 byte per pixel.
-  auto bytes = torch::from_blob(const_cast<uint8_t*>(source.images.bytes.data()), {n, 1, models::kImageSide, models::kImageSide},
-                                torch::kUInt8);
+  auto bytes = torch::from_blob(const_cast<uint8_t*>(source.images.bytes.data()), {n, 1, kImageSide, kImageSide}, torch::kUInt8);
   ImageDataset dataset;
   dataset.images = bytes.to(device).to(torch::kFloat32).div_(127.5).sub_(1.0).contiguous();
   auto labels = torch::from_blob(const_cast<uint8_t*>(source.labels.bytes.data()), {n}, torch::kUInt8);
@@ -23,7 +22,10 @@ ImageDataset to_dataset(const LabeledImages& source, const std::string& source_n
 }
 
 ShuffledBatcher::ShuffledBatcher(int64_t dataset_size, int64_t batch_size, uint64_t seed, torch::Device device)
-    : dataset_size_(dataset_size), batch_size_(batch_size), seed_(seed), device_(device),
+    : dataset_size_(dataset_size),
+      batch_size_(batch_size),
+      seed_(seed),
+      device_(device),
       batches_per_epoch_(batch_size > 0 ? dataset_size / batch_size : 0) {
   if (batches_per_epoch_ < 1)
     throw UsageError("batch-size = " + std::to_string(batch_size) + " is larger than the dataset (" + std::to_string(dataset_size) +

@@ -27,9 +27,7 @@ std::string fmt_hex(uint8_t v) {
   return {digits[v >> 4], digits[v & 15]};
 }
 
-uint32_t big_endian_u32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
+uint32_t big_endian_u32(const uint8_t* p) { return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]}; }
 
 // A byte source over a raw or a gzip file, with an upper bound on how many bytes it can yield.
 class ByteSource {
@@ -143,8 +141,8 @@ IdxArray read_idx(const std::string& path, int expected_rank) {
     if (got < want) break;
   }
   if (array.bytes.size() < payload)
-    throw file_error(path, "truncated: header declares " + std::to_string(payload) + " bytes of data, file has " +
-                               std::to_string(array.bytes.size()));
+    throw file_error(path,
+                     "truncated: header declares " + std::to_string(payload) + " bytes of data, file has " + std::to_string(array.bytes.size()));
   uint8_t extra;
   if (source.read(&extra, 1) != 0)
     throw file_error(path, "has more data than its header declares (" + std::to_string(payload) + " bytes); the file is corrupt");
@@ -156,8 +154,7 @@ void write_idx(const std::string& path, const IdxArray& array) {
   out.insert(out.end(), {0, 0, kUnsignedByteType, static_cast<uint8_t>(array.dims.size())});
   for (int64_t d : array.dims) {
     const auto u = static_cast<uint32_t>(d);
-    out.insert(out.end(), {static_cast<uint8_t>(u >> 24), static_cast<uint8_t>(u >> 16), static_cast<uint8_t>(u >> 8),
-                           static_cast<uint8_t>(u)});
+    out.insert(out.end(), {static_cast<uint8_t>(u >> 24), static_cast<uint8_t>(u >> 16), static_cast<uint8_t>(u >> 8), static_cast<uint8_t>(u)});
   }
   out.insert(out.end(), array.bytes.begin(), array.bytes.end());
   if (!ends_with(path, ".gz")) {

@@ -43,8 +43,7 @@ IdxFiles locate_dataset(const std::string& spec, const std::string& data_root, b
 }
 
 std::vector<std::string> known_class_names(const std::string& spec) {
-  if (spec == "fashion-mnist")
-    return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  if (spec == "fashion-mnist") return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
   return {};
 }
 

@@ -75,8 +75,8 @@ double classifier_accuracy(LeNet& net, const data::ImageDataset& test, torch::De
   return out.predicted.eq(test.labels.to(torch::kCPU)).to(torch::kFloat64).mean().item<double>();
 }
 
-Classifier train_classifier(const data::ImageDataset& train, const data::ImageDataset& test, const ClassifierRecipe& recipe,
-                            torch::Device device, const std::function<void(const std::string&)>& progress) {
+Classifier train_classifier(const data::ImageDataset& train, const data::ImageDataset& test, const ClassifierRecipe& recipe, torch::Device device,
+                            const std::function<void(const std::string&)>& progress) {
   const auto start = std::chrono::steady_clock::now();
   const int64_t n = recipe.max_train_images > 0 ? std::min(recipe.max_train_images, train.size()) : train.size();
   const int64_t classes = train.labels.max().item<int64_t>() + 1;
@@ -106,9 +106,9 @@ Classifier train_classifier(const data::ImageDataset& train, const data::ImageDa
     }
     if (progress) {
       char line[160];
-      std::snprintf(line, sizeof line, "eval classifier: epoch %lld/%lld, mean loss %.4f, test accuracy %.2f %%",
-                    static_cast<long long>(epoch + 1), static_cast<long long>(recipe.epochs),
-                    loss_sum.item<double>() / batcher.batches_per_epoch(), 100 * classifier_accuracy(*result.net, test, device));
+      std::snprintf(line, sizeof line, "eval classifier: epoch %lld/%lld, mean loss %.4f, test accuracy %.2f %%", static_cast<long long>(epoch + 1),
+                    static_cast<long long>(recipe.epochs), loss_sum.item<double>() / batcher.batches_per_epoch(),
+                    100 * classifier_accuracy(*result.net, test, device));
       progress(line);
     }
   }
@@ -178,8 +178,7 @@ Classifier obtain_classifier(const ClassifierSource& source, const data::IdxFile
   };
   if (!source.file.empty()) {
     auto classifier = load_classifier(source.file, device);
-    if (classifier.data_key != dataset_key(files))
-      say("note: " + source.file + " was trained on other data files than the ones evaluated against");
+    if (classifier.data_key != dataset_key(files)) say("note: " + source.file + " was trained on other data files than the ones evaluated against");
     return classifier;
   }
   const std::string key = dataset_key(files);

@@ -54,9 +54,8 @@ PrecisionRecall precision_recall(const torch::Tensor& real_in, const torch::Tens
   auto share_inside = [&](const torch::Tensor& points, const torch::Tensor& centres) {
     const auto radii = kth_neighbor_distances(centres, k, block_rows);
     int64_t inside = 0;
-    for_each_distance_block(points, centres, block_rows, [&](int64_t, const torch::Tensor& d) {
-      inside += d.le(radii.unsqueeze(0)).any(1).sum().item<int64_t>();
-    });
+    for_each_distance_block(points, centres, block_rows,
+                            [&](int64_t, const torch::Tensor& d) { inside += d.le(radii.unsqueeze(0)).any(1).sum().item<int64_t>(); });
     return static_cast<double>(inside) / points.size(0);
   };
   return {share_inside(fake, real), share_inside(real, fake)};
@@ -67,9 +66,8 @@ DensityCoverage density_coverage(const torch::Tensor& real_in, const torch::Tens
   const auto real = as_float64(real_in), fake = as_float64(fake_in);
   const auto radii = kth_neighbor_distances(real, k, block_rows);
   int64_t memberships = 0;  // (fake j, real ball i) pairs with j inside ball i
-  for_each_distance_block(fake, real, block_rows, [&](int64_t, const torch::Tensor& d) {
-    memberships += d.le(radii.unsqueeze(0)).sum().item<int64_t>();
-  });
+  for_each_distance_block(fake, real, block_rows,
+                          [&](int64_t, const torch::Tensor& d) { memberships += d.le(radii.unsqueeze(0)).sum().item<int64_t>(); });
   int64_t covered = 0;  // real balls holding at least one fake sample
   for_each_distance_block(real, fake, block_rows, [&](int64_t first, const torch::Tensor& d) {
     covered += d.amin(1).le(radii.narrow(0, first, d.size(0))).sum().item<int64_t>();

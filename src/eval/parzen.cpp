@@ -36,8 +36,9 @@ torch::Tensor parzen_log_likelihoods(const torch::Tensor& centres_in, const torc
     for (size_t s = 0; s < sigmas.size(); ++s) {
       const double sigma = sigmas[s];
       const auto log_kernel = squared * (-1.0 / (2 * sigma * sigma));
-      result[static_cast<int64_t>(s)].narrow(0, first, rows).copy_(
-          torch::logsumexp(log_kernel, 1) - std::log(m) - 0.5 * d * std::log(2 * M_PI * sigma * sigma));
+      result[static_cast<int64_t>(s)]
+          .narrow(0, first, rows)
+          .copy_(torch::logsumexp(log_kernel, 1) - std::log(m) - 0.5 * d * std::log(2 * M_PI * sigma * sigma));
     }
   }
   return result;

@@ -2,10 +2,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace genai::eval {
 namespace {
+
+using Json = nlohmann::ordered_json;  // keys in the order written, for people reading the files
 
 std::string fmt(const char* format, double value) {
   char buf[64];
@@ -13,22 +16,6 @@ std::string fmt(const char* format, double value) {
   return buf;
 }
 std::string pm(const char* format, MeanStd v) { return fmt(format, v.mean) + " ± " + fmt(format, v.std); }
-
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt("\\u%04x", static_cast<unsigned char>(c));
-    else out += c;
-  }
-  return out + "\"";
-}
 
 // `text` followed by spaces up to `width` characters (UTF-8 aware, for "±" and "σ"), and one more.
 std::string padded(const std::string& text, size_t width) {
@@ -43,21 +30,19 @@ std::string histogram_text(const ModeCoverage& modes) {
   return text;
 }
 
-std::string metrics_json(const MetricSet& m) {
-  std::ostringstream j;
-  j << "{\"count\":" << m.count << ",\"fd_lenet\":" << json_number(m.frechet_distance) << ",\"classifier_score\":{\"mean\":"
-    << json_number(m.classifier_score.mean) << ",\"std\":" << json_number(m.classifier_score.std) << "},\"mode_histogram\":[";
-  for (size_t c = 0; c < m.modes.histogram.size(); ++c) j << (c ? "," : "") << m.modes.histogram[c];
-  j << "],\"modes_covered\":" << m.modes.covered << ",\"mode_kl_to_uniform\":" << json_number(m.modes.kl_to_uniform);
-  if (m.kid) j << ",\"kid\":{\"mean\":" << json_number(m.kid->mean) << ",\"std\":" << json_number(m.kid->std) << "}";
-  if (m.precision_recall)
-    j << ",\"precision\":" << json_number(m.precision_recall->precision) << ",\"recall\":" << json_number(m.precision_recall->recall);
-  if (m.density_coverage)
-    j << ",\"density\":" << json_number(m.density_coverage->density) << ",\"coverage\":" << json_number(m.density_coverage->coverage);
-  if (m.parzen)
-    j << ",\"parzen\":{\"sigma\":" << json_number(m.parzen->sigma) << ",\"mean_nats\":" << json_number(m.parzen->mean)
-      << ",\"standard_error\":" << json_number(m.parzen->standard_error) << "}";
-  return j.str() + "}";
+// The JSON of one metric set. nlohmann writes non-finite numbers as null and every double at full precision.
+Json metrics_json(const MetricSet& m) {
+  Json j = {{"count", m.count},
+            {"fd_lenet", m.frechet_distance},
+            {"classifier_score", {{"mean", m.classifier_score.mean}, {"std", m.classifier_score.std}}},
+            {"mode_histogram", m.modes.histogram},
+            {"modes_covered", m.modes.covered},
+            {"mode_kl_to_uniform", m.modes.kl_to_uniform}};
+  if (m.kid) j["kid"] = {{"mean", m.kid->mean}, {"std", m.kid->std}};
+  if (m.precision_recall) j["precision"] = m.precision_recall->precision, j["recall"] = m.precision_recall->recall;
+  if (m.density_coverage) j["density"] = m.density_coverage->density, j["coverage"] = m.density_coverage->coverage;
+  if (m.parzen) j["parzen"] = {{"sigma", m.parzen->sigma}, {"mean_nats", m.parzen->mean}, {"standard_error", m.parzen->standard_error}};
+  return j;
 }
 
 }  // namespace
@@ -82,9 +67,8 @@ std::string format_scorecard(const Scorecard& card) {
   line("metric", model ? "generator" : "", "real data", "");
   auto [fd_m, fd_r] = both([](const MetricSet& m) { return fmt("%.4f", m.frechet_distance); });
   const bool same_n = !model || model->count == real.count;
-  line("FD-LeNet (n = " + std::to_string(model ? model->count : real.count) + (same_n ? "" : ", real n = " + std::to_string(real.count)) + ")",
-       fd_m, fd_r,
-       "lower is better; LeNet features, NOT comparable to Inception FID");
+  line("FD-LeNet (n = " + std::to_string(model ? model->count : real.count) + (same_n ? "" : ", real n = " + std::to_string(real.count)) + ")", fd_m,
+       fd_r, "lower is better; LeNet features, NOT comparable to Inception FID");
   if (real.kid) {
     auto [m, r] = both([](const MetricSet& x) { return x.kid ? pm("%.5f", *x.kid) : std::string("-"); });
     line("KID (" + std::to_string(s.kid_subsets) + " subsets of " + std::to_string(s.kid_subset_size) + ")", m, r, "lower is better");
@@ -111,7 +95,8 @@ std::string format_scorecard(const Scorecard& card) {
     line("coverage (k = " + k + ")", cm, cr, "");
   }
   if (real.parzen) {
-    auto [lm, lr] = both([](const MetricSet& x) { return x.parzen ? fmt("%.1f", x.parzen->mean) + " ± " + fmt("%.1f", x.parzen->standard_error) : std::string("-"); });
+    auto [lm, lr] = both(
+        [](const MetricSet& x) { return x.parzen ? fmt("%.1f", x.parzen->mean) + " ± " + fmt("%.1f", x.parzen->standard_error) : std::string("-"); });
     auto [sm, sr] = both([](const MetricSet& x) { return x.parzen ? fmt("%.3f", x.parzen->sigma) : std::string("-"); });
     line("Parzen log-likelihood (nats)", lm, lr, "weak metric (Theis et al. 2016); on MNIST Goodfellow et al. 2014 report 225 ± 2");
     line("  Parzen sigma (" + std::to_string(card.validation_count) + " validation images)", sm, sr, "");
@@ -129,9 +114,9 @@ std::string format_scorecard(const Scorecard& card) {
     }
   }
   if (card.tstr_accuracy)
-    out << "\ntrain on synthetic, test on real: the eval classifier's architecture trained on " << card.tstr_images
-        << " generated images reaches " << fmt("%.2f", 100 * *card.tstr_accuracy) << " % on the real test set (trained on real data: "
-        << fmt("%.2f", 100 * card.classifier_accuracy) << " %)\n";
+    out << "\ntrain on synthetic, test on real: the eval classifier's architecture trained on " << card.tstr_images << " generated images reaches "
+        << fmt("%.2f", 100 * *card.tstr_accuracy) << " % on the real test set (trained on real data: " << fmt("%.2f", 100 * card.classifier_accuracy)
+        << " %)\n";
   out << "\nclass histogram";
   if (model) out << "\n  generator: " << histogram_text(model->modes);
   out << "\n  real data: " << histogram_text(real.modes) << "\n";
@@ -143,37 +128,44 @@ std::string format_scorecard(const Scorecard& card) {
 
 std::string scorecard_json(const Scorecard& card) {
   const auto& s = card.settings;
-  std::ostringstream j;
-  j << "{\"checkpoint\":" << (card.checkpoint.empty() ? "null" : json_string(card.checkpoint)) << ",\"model_kind\":" << json_string(card.model_kind)
-    << ",\"step\":" << card.step << ",\"data\":" << json_string(card.data) << ",\"samples\":" << (card.model ? card.model->count : 0)
-    << ",\"seed\":" << s.seed << ",\"test_count\":" << card.test_count << ",\"baseline_count\":" << card.baseline_count
-    << ",\"parzen_validation_count\":" << card.validation_count << ",\"kid_subsets\":" << s.kid_subsets
-    << ",\"kid_subset_size\":" << s.kid_subset_size << ",\"score_splits\":" << s.score_splits
-    << ",\"precision_recall_k\":" << s.precision_recall_k << ",\"density_coverage_k\":" << s.density_coverage_k
-    << ",\"classifier\":{\"path\":" << json_string(card.classifier_path) << ",\"key\":" << json_string(card.classifier_key)
-    << ",\"version\":" << kClassifierVersion << ",\"test_accuracy\":" << json_number(card.classifier_accuracy) << "}"
-    << ",\"generator\":" << (card.model ? metrics_json(*card.model) : std::string("null")) << ",\"real\":" << metrics_json(card.real)
-    << ",\"ema\":" << (card.ema ? "true" : "false");
-  if (card.conditional) {
-    const auto& c = *card.conditional;
-    j << ",\"conditional\":{\"accuracy\":" << json_number(c.accuracy) << ",\"class_accuracy\":[";
-    for (size_t k = 0; k < c.class_accuracy.size(); ++k) j << (k ? "," : "") << json_number(c.class_accuracy[k]);
-    j << "],\"class_fd_lenet\":[";
-    for (size_t k = 0; k < c.class_frechet_distance.size(); ++k) j << (k ? "," : "") << json_number(c.class_frechet_distance[k]);
-    j << "]}";
-  }
-  if (card.tstr_accuracy) j << ",\"tstr\":{\"images\":" << card.tstr_images << ",\"accuracy\":" << json_number(*card.tstr_accuracy) << "}";
-  j << ",\"eval_seconds\":" << json_number(card.eval_seconds) << ",\"classifier_train_seconds\":" << json_number(card.classifier_seconds)
-    << "}";
-  return j.str();
+  Json j = {
+      {"checkpoint", card.checkpoint.empty() ? Json(nullptr) : Json(card.checkpoint)},
+      {"model_kind", card.model_kind},
+      {"step", card.step},
+      {"data", card.data},
+      {"samples", card.model ? card.model->count : 0},
+      {"seed", s.seed},
+      {"test_count", card.test_count},
+      {"baseline_count", card.baseline_count},
+      {"parzen_validation_count", card.validation_count},
+      {"kid_subsets", s.kid_subsets},
+      {"kid_subset_size", s.kid_subset_size},
+      {"score_splits", s.score_splits},
+      {"precision_recall_k", s.precision_recall_k},
+      {"density_coverage_k", s.density_coverage_k},
+      {"classifier",
+       {{"path", card.classifier_path}, {"key", card.classifier_key}, {"version", kClassifierVersion}, {"test_accuracy", card.classifier_accuracy}}},
+      {"generator", card.model ? metrics_json(*card.model) : Json(nullptr)},
+      {"real", metrics_json(card.real)},
+      {"ema", card.ema}};
+  if (card.conditional)
+    j["conditional"] = {{"accuracy", card.conditional->accuracy},
+                        {"class_accuracy", card.conditional->class_accuracy},
+                        {"class_fd_lenet", card.conditional->class_frechet_distance}};
+  if (card.tstr_accuracy) j["tstr"] = {{"images", card.tstr_images}, {"accuracy", *card.tstr_accuracy}};
+  j["eval_seconds"] = card.eval_seconds;
+  j["classifier_train_seconds"] = card.classifier_seconds;
+  return j.dump();
 }
 
 std::string quick_eval_json(int64_t step, const MetricSet& quick) {
-  std::ostringstream j;
-  j << "{\"step\":" << step << ",\"eval_samples\":" << quick.count << ",\"fd_lenet\":" << json_number(quick.frechet_distance)
-    << ",\"classifier_score\":" << json_number(quick.classifier_score.mean) << ",\"modes_covered\":" << quick.modes.covered
-    << ",\"mode_kl_to_uniform\":" << json_number(quick.modes.kl_to_uniform) << "}";
-  return j.str();
+  return Json{{"step", step},
+              {"eval_samples", quick.count},
+              {"fd_lenet", quick.frechet_distance},
+              {"classifier_score", quick.classifier_score.mean},
+              {"modes_covered", quick.modes.covered},
+              {"mode_kl_to_uniform", quick.modes.kl_to_uniform}}
+      .dump();
 }
 
 std::vector<std::pair<std::string, double>> quick_eval_scalars(const MetricSet& quick) {

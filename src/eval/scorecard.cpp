@@ -21,7 +21,8 @@ EvalReference::EvalReference(const Classifier& classifier, const data::ImageData
     : classifier_(classifier), settings_(settings), device_(device), progress_(std::move(progress)) {
   const int64_t largest_k = std::max(settings.precision_recall_k, settings.density_coverage_k);
   std::vector<std::string> problems;
-  if (settings.samples <= largest_k) problems.push_back("samples = " + std::to_string(settings.samples) + " must exceed k = " + std::to_string(largest_k));
+  if (settings.samples <= largest_k)
+    problems.push_back("samples = " + std::to_string(settings.samples) + " must exceed k = " + std::to_string(largest_k));
   if (settings.samples < settings.score_splits)
     problems.push_back("samples = " + std::to_string(settings.samples) + " is fewer than the " + std::to_string(settings.score_splits) +
                        " classifier-score splits");
@@ -97,8 +98,7 @@ ConditionalScores EvalReference::conditional_score(const torch::Tensor& images, 
     const auto mine = labels.eq(c).nonzero().flatten();
     const auto theirs = test_labels_.eq(c).nonzero().flatten();
     s.class_counts.push_back(mine.numel());
-    s.class_accuracy.push_back(mine.numel() ? outputs.predicted.index_select(0, mine).eq(c).to(torch::kFloat64).mean().item<double>()
-                                            : std::nan(""));
+    s.class_accuracy.push_back(mine.numel() ? outputs.predicted.index_select(0, mine).eq(c).to(torch::kFloat64).mean().item<double>() : std::nan(""));
     s.class_frechet_distance.push_back(mine.numel() >= 2 && theirs.numel() >= 2
                                            ? frechet_distance(gaussian_statistics(outputs.features.index_select(0, mine)),
                                                               gaussian_statistics(test_features_.index_select(0, theirs)))

@@ -21,8 +21,9 @@ void append_bytes(void* context, void* data, int size) {
 
 std::vector<uint8_t> encode(const std::string& what, int64_t width, int64_t height, int channels, const std::vector<uint8_t>& pixels) {
   std::vector<uint8_t> encoded;
-  if (width < 1 || height < 1 || !stbi_write_png_to_func(append_bytes, &encoded, static_cast<int>(width), static_cast<int>(height),
-                                                          channels, pixels.data(), static_cast<int>(width * channels)))
+  if (width < 1 || height < 1 ||
+      !stbi_write_png_to_func(append_bytes, &encoded, static_cast<int>(width), static_cast<int>(height), channels, pixels.data(),
+                              static_cast<int>(width * channels)))
     throw file_error(what, "PNG encoding failed");
   return encoded;
 }
@@ -55,8 +56,7 @@ GrayImage make_grid(const torch::Tensor& images, int64_t nrow, int64_t padding, 
   const uint8_t* src = bytes.data_ptr<uint8_t>();
   for (int64_t i = 0; i < count; ++i) {
     const int64_t top = padding + (i / cols) * (h + padding), left = padding + (i % cols) * (w + padding);
-    for (int64_t y = 0; y < h; ++y)
-      std::copy_n(src + (i * h + y) * w, w, grid.pixels.begin() + (top + y) * grid.width + left);
+    for (int64_t y = 0; y < h; ++y) std::copy_n(src + (i * h + y) * w, w, grid.pixels.begin() + (top + y) * grid.width + left);
   }
   return grid;
 }

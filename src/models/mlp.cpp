@@ -18,9 +18,7 @@ MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bo
   register_module("body", body_);
 }
 
-torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
-  return body_->forward(z).view({-1, 1, kImageSide, kImageSide});
-}
+torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) { return body_->forward(z).view({-1, 1, kImageSide, kImageSide}); }
 
 MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden) : feature_dim_(hidden.empty() ? kImagePixels : hidden.back()) {
   int64_t in = kImagePixels;

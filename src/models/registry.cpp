@@ -32,10 +32,14 @@ Gan make_gan(const ModelConfig& config) {
   Gan gan;
   gan.generator = make_generator(config);
   std::shared_ptr<FeatureDiscriminator> discriminator;
-  if (config.kind == "mlp" || config.kind == "cmlp") discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden);
-  else discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels);
-  if (is_conditional(config.kind)) gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.classes);
-  else gan.discriminator = discriminator;
+  if (config.kind == "mlp" || config.kind == "cmlp")
+    discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden);
+  else
+    discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels);
+  if (is_conditional(config.kind))
+    gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.classes);
+  else
+    gan.discriminator = discriminator;
   return gan;
 }
 

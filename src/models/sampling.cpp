@@ -7,8 +7,7 @@
 
 namespace genai::models {
 
-torch::Tensor generate_images(Generator& generator, int64_t z_dim, int64_t count, uint64_t seed, torch::Device device,
-                              const torch::Tensor& labels) {
+torch::Tensor generate_images(Generator& generator, int64_t z_dim, int64_t count, uint64_t seed, torch::Device device, const torch::Tensor& labels) {
   constexpr int64_t kChunk = 256;
   EvalModeGuard eval_mode(generator);
   auto noise_generator = at::detail::createCPUGenerator(seed);

@@ -9,8 +9,7 @@ using torch::autograd::tensor_list;
 // The ordinary convolution whose input gradient is our forward: weight [C_in, C_out, k, k] read as a
 // Conv2d weight [out = C_in, in = C_out, k, k], mapping [B, C_out, H', W'] -> [B, C_in, H, W].
 struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> {
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight, int64_t stride,
-                               int64_t padding) {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight, int64_t stride, int64_t padding) {
     ctx->save_for_backward({input, weight});
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
@@ -20,7 +19,8 @@ struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> 
     const auto output_shape =
         torch::empty({input.size(0), weight.size(1), height, width}, input.options().memory_format(input.suggest_memory_format()));
     const int64_t s[] = {stride, stride}, p[] = {padding, padding}, d[] = {1, 1}, none[] = {0, 0};
-    return std::get<0>(at::convolution_backward(input.contiguous(input.suggest_memory_format()), output_shape, weight, c10::nullopt, s, p, d, /*transposed=*/false, none,
+    return std::get<0>(at::convolution_backward(input.contiguous(input.suggest_memory_format()), output_shape, weight, c10::nullopt, s, p, d,
+                                                /*transposed=*/false, none,
                                                 /*groups=*/1, {true, false, false}));
   }
 
@@ -34,7 +34,8 @@ struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> 
     torch::Tensor grad_input, grad_weight;
     if (ctx->needs_input_grad(0)) grad_input = at::convolution(grad, weight, c10::nullopt, s, p, d, /*transposed=*/false, none, 1);
     if (ctx->needs_input_grad(1))
-      grad_weight = std::get<1>(at::convolution_backward(input.contiguous(input.suggest_memory_format()), grad, weight, c10::nullopt, s, p, d, /*transposed=*/false, none,
+      grad_weight = std::get<1>(at::convolution_backward(input.contiguous(input.suggest_memory_format()), grad, weight, c10::nullopt, s, p, d,
+                                                         /*transposed=*/false, none,
                                                          /*groups=*/1, {false, true, false}));
     return {grad_input, grad_weight, torch::Tensor(), torch::Tensor()};
   }

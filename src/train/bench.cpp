@@ -35,9 +35,9 @@ double generator_forward_flops(const ModelConfig& m) {
     return linear_chain_flops(sizes);
   }
   const double c = static_cast<double>(m.dcgan_channels);
-  return 2.0 * m.z_dim * 2 * c * 49      // project z -> 2C x 7 x 7
-         + 2.0 * 2 * c * c * 16 * 49     // transposed conv 2C -> C, 4x4 kernel, from 7x7
-         + 2.0 * c * 1 * 16 * 196;       // transposed conv C -> 1, 4x4 kernel, from 14x14
+  return 2.0 * m.z_dim * 2 * c * 49   // project z -> 2C x 7 x 7
+         + 2.0 * 2 * c * c * 16 * 49  // transposed conv 2C -> C, 4x4 kernel, from 7x7
+         + 2.0 * c * 1 * 16 * 196;    // transposed conv C -> 1, 4x4 kernel, from 14x14
 }
 
 double discriminator_forward_flops(const ModelConfig& m) {
@@ -48,9 +48,9 @@ double discriminator_forward_flops(const ModelConfig& m) {
     return linear_chain_flops(sizes);
   }
   const double c = static_cast<double>(m.dcgan_channels);
-  return 2.0 * 1 * c * 16 * 196          // conv 1 -> C, 4x4 kernel, to 14x14
-         + 2.0 * c * 2 * c * 16 * 49     // conv C -> 2C, 4x4 kernel, to 7x7
-         + 2.0 * 2 * c * 49;             // linear 2C x 7 x 7 -> 1
+  return 2.0 * 1 * c * 16 * 196       // conv 1 -> C, 4x4 kernel, to 14x14
+         + 2.0 * c * 2 * c * 16 * 49  // conv C -> 2C, 4x4 kernel, to 7x7
+         + 2.0 * 2 * c * 49;          // linear 2C x 7 x 7 -> 1
 }
 
 double generator_first_layer_flops(const ModelConfig& m) {

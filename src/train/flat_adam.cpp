@@ -50,7 +50,7 @@ FlatAdam::FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfi
     auto& p = parameters_[i];
     auto storage = view_of(flat_parameters_, i);
     storage.copy_(p);
-    p.set_data(storage);                            // the module's parameter now lives in the flat buffer
+    p.set_data(storage);                             // the module's parameter now lives in the flat buffer
     p.mutable_grad() = view_of(flat_gradients_, i);  // and autograd accumulates into the flat gradient
   }
 }
@@ -74,8 +74,7 @@ void FlatAdam::step() {
     const auto step_size = static_cast<float>(lr_ / bias_correction1);
     const auto sqrt_bc2 = static_cast<float>(std::sqrt(bias_correction2));
     at::parallel_for(0, flat_parameters_.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
-      adam_pass(p, g, m, v, begin, end, static_cast<float>(beta1_), static_cast<float>(beta2_), step_size, sqrt_bc2,
-                static_cast<float>(eps_));
+      adam_pass(p, g, m, v, begin, end, static_cast<float>(beta1_), static_cast<float>(beta2_), step_size, sqrt_bc2, static_cast<float>(eps_));
     });
     return;
   }

@@ -95,13 +95,14 @@ const torch::Tensor& DenseStack::forward(const torch::Tensor& input) {
     layer.act_input = layer.pre;
     if (layer.batch_norm) {
       // native_batch_norm has no CPU out= kernel in LibTorch 1.13: its three small results are allocated.
-      std::tie(layer.act_input, layer.save_mean, layer.save_invstd) =
-          at::native_batch_norm(layer.pre, layer.gamma, layer.beta, layer.running_mean, layer.running_var, /*training=*/true,
-                                layer.momentum, layer.eps);
+      std::tie(layer.act_input, layer.save_mean, layer.save_invstd) = at::native_batch_norm(
+          layer.pre, layer.gamma, layer.beta, layer.running_mean, layer.running_var, /*training=*/true, layer.momentum, layer.eps);
       layer.batches_tracked.add_(1);  // as BatchNorm1d's forward does in training mode
     }
     switch (layer.activation) {
-      case Activation::kNone: layer.out = layer.act_input; break;
+      case Activation::kNone:
+        layer.out = layer.act_input;
+        break;
       case Activation::kLeakyRelu:
         layer.out = layer.out_buffer.narrow(0, 0, rows_);
         at::leaky_relu_out(layer.out, layer.act_input, layer.slope);
@@ -121,7 +122,8 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
   for (size_t i = layers_.size(); i-- > 0;) {
     auto& layer = *layers_[i];
     switch (layer.activation) {
-      case Activation::kNone: break;
+      case Activation::kNone:
+        break;
       case Activation::kLeakyRelu: {
         auto grad = layer.act_grad_buffer.narrow(0, 0, rows_);
         at::leaky_relu_backward_out(grad, g, layer.act_input, layer.slope, /*self_is_result=*/false);
@@ -137,8 +139,7 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
     }
     if (layer.batch_norm) {
       auto grads = at::native_batch_norm_backward(g, layer.pre, layer.gamma, layer.running_mean, layer.running_var, layer.save_mean,
-                                                  layer.save_invstd, /*train=*/true, layer.eps,
-                                                  {true, parameter_gradients, parameter_gradients});
+                                                  layer.save_invstd, /*train=*/true, layer.eps, {true, parameter_gradients, parameter_gradients});
       if (parameter_gradients) {
         layer.gamma_grad.copy_(std::get<1>(grads));
         layer.beta_grad.copy_(std::get<2>(grads));

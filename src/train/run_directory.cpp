@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "genai/checkpoint.h"
 #include "genai/error.h"
@@ -16,12 +17,7 @@ namespace genai::train {
 namespace fs = std::filesystem;
 namespace {
 
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";  // JSON has no NaN/Inf; null keeps the line parseable
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+using Json = nlohmann::ordered_json;
 
 }  // namespace
 
@@ -69,15 +65,13 @@ RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step, 
       if (entry.path().filename().string().find(".tmp-") != std::string::npos) fs::remove(entry.path(), ec);
   std::ifstream previous(run.file("metrics.jsonl"));
   std::string line;
-  auto number_after = [&](const std::string& key) {
-    const auto at = line.find("\"" + key + "\":");
-    return at == std::string::npos ? std::nan("") : std::strtod(line.c_str() + at + key.size() + 3, nullptr);
-  };
   while (std::getline(previous, line)) {
-    const double step = number_after("step");
-    if (line.find("\"d_loss\":") == std::string::npos) continue;  // a quick-eval line
-    if (std::isfinite(step) && step <= static_cast<double>(resume_step))
-      run.loss_history_.push_back({static_cast<int64_t>(step), number_after("d_loss"), number_after("g_loss")});
+    // A line cut by a killed job does not parse; it and quick-eval lines (no d_loss) are not loss history.
+    const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object() || !record.contains("d_loss") || !record.contains("step") || !record["step"].is_number_integer()) continue;
+    const auto number = [&](const char* key) { return record[key].is_number() ? record[key].get<double>() : std::nan(""); };
+    const auto step = record["step"].get<int64_t>();
+    if (step <= resume_step) run.loss_history_.push_back({step, number("d_loss"), number("g_loss")});
   }
   run.open_metrics();
   // Events logged after the checkpoint (by a job killed later) are cut: the resumed run logs those steps again.
@@ -99,13 +93,23 @@ void RunDirectory::flush_events() {
 }
 
 std::string to_json_line(const StepMetrics& m) {
-  return "{\"step\":" + std::to_string(m.step) + ",\"epoch\":" + std::to_string(m.epoch) + ",\"d_loss\":" + json_number(m.d_loss) +
-         ",\"g_loss\":" + json_number(m.g_loss) + ",\"d_real\":" + json_number(m.d_real) + ",\"d_fake\":" + json_number(m.d_fake) +
-         ",\"img_per_s\":" + json_number(m.images_per_second) + ",\"elapsed_s\":" + json_number(m.elapsed_seconds) + "}";
+  // nlohmann writes a non-finite loss as null (JSON has no NaN), which keeps the line parseable.
+  return Json{{"step", m.step},
+              {"epoch", m.epoch},
+              {"d_loss", m.d_loss},
+              {"g_loss", m.g_loss},
+              {"d_real", m.d_real},
+              {"d_fake", m.d_fake},
+              {"img_per_s", m.images_per_second},
+              {"elapsed_s", m.elapsed_seconds}}
+      .dump();
 }
 
 std::vector<std::pair<std::string, double>> tensorboard_scalars(const StepMetrics& m) {
-  return {{"train/d_loss", m.d_loss}, {"train/g_loss", m.g_loss}, {"train/d_real", m.d_real}, {"train/d_fake", m.d_fake},
+  return {{"train/d_loss", m.d_loss},
+          {"train/g_loss", m.g_loss},
+          {"train/d_real", m.d_real},
+          {"train/d_fake", m.d_fake},
           {"train/img_per_s", m.images_per_second}};
 }
 

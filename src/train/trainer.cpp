@@ -17,9 +17,9 @@ constexpr uint64_t kFixedNoiseSeedOffset = 0x5A3D1E;  // keeps the fixed grid no
 
 at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
   if (device.is_cpu()) return at::detail::createCPUGenerator(seed);
-  // CUDA: a generator of the trainer's own, so that two trainers in one process (tests, a quick eval's
-  // sampling) do not share one stream. LibTorch 1.13 cannot create one without the CUDA headers; there the
-  // device's default generator serves (one trainer per process). Either way its state goes into checkpoints.
+    // CUDA: a generator of the trainer's own, so that two trainers in one process (tests, a quick eval's
+    // sampling) do not share one stream. LibTorch 1.13 cannot create one without the CUDA headers; there the
+    // device's default generator serves (one trainer per process). Either way its state goes into checkpoints.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 6)
   auto generator = at::detail::getCUDAHooks().getNewGenerator(device.index());
 #else
@@ -31,9 +31,7 @@ at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
 }
 
 // Bytes in a generator state of the given device type: CPU (mt19937 + normal cache) or CUDA (seed, offset).
-int64_t generator_state_bytes(bool cuda) {
-  return cuda ? 16 : at::detail::createCPUGenerator(0).get_state().numel();
-}
+int64_t generator_state_bytes(bool cuda) { return cuda ? 16 : at::detail::createCPUGenerator(0).get_state().numel(); }
 
 void set_requires_grad(torch::nn::Module& module, bool requires_grad) {
   for (auto& p : module.parameters()) p.requires_grad_(requires_grad);
@@ -116,8 +114,8 @@ void Trainer::step() {
     const auto d_loss = discriminator_step(real_batch_, fake, real_labels_);
     const auto g_loss = generator_step(fake, real_labels_);  // through the updated D, reusing the same fake batch
     torch::NoGradGuard no_grad;
-    interval_sums_.add_(torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(),
-                                      torch::sigmoid(last_fake_logits_).mean()}));
+    interval_sums_.add_(
+        torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(), torch::sigmoid(last_fake_logits_).mean()}));
   }
   if (ema_flat_.defined()) {
     // ema = d * ema + (1 - d) * w, with the decay warmed up as min(d, (1 + t) / (10 + t)) for update t (as
@@ -170,8 +168,8 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
     if (logged) {
       const auto metrics = take_interval_means();
       if (!std::isfinite(metrics.d_loss) || !std::isfinite(metrics.g_loss))
-        throw DivergenceError(step_, "non-finite loss by step " + std::to_string(step_) + " (d_loss " + std::to_string(metrics.d_loss) +
-                                         ", g_loss " + std::to_string(metrics.g_loss) + ")");
+        throw DivergenceError(step_, "non-finite loss by step " + std::to_string(step_) + " (d_loss " + std::to_string(metrics.d_loss) + ", g_loss " +
+                                         std::to_string(metrics.g_loss) + ")");
       if (!weights_finite()) throw DivergenceError(step_, "non-finite weights by step " + std::to_string(step_));
       if (events.on_log) events.on_log(metrics);
     }
@@ -245,12 +243,32 @@ std::shared_ptr<models::Generator> Trainer::ema_generator() {
   return ema_generator_;
 }
 
+namespace {
+
+AdamState adam_state(const FlatAdam& optimizer) {
+  AdamState state;
+  state.lr = optimizer.lr();
+  state.step_count = optimizer.step_count();
+  for (size_t i = 0; i < optimizer.size(); ++i) {
+    state.exp_avg.push_back(optimizer.exp_avg(i));
+    state.exp_avg_sq.push_back(optimizer.exp_avg_sq(i));
+  }
+  return state;
+}
+
+void restore_adam(FlatAdam& optimizer, const AdamState& state) {
+  optimizer.set_lr(state.lr);
+  optimizer.restore(state.exp_avg, state.exp_avg_sq, state.step_count);
+}
+
+}  // namespace
+
 TrainingState Trainer::training_state() {
   TrainingState state;
   state.gan = gan_;
   state.ema_generator = ema_generator();
-  state.optimizer_g = optimizer_g_.get();
-  state.optimizer_d = optimizer_d_.get();
+  state.optimizer_g = adam_state(*optimizer_g_);
+  state.optimizer_d = adam_state(*optimizer_d_);
   return state;
 }
 
@@ -274,6 +292,8 @@ std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
   std::vector<std::string> warnings;
   auto state = training_state();
   checkpoint.restore(state);
+  restore_adam(*optimizer_g_, state.optimizer_g);
+  restore_adam(*optimizer_d_, state.optimizer_d);
   if (ema_generator_) {
     torch::NoGradGuard no_grad;
     const auto parameters = ema_generator_->parameters();
@@ -290,7 +310,8 @@ std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
     const uint64_t step = static_cast<uint64_t>(checkpoint.meta().step);
     noise_generator_.set_current_seed(config_.seed ^ (0x9E3779B97F4A7C15ULL * (step + 1)));
     warnings.push_back(checkpoint.path() + " was written on " + (device_.is_cpu() ? "CUDA" : "the CPU") + " and training continues on " +
-                       device_.str() + ": weights, optimizer and data order resume exactly, the noise stream is re-derived from the seed and "
+                       device_.str() +
+                       ": weights, optimizer and data order resume exactly, the noise stream is re-derived from the seed and "
                        "step (resume is bitwise only on the same device type)");
   }
   step_ = checkpoint.meta().step;

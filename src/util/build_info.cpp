@@ -31,8 +31,7 @@ std::string build_setting(const std::string& config, const std::string& key) {
 BuildInfo build_info() {
   BuildInfo info;
   info.genai_version = GENAI_VERSION;
-  info.torch_built_against = GENAI_STRINGIFY(TORCH_VERSION_MAJOR) "." GENAI_STRINGIFY(TORCH_VERSION_MINOR) "." GENAI_STRINGIFY(
-      TORCH_VERSION_PATCH);
+  info.torch_built_against = GENAI_STRINGIFY(TORCH_VERSION_MAJOR) "." GENAI_STRINGIFY(TORCH_VERSION_MINOR) "." GENAI_STRINGIFY(TORCH_VERSION_PATCH);
   const std::string config = at::show_config();
   info.torch_running = build_setting(config, "TORCH_VERSION");
   if (info.torch_running.empty()) info.torch_running = "unknown";

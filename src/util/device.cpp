@@ -1,9 +1,8 @@
 #include "genai/util/device.h"
 
+#include <ATen/Version.h>
 #include <dlfcn.h>
 #include <malloc.h>
-
-#include <ATen/Version.h>
 
 #include <filesystem>
 #include <thread>
@@ -27,8 +26,8 @@ torch::Device resolve_device(const std::string& spec) {
       throw UsageError("device = \"" + spec + "\" but no CUDA device is available to this LibTorch build; use --device cpu");
     const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
     if (index >= count)
-      throw UsageError("device = \"" + spec + "\" but only " + std::to_string(count) + " CUDA device(s) exist; use cuda:0 .. cuda:" +
-                       std::to_string(count - 1));
+      throw UsageError("device = \"" + spec + "\" but only " + std::to_string(count) +
+                       " CUDA device(s) exist; use cuda:0 .. cuda:" + std::to_string(count - 1));
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
   throw UsageError("device = \"" + spec + "\" is not valid; use auto, cpu, cuda or cuda:N");

@@ -59,15 +59,33 @@ std::string float_field(uint32_t field, float v) {
 }
 
 // Field numbers of the messages written (tensorboard/compat/proto).
-namespace event { constexpr uint32_t kWallTime = 1, kStep = 2, kFileVersion = 3, kSummary = 5; }
-namespace summary { constexpr uint32_t kValue = 1; }
-namespace value { constexpr uint32_t kTag = 1, kSimpleValue = 2, kImage = 4, kTensor = 8, kMetadata = 9; }
-namespace image { constexpr uint32_t kHeight = 1, kWidth = 2, kColorspace = 3, kEncoded = 4; }
-namespace metadata { constexpr uint32_t kPluginData = 1; }
-namespace plugin_data { constexpr uint32_t kPluginName = 1; }
-namespace tensor { constexpr uint32_t kDtype = 1, kShape = 2, kStringVal = 8; }
-namespace shape { constexpr uint32_t kDim = 2; }
-namespace dim { constexpr uint32_t kSize = 1; }
+namespace event {
+constexpr uint32_t kWallTime = 1, kStep = 2, kFileVersion = 3, kSummary = 5;
+}
+namespace summary {
+constexpr uint32_t kValue = 1;
+}
+namespace value {
+constexpr uint32_t kTag = 1, kSimpleValue = 2, kImage = 4, kTensor = 8, kMetadata = 9;
+}
+namespace image {
+constexpr uint32_t kHeight = 1, kWidth = 2, kColorspace = 3, kEncoded = 4;
+}
+namespace metadata {
+constexpr uint32_t kPluginData = 1;
+}
+namespace plugin_data {
+constexpr uint32_t kPluginName = 1;
+}
+namespace tensor {
+constexpr uint32_t kDtype = 1, kShape = 2, kStringVal = 8;
+}
+namespace shape {
+constexpr uint32_t kDim = 2;
+}
+namespace dim {
+constexpr uint32_t kSize = 1;
+}
 constexpr uint64_t kDtypeString = 7;  // types.proto DT_STRING
 
 std::string summary_value(const std::string& tag, const std::string& fields) {
@@ -149,13 +167,18 @@ int64_t event_step(const std::string& payload) {
         if (!varint(v)) return 0;
         if ((key >> 3) == event::kStep) return static_cast<int64_t>(v);
         break;
-      case kFixed64: at += 8; break;
-      case kFixed32: at += 4; break;
+      case kFixed64:
+        at += 8;
+        break;
+      case kFixed32:
+        at += 4;
+        break;
       case kLengthDelimited:
         if (!varint(v) || v > payload.size() - at) return 0;
         at += v;
         break;
-      default: return 0;
+      default:
+        return 0;
     }
   }
   return 0;

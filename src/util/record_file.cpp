@@ -41,20 +41,29 @@ uint64_t get_le(const uint8_t* in, int bytes) {
 
 std::optional<DType> dtype_code(torch::ScalarType t) {
   switch (t) {
-    case torch::kFloat32: return DType::kFloat32;
-    case torch::kFloat64: return DType::kFloat64;
-    case torch::kInt64: return DType::kInt64;
-    case torch::kUInt8: return DType::kUInt8;
-    default: return std::nullopt;
+    case torch::kFloat32:
+      return DType::kFloat32;
+    case torch::kFloat64:
+      return DType::kFloat64;
+    case torch::kInt64:
+      return DType::kInt64;
+    case torch::kUInt8:
+      return DType::kUInt8;
+    default:
+      return std::nullopt;
   }
 }
 
 std::optional<torch::ScalarType> scalar_type_of(uint8_t code) {
   switch (static_cast<DType>(code)) {
-    case DType::kFloat32: return torch::kFloat32;
-    case DType::kFloat64: return torch::kFloat64;
-    case DType::kInt64: return torch::kInt64;
-    case DType::kUInt8: return torch::kUInt8;
+    case DType::kFloat32:
+      return torch::kFloat32;
+    case DType::kFloat64:
+      return torch::kFloat64;
+    case DType::kInt64:
+      return torch::kInt64;
+    case DType::kUInt8:
+      return torch::kUInt8;
   }
   return std::nullopt;
 }
@@ -84,9 +93,15 @@ class RecordReader {
       const auto kind = static_cast<RecordKind>(get<uint8_t>());
       RecordValue value;
       switch (kind) {
-        case RecordKind::kTensor: value = read_tensor(name); break;
-        case RecordKind::kInt: value = get<int64_t>(); break;
-        case RecordKind::kDouble: value = get<double>(); break;
+        case RecordKind::kTensor:
+          value = read_tensor(name);
+          break;
+        case RecordKind::kInt:
+          value = get<int64_t>();
+          break;
+        case RecordKind::kDouble:
+          value = get<double>();
+          break;
         case RecordKind::kString: {
           const uint64_t length = get<uint64_t>();
           const uint8_t* bytes = take(length);
@@ -101,7 +116,8 @@ class RecordReader {
           value = std::move(values);
           break;
         }
-        default: fail("an unknown record kind in \"" + name + "\"");
+        default:
+          fail("an unknown record kind in \"" + name + "\"");
       }
       if (!records.values.emplace(name, std::move(value)).second) fail("a duplicate record \"" + name + "\"");
     }
@@ -218,9 +234,8 @@ void Records::load_module(const std::string& prefix, torch::nn::Module& module) 
     target.copy_(saved);
     ++expected;
   }
-  const size_t stored = static_cast<size_t>(std::count_if(values.begin(), values.end(), [&](const auto& entry) {
-    return entry.first.rfind(prefix + "/", 0) == 0;
-  }));
+  const size_t stored =
+      static_cast<size_t>(std::count_if(values.begin(), values.end(), [&](const auto& entry) { return entry.first.rfind(prefix + "/", 0) == 0; }));
   if (stored != expected) throw file_error(path, "the " + prefix + " in the " + noun + " has tensors this model does not have");
 }
 
@@ -244,8 +259,8 @@ std::pair<size_t, size_t> verify_sealed(const RecordFormat& format, const std::s
   if (file.size() < kHeaderSize) throw file_error(path, "truncated " + noun + " (shorter than its header)");
   const uint64_t version = get_le(file.data() + 28, 4);
   if (version != format.version)
-    throw file_error(path, noun + " format " + std::to_string(version) + " is not supported (this genai reads format " +
-                               std::to_string(format.version) + ")");
+    throw file_error(
+        path, noun + " format " + std::to_string(version) + " is not supported (this genai reads format " + std::to_string(format.version) + ")");
   const uint64_t length = get_le(file.data() + 16, 8);
   if (length != file.size() - kHeaderSize)
     throw file_error(path, "truncated or corrupt " + noun + ": header says " + std::to_string(length) + " bytes of data, file holds " +

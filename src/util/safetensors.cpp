@@ -1,8 +1,7 @@
 #include "genai/util/safetensors.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "genai/error.h"
 #include "genai/util/atomic_file.h"
@@ -32,7 +31,9 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   size_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
     const char* dtype = dtype_name(tensor.scalar_type());
-    if (!dtype) throw file_error(path, "tensor \"" + name + "\" has a dtype safetensors cannot hold (" + std::string(c10::toString(tensor.scalar_type())) + ")");
+    if (!dtype)
+      throw file_error(path,
+                       "tensor \"" + name + "\" has a dtype safetensors cannot hold (" + std::string(c10::toString(tensor.scalar_type())) + ")");
     if (header.contains(name)) throw file_error(path, "tensor name \"" + name + "\" given twice");
     cpu.push_back(tensor.detach().to(torch::kCPU).contiguous());
     const size_t bytes = cpu.back().nbytes();

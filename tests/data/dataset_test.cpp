@@ -41,8 +41,8 @@ TEST(Batcher, PermutationIsASeededShuffle) {
   auto b = ShuffledBatcher::permutation(1000, 5, 0);
   EXPECT_TRUE(torch::equal(a, b));
   EXPECT_TRUE(torch::equal(std::get<0>(a.sort()), torch::arange(1000, torch::kInt64)));  // every index once
-  EXPECT_FALSE(torch::equal(a, ShuffledBatcher::permutation(1000, 5, 1)));  // a new order each epoch
-  EXPECT_FALSE(torch::equal(a, ShuffledBatcher::permutation(1000, 6, 0)));  // and per seed
+  EXPECT_FALSE(torch::equal(a, ShuffledBatcher::permutation(1000, 5, 1)));               // a new order each epoch
+  EXPECT_FALSE(torch::equal(a, ShuffledBatcher::permutation(1000, 6, 0)));               // and per seed
   EXPECT_FALSE(torch::equal(a, torch::arange(1000, torch::kInt64)));
 }
 

@@ -1,7 +1,6 @@
 #include "genai/data/idx.h"
 
 #include <gtest/gtest.h>
-
 #include <zlib.h>
 
 #include <fstream>
@@ -138,9 +137,7 @@ TEST(Idx, GzipWithoutGzNameGetsAHint) {
   EXPECT_NE(error_of(dir.file("x"), 1).find("rename it to end in .gz"), std::string::npos);
 }
 
-TEST(Idx, MissingFile) {
-  EXPECT_EQ(error_of("/nonexistent/genai/file", 3), "/nonexistent/genai/file: no such file");
-}
+TEST(Idx, MissingFile) { EXPECT_EQ(error_of("/nonexistent/genai/file", 3), "/nonexistent/genai/file: no such file"); }
 
 TEST(Idx, CountMismatchBetweenImagesAndLabels) {
   TempDir dir;

@@ -39,14 +39,23 @@ void nothing(const fs::path&) {}
 
 const BadInput kCases[] = {
     // IDX data
-    {"idx_bad_magic", [](const fs::path& d) { write_bytes(d / kImages, {'G', 'I', 'F', '8', '9', 'a', 0, 0}); }, "train --data tiny", 1,
-     "train-images-idx3-ubyte: not an IDX file (bad magic number"},
+    {"idx_bad_magic",
+     [](const fs::path& d) {
+       write_bytes(d / kImages, {'G', 'I', 'F', '8', '9', 'a', 0, 0});
+     },
+     "train --data tiny", 1, "train-images-idx3-ubyte: not an IDX file (bad magic number"},
     {"idx_truncated", [](const fs::path& d) { fs::resize_file(d / kImages, 16 + 784 * 10); }, "train --data tiny", 1,
      "header declares 64x28x28 but the file holds only 7840 bytes"},
-    {"idx_huge_dims", [](const fs::path& d) { write_bytes(d / kImages, idx_header(3, {0x7fffffff, 0x7fffffff, 0x7fffffff})); },
+    {"idx_huge_dims",
+     [](const fs::path& d) {
+       write_bytes(d / kImages, idx_header(3, {0x7fffffff, 0x7fffffff, 0x7fffffff}));
+     },
      "train --data tiny", 1, "header declares 2147483647x2147483647x2147483647 but the file holds only 0 bytes"},
-    {"idx_absurd_dim", [](const fs::path& d) { write_bytes(d / kImages, idx_header(3, {0xffffffff, 28, 28})); }, "train --data tiny", 1,
-     "dimension 0 is 4294967295, too large to be real"},
+    {"idx_absurd_dim",
+     [](const fs::path& d) {
+       write_bytes(d / kImages, idx_header(3, {0xffffffff, 28, 28}));
+     },
+     "train --data tiny", 1, "dimension 0 is 4294967295, too large to be real"},
     {"idx_gzip_lie",
      [](const fs::path& d) {
        fs::remove(d / kImages);
@@ -57,10 +66,13 @@ const BadInput kCases[] = {
        gzclose(gz);
      },
      "train --data tiny", 1, "cannot hold that much even compressed"},
-    {"idx_count_mismatch", [](const fs::path& d) { data::write_idx((d / kLabels).string(), {{63}, std::vector<uint8_t>(63, 1)}); },
+    {"idx_count_mismatch",
+     [](const fs::path& d) {
+       data::write_idx((d / kLabels).string(), {{63}, std::vector<uint8_t>(63, 1)});
+     },
      "train --data tiny", 1, "holds 63 labels but"},
-    {"idx_wrong_rank", [](const fs::path& d) { fs::copy_file(d / kLabels, d / kImages, fs::copy_options::overwrite_existing); },
-     "train --data tiny", 1, "IDX rank is 1, expected 3 for an image file"},
+    {"idx_wrong_rank", [](const fs::path& d) { fs::copy_file(d / kLabels, d / kImages, fs::copy_options::overwrite_existing); }, "train --data tiny",
+     1, "IDX rank is 1, expected 3 for an image file"},
     {"idx_empty_dataset",
      [](const fs::path& d) {
        data::write_idx((d / kImages).string(), {{0, 28, 28}, {}});
@@ -68,7 +80,9 @@ const BadInput kCases[] = {
      },
      "train --data tiny", 1, "holds no images (empty dataset)"},
     {"idx_wrong_image_size",
-     [](const fs::path& d) { data::write_idx((d / kImages).string(), {{64, 32, 32}, std::vector<uint8_t>(64 * 1024)}); },
+     [](const fs::path& d) {
+       data::write_idx((d / kImages).string(), {{64, 32, 32}, std::vector<uint8_t>(64 * 1024)});
+     },
      "train --data tiny", 1, "images are 32x32; genai's models need 28x28"},
     {"idx_corrupt_gzip",
      [](const fs::path& d) {
@@ -94,8 +108,7 @@ const BadInput kCases[] = {
     // Checkpoints
     {"checkpoint_text_file", [](const fs::path& d) { std::ofstream(d / "c.pt") << "hello"; }, "sample --checkpoint c.pt", 1,
      "c.pt: not a genai checkpoint (no GENAI-CHECKPOINT header)"},
-    {"checkpoint_empty_file", [](const fs::path& d) { std::ofstream(d / "c.pt"); }, "sample --checkpoint c.pt", 1,
-     "c.pt: not a genai checkpoint"},
+    {"checkpoint_empty_file", [](const fs::path& d) { std::ofstream(d / "c.pt"); }, "sample --checkpoint c.pt", 1, "c.pt: not a genai checkpoint"},
     {"checkpoint_truncated", [](const fs::path& d) { fs::resize_file(d / kNewest, fs::file_size(d / kNewest) / 2); },
      "sample --checkpoint run/checkpoints/step_00000004.pt", 1, "truncated or corrupt checkpoint: header says", true},
     {"checkpoint_bit_flip",
@@ -153,8 +166,8 @@ const BadInput kCases[] = {
      "malformed config line \"[train\": a section header needs its closing ]"},
     {"toml_unknown_key", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-sise = 8\n"; }, "train --config c.toml", 2,
      "unknown config key \"train.batch-sise\" (did you mean batch-size?)"},
-    {"toml_wrong_type", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = \"many\"\n"; },
-     "train --config c.toml", 2, "many"},
+    {"toml_wrong_type", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = \"many\"\n"; }, "train --config c.toml", 2,
+     "many"},
     {"toml_bad_value", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = -4\n"; }, "train --config c.toml", 2,
      "batch-size = -4 must be in [1, 65536]"},
     {"toml_missing_file", nothing, "train --config missing.toml", 2, "missing.toml"},
@@ -174,8 +187,7 @@ TEST_P(BadInputs, OneLineErrorExitCodeAndNothingHalfWritten) {
   const BadInput& c = GetParam();
   genai::testing::TempDir dir;
   genai::testing::write_tiny_dataset(dir.path() / "tiny", 64);
-  if (c.needs_run)
-    ASSERT_EQ(run_genai("train --data tiny --steps 4 --batch-size 16 --threads 1 --out run", dir.path()).exit_code, 0);
+  if (c.needs_run) ASSERT_EQ(run_genai("train --data tiny --steps 4 --batch-size 16 --threads 1 --out run", dir.path()).exit_code, 0);
   c.setup(dir.path());
   const auto r = run_genai(c.arguments, dir.path());
   EXPECT_EQ(r.exit_code, c.exit_code) << r.err;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "support.h"
@@ -39,10 +40,15 @@ TEST_F(EvalCli, ScoresARunCachesTheClassifierAndIsDeterministic) {
   EXPECT_NE(first.err.find("training the eval classifier on 200 images"), std::string::npos) << first.err;
   ASSERT_EQ(cached_classifiers().size(), 1u);
 
-  const std::string json = read_text((dir_.path() / "scores.json").string());
-  for (const char* key : {"\"samples\":40", "\"seed\":0", "\"test_count\":50", "\"generator\":{\"count\":40,", "\"real\":{\"count\":40,",
-                          "\"classifier\":{\"path\":", "\"precision\":", "\"parzen\":"})
-    EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+  const auto json = nlohmann::json::parse(read_text((dir_.path() / "scores.json").string()));
+  EXPECT_EQ(json.at("samples"), 40);
+  EXPECT_EQ(json.at("seed"), 0);
+  EXPECT_EQ(json.at("test_count"), 50);
+  EXPECT_EQ(json.at("generator").at("count"), 40);
+  EXPECT_EQ(json.at("real").at("count"), 40);
+  EXPECT_TRUE(json.at("classifier").at("path").is_string());
+  EXPECT_TRUE(json.at("generator").at("precision").is_number());
+  EXPECT_TRUE(json.at("generator").at("parzen").is_object());
 
   // The second eval reuses the cached classifier and, with the same seed, prints the same figures.
   const auto second = run_genai(std::string("eval --run run ") + kSmallEval, dir_.path());
@@ -64,20 +70,22 @@ TEST_F(EvalCli, DataAloneScoresOnlyTheRealData) {
 }
 
 TEST_F(EvalCli, TrainEvalEveryAppendsQuickEvalsToMetricsAndResumes) {
-  const auto r = run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --log-every 5 --eval-every 10 --eval-samples 30 --out run",
-                           dir_.path());
+  const auto r =
+      run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --log-every 5 --eval-every 10 --eval-samples 30 --out run", dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("eval at step 10: FD-LeNet"), std::string::npos) << r.err;
   std::istringstream lines(read_text((dir_.path() / "run/metrics.jsonl").string()));
   std::string line;
   int evals = 0, losses = 0;
   while (std::getline(lines, line)) {
-    if (line.find("\"fd_lenet\":") != std::string::npos) {
+    const auto record = nlohmann::json::parse(line);
+    if (record.contains("fd_lenet")) {
       ++evals;
-      EXPECT_NE(line.find("\"eval_samples\":30"), std::string::npos) << line;
-      EXPECT_NE(line.find("\"classifier_score\":"), std::string::npos) << line;
-      EXPECT_NE(line.find("\"modes_covered\":"), std::string::npos) << line;
-    } else if (line.find("\"d_loss\":") != std::string::npos) {
+      EXPECT_EQ(record.at("step"), 10 * evals) << line;
+      EXPECT_EQ(record.at("eval_samples"), 30) << line;
+      EXPECT_TRUE(record.at("classifier_score").is_number()) << line;
+      EXPECT_TRUE(record.at("modes_covered").is_number_integer()) << line;
+    } else if (record.contains("d_loss")) {
       ++losses;
     }
   }
@@ -93,9 +101,10 @@ TEST_F(EvalCli, TrainEvalEveryAppendsQuickEvalsToMetricsAndResumes) {
 TEST_F(EvalCli, NonFiniteWeightsStopTrainingBeforeAQuickEvalScoresThem) {
   // Step 7 is an eval step but not a log step: the weights poisoned after step 6 must be reported as a
   // divergence there, not scored (nor swallowed as a failed eval).
-  const auto r = run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --log-every 10 --checkpoint-every 5 --eval-every 7 "
-                           "--eval-samples 20 --inject-nan-at-step 6 --out run",
-                           dir_.path());
+  const auto r = run_genai(
+      "train --data tiny --steps 20 --batch-size 16 --threads 1 --log-every 10 --checkpoint-every 5 --eval-every 7 "
+      "--eval-samples 20 --inject-nan-at-step 6 --out run",
+      dir_.path());
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("training diverged: non-finite weights by step 7"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("quick eval at step 7 failed"), std::string::npos) << r.err;

@@ -119,8 +119,7 @@ TEST_F(Platform, ACudaRunResumesOnTheCpuWithAWarning_CUDA) {
   ASSERT_EQ(run_genai_as_is(std::string("train --device cuda --steps 5 --checkpoint-every 5 --out run ") + kTiny, dir_.path()).exit_code, 0);
   const auto r = run_genai_as_is("train --resume --out run --steps 10 --device cpu", dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(read_text((dir_.path() / "run" / "train.log").string()).find("was written on CUDA and training continues on cpu"),
-            std::string::npos);
+  EXPECT_NE(read_text((dir_.path() / "run" / "train.log").string()).find("was written on CUDA and training continues on cpu"), std::string::npos);
 }
 
 }  // namespace

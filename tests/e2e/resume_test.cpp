@@ -26,15 +26,14 @@ struct LoadedRun {
     TrainConfig config;
     config.model = checkpoint.meta().model;
     config.batch_size = 16;
-    trainer = std::make_unique<train::Trainer>(
-        config, data::to_dataset(genai::testing::make_tiny_images(64), "tiny", torch::kCPU), torch::kCPU);
+    trainer = std::make_unique<train::Trainer>(config, data::to_dataset(genai::testing::make_tiny_images(64), "tiny", torch::kCPU), torch::kCPU);
     trainer->restore(checkpoint);
     meta = checkpoint.meta();
   }
   std::vector<torch::Tensor> weights() const {
     std::vector<torch::Tensor> all;
-    for (torch::nn::Module* net : {static_cast<torch::nn::Module*>(trainer->gan().generator.get()),
-                                   static_cast<torch::nn::Module*>(trainer->gan().discriminator.get())}) {
+    for (torch::nn::Module* net :
+         {static_cast<torch::nn::Module*>(trainer->gan().generator.get()), static_cast<torch::nn::Module*>(trainer->gan().discriminator.get())}) {
       for (const auto& p : net->parameters()) all.push_back(p);
       for (const auto& b : net->buffers()) all.push_back(b);
     }
@@ -99,8 +98,7 @@ TEST_F(Resume, SigtermAtARandomStepCheckpointsAndResumesExactly) {
   const int pid = genai::testing::spawn_genai(std::string("train ") + kFlags + " --steps 1000000 --checkpoint-every 0 --out killed", dir_.path());
   // Wait until training is under way (the first metrics line), then ask it to stop.
   const auto metrics = dir_.path() / "killed" / "metrics.jsonl";
-  for (int i = 0; i < 600 && (!fs::exists(metrics) || fs::file_size(metrics) == 0); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 600 && (!fs::exists(metrics) || fs::file_size(metrics) == 0); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::this_thread::sleep_for(std::chrono::milliseconds(37));
   ::kill(pid, SIGTERM);
   ASSERT_EQ(genai::testing::wait_for_exit(pid), 75) << read_text((dir_.path() / "bg.stderr").string());
@@ -139,8 +137,7 @@ TEST_F(Resume, CorruptNewestCheckpointFallsBackToThePreviousGoodOne) {
   fs::resize_file(ckpt("run", 10), fs::file_size(ckpt("run", 10)) - 100);
   auto r = run_genai("train --resume --out run --steps 12", dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("skipped a bad checkpoint: run/checkpoints/step_00000010.pt: truncated or corrupt checkpoint"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("skipped a bad checkpoint: run/checkpoints/step_00000010.pt: truncated or corrupt checkpoint"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("resumed from run/checkpoints/step_00000005.pt"), std::string::npos) << r.err;
 }
 
@@ -170,8 +167,8 @@ TEST_F(Resume, DivergenceStopsWithTheStepAndTheLastGoodCheckpoint) {
 }
 
 TEST_F(Resume, RollbackReloadsTheLastGoodCheckpointWithHalvedLearningRates) {
-  auto r = run_genai(std::string("train ") + kFlags + " --steps 30 --checkpoint-every 5 --inject-nan-at-step 7 --on-nan rollback --out rb",
-                     dir_.path());
+  auto r =
+      run_genai(std::string("train ") + kFlags + " --steps 30 --checkpoint-every 5 --inject-nan-at-step 7 --on-nan rollback --out rb", dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("rollback 1/3 to rb/checkpoints/step_00000005.pt with learning rates G 0.0001, D 0.0001"), std::string::npos) << r.err;
   LoadedRun run(ckpt("rb", 30));

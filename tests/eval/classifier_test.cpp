@@ -93,7 +93,8 @@ TEST(Classifier, DamagedOrForeignFilesGiveOneLineErrors) {
   eval::save_classifier(dir.file("c.bin"), trained);
   auto bytes = genai::testing::read_bytes(dir.file("c.bin"));
   bytes[bytes.size() / 2] ^= 0x10;
-  std::ofstream(dir.file("flipped.bin"), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir.file("flipped.bin"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   std::ofstream(dir.file("text.bin")) << "hello";
   auto message = [&](const std::string& name) {
     try {
@@ -130,7 +131,8 @@ TEST(Classifier, IsCachedBesideTheDataAndKeyedByTheFiles) {
   // A CUDA-trained classifier (other weights, so other FD features) is cached apart from the CPU one.
   const std::string on_cuda = eval::cached_classifier_path(files, key, torch::Device(torch::kCUDA, 0));
   EXPECT_NE(on_cuda, first.path);
-  EXPECT_EQ(fs::path(on_cuda).filename().string(), "genai-classifier-v" + std::to_string(eval::kClassifierVersion) + "-cuda-" + key.substr(0, 16) + ".bin");
+  EXPECT_EQ(fs::path(on_cuda).filename().string(),
+            "genai-classifier-v" + std::to_string(eval::kClassifierVersion) + "-cuda-" + key.substr(0, 16) + ".bin");
   ASSERT_TRUE(fs::is_regular_file(first.path));
 
   const auto second = eval::obtain_classifier(source, files, train, test, torch::kCPU, progress);

@@ -20,12 +20,8 @@ using namespace genai::eval;
 const auto kF64 = torch::kFloat64;
 const double kPi = std::acos(-1.0);
 
-GaussianStatistics stats(torch::Tensor mean, torch::Tensor covariance) {
-  return GaussianStatistics{mean.to(kF64), covariance.to(kF64), 1000};
-}
-torch::Tensor mat(std::vector<double> values, int64_t rows, int64_t cols) {
-  return torch::tensor(values, kF64).reshape({rows, cols});
-}
+GaussianStatistics stats(torch::Tensor mean, torch::Tensor covariance) { return GaussianStatistics{mean.to(kF64), covariance.to(kF64), 1000}; }
+torch::Tensor mat(std::vector<double> values, int64_t rows, int64_t cols) { return torch::tensor(values, kF64).reshape({rows, cols}); }
 void expect_rel(double actual, double expected, double rel) { EXPECT_NEAR(actual, expected, rel * std::abs(expected)) << expected; }
 
 // ---------------------------------------------------------------- Fréchet distance

@@ -37,8 +37,7 @@ class RealMnistEval : public ::testing::Test {
     recipe.epochs = 1;
     recipe.max_train_images = 20000;
     shared_->classifier = eval::train_classifier(shared_->train, shared_->test, recipe, torch::kCPU, {});
-    shared_->reference_features =
-        eval::classify(*shared_->classifier.net, shared_->train.images.narrow(0, 40000, 10000), torch::kCPU).features;
+    shared_->reference_features = eval::classify(*shared_->classifier.net, shared_->train.images.narrow(0, 40000, 10000), torch::kCPU).features;
   }
   static void TearDownTestSuite() {
     delete shared_;

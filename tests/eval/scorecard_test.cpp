@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "genai/error.h"
 #include "genai/eval/report.h"
 #include "support.h"
@@ -67,9 +69,13 @@ TEST(Scorecard, QuickScoreHasOnlyTheCheapMetrics) {
   EXPECT_NEAR(quick.frechet_distance, 0.0, 1e-8);
   EXPECT_FALSE(quick.kid || quick.precision_recall || quick.density_coverage || quick.parzen);
   EXPECT_EQ(quick.modes.histogram.size(), 10u);
-  const std::string json = eval::quick_eval_json(500, quick);
-  for (const char* key : {"{\"step\":500,", "\"eval_samples\":60", "\"fd_lenet\":", "\"classifier_score\":", "\"modes_covered\":"})
-    EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+  const auto json = nlohmann::json::parse(eval::quick_eval_json(500, quick));
+  EXPECT_EQ(json.at("step"), 500);
+  EXPECT_EQ(json.at("eval_samples"), 60);
+  EXPECT_NEAR(json.at("fd_lenet").get<double>(), quick.frechet_distance, 1e-12);
+  EXPECT_DOUBLE_EQ(json.at("classifier_score").get<double>(), quick.classifier_score.mean);
+  EXPECT_EQ(json.at("modes_covered"), quick.modes.covered);
+  EXPECT_DOUBLE_EQ(json.at("mode_kl_to_uniform").get<double>(), quick.modes.kl_to_uniform);
 }
 
 TEST(Scorecard, TooFewSamplesForKIsAUsageError) {
@@ -98,12 +104,25 @@ TEST(Scorecard, ReportShowsEveryFigureWithCountsAndTheFidWarning) {
                            "precision (k = 3)", "recall (k = 3)", "density (k = 5)", "coverage (k = 5)", "Parzen log-likelihood (nats)",
                            "weak metric", "20 validation images", "noise seed 0", "step 20"})
     EXPECT_NE(table.find(text), std::string::npos) << text << " in\n" << table;
-  const std::string json = eval::scorecard_json(card);
-  for (const char* key : {"\"samples\":60", "\"seed\":0", "\"precision_recall_k\":3", "\"density_coverage_k\":5", "\"kid_subsets\":5",
-                          "\"key\":\"aaaa", "\"generator\":{", "\"real\":{", "\"parzen\":{\"sigma\":", "\"kid\":{\"mean\":"})
-    EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
-  EXPECT_EQ(json.front(), '{');
-  EXPECT_EQ(json.back(), '}');
+  const auto json = nlohmann::json::parse(eval::scorecard_json(card));
+  EXPECT_EQ(json.at("samples"), 60);
+  EXPECT_EQ(json.at("seed"), 0);
+  EXPECT_EQ(json.at("precision_recall_k"), 3);
+  EXPECT_EQ(json.at("density_coverage_k"), 5);
+  EXPECT_EQ(json.at("kid_subsets"), 5);
+  EXPECT_EQ(json.at("classifier").at("key"), std::string(64, 'a'));
+  EXPECT_EQ(json.at("step"), 20);
+  EXPECT_EQ(json.at("checkpoint"), "run/checkpoints/step_00000020.pt");
+  for (const char* set : {"generator", "real"}) {
+    const auto& m = json.at(set);
+    EXPECT_EQ(m.at("count"), 60) << set;
+    EXPECT_EQ(m.at("mode_histogram").size(), 10u) << set;
+    EXPECT_TRUE(m.at("kid").at("mean").is_number()) << set;
+    EXPECT_TRUE(m.at("parzen").at("sigma").is_number()) << set;
+    EXPECT_TRUE(m.at("precision").is_number() && m.at("coverage").is_number()) << set;
+  }
+  EXPECT_DOUBLE_EQ(json.at("generator").at("fd_lenet").get<double>(), card.model->frechet_distance);
+  EXPECT_FALSE(json.contains("conditional"));
 }
 
 }  // namespace

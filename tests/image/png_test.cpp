@@ -25,8 +25,8 @@ Decoded read_png(const std::string& path, int channels) {
 TEST(Png, GridOfAKnownTensorReadsBackPixelByPixel) {
   genai::testing::TempDir dir;
   // Three 2x3 images: all -1, all 1, and a ramp; 2 per row, 2 px padding of value 0.
-  auto images = torch::stack({torch::full({1, 2, 3}, -1.0), torch::full({1, 2, 3}, 1.0),
-                              torch::tensor({-1.0, -0.5, 0.0, 0.5, 1.0, 2.0}).view({1, 2, 3})});
+  auto images =
+      torch::stack({torch::full({1, 2, 3}, -1.0), torch::full({1, 2, 3}, 1.0), torch::tensor({-1.0, -0.5, 0.0, 0.5, 1.0, 2.0}).view({1, 2, 3})});
   write_png(dir.file("grid.png"), make_grid(images, 2));
   auto png = read_png(dir.file("grid.png"), 1);
   ASSERT_EQ(png.width, 2 * (3 + 2) + 2);   // 12
@@ -74,7 +74,7 @@ TEST(Plot, LossCurveDrawsBothSeriesInTheirColours) {
     if (png.pixels[i] == 31 && png.pixels[i + 1] == 119 && png.pixels[i + 2] == 180) ++blue;
     if (png.pixels[i] == 255 && png.pixels[i + 1] == 127 && png.pixels[i + 2] == 14) ++orange;
   }
-  EXPECT_GT(blue, 300);    // a line across ~320 px, 2 px thick, plus the legend swatch
+  EXPECT_GT(blue, 300);  // a line across ~320 px, 2 px thick, plus the legend swatch
   EXPECT_GT(orange, 300);
 }
 

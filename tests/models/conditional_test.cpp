@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "genai/checkpoint.h"
+#include "genai/export/idx_dataset.h"
 #include "genai/models/mlp.h"
 #include "genai/models/sampling.h"
-#include "genai/models/synthetic_export.h"
 #include "genai/train/trainer.h"
 #include "support.h"
 
@@ -175,7 +175,7 @@ TEST(Sampling, BalancedLabelsCycleTheClasses) {
 }
 
 TEST(Sampling, ToBytesUsesThePngMapping) {
-  const auto bytes = models::to_bytes(torch::tensor({-1.5f, -1.0f, 0.0f, 0.5f, 1.0f}).view({1, 1, 1, 5}));
+  const auto bytes = exporting::to_bytes(torch::tensor({-1.5f, -1.0f, 0.0f, 0.5f, 1.0f}).view({1, 1, 1, 5}));
   EXPECT_TRUE(torch::equal(bytes.flatten(), torch::tensor({0, 0, 128, 191, 255}, torch::kUInt8)));  // round(127.5)=128, round(191.25)=191
 }
 

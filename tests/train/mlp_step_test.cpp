@@ -88,7 +88,7 @@ void expect_same_training(int64_t batch_size, const std::string& g_norm) {
       EXPECT_TRUE(torch::equal(a[i].value, b[i].value)) << a[i].name;  // num_batches_tracked, step counts
     }
   }
-  EXPECT_EQ(absorbed, g_norm == "batch" ? 6 : 0);  // 3 biases and 3 running means
+  EXPECT_EQ(absorbed, g_norm == "batch" ? 6 : 0);      // 3 biases and 3 running means
   EXPECT_GT(changed, static_cast<int>(a.size()) / 2);  // training moved most tensors
   ASSERT_EQ(hand_log.size(), 4u);
   ASSERT_EQ(autograd_log.size(), 4u);
@@ -121,8 +121,8 @@ TEST(MlpStep, HandlesTheUnconditionalMlpOnTheCpuOnly) {
 TEST(MlpStep, DenseStackBackwardMatchesAutogradOnOneBatch) {
   // A stack with every layer kind, its gradients against autograd's on the same input.
   torch::manual_seed(5);
-  torch::nn::Sequential body(torch::nn::Linear(6, 5), torch::nn::BatchNorm1d(5), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)),
-                             torch::nn::Linear(5, 3), torch::nn::Tanh());
+  torch::nn::Sequential body(torch::nn::Linear(6, 5), torch::nn::BatchNorm1d(5),
+                             torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)), torch::nn::Linear(5, 3), torch::nn::Tanh());
   auto params = body->parameters();
   for (auto& p : params) p.mutable_grad() = torch::zeros_like(p);  // as FlatAdam leaves them: defined views
   auto reference = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(body->clone());
@@ -143,8 +143,7 @@ TEST(MlpStep, DenseStackBackwardMatchesAutogradOnOneBatch) {
   for (auto& p : ref_params) p.mutable_grad() = torch::Tensor();
   (reference->forward(x_ref) * upstream).sum().backward();
   ASSERT_EQ(params.size(), ref_params.size());
-  for (size_t i = 0; i < params.size(); ++i)
-    EXPECT_TRUE(torch::allclose(params[i].grad(), ref_params[i].grad(), 1e-4, 1e-6)) << "parameter " << i;
+  for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::allclose(params[i].grad(), ref_params[i].grad(), 1e-4, 1e-6)) << "parameter " << i;
   EXPECT_TRUE(torch::allclose(input_grad, x_ref.grad(), 1e-4, 1e-6));
   EXPECT_GT(input_grad.abs().sum().item<double>(), 0);
 }

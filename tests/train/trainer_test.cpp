@@ -8,9 +8,7 @@
 namespace genai::train {
 namespace {
 
-data::ImageDataset tiny_dataset(int64_t n = 128) {
-  return data::to_dataset(genai::testing::make_tiny_images(n), "tiny", torch::kCPU);
-}
+data::ImageDataset tiny_dataset(int64_t n = 128) { return data::to_dataset(genai::testing::make_tiny_images(n), "tiny", torch::kCPU); }
 
 TrainConfig tiny_config(const std::string& kind, uint64_t seed = 7) {
   TrainConfig c;

@@ -37,7 +37,10 @@ TEST(ThreadPlan, NeverGivesTheCoresToBothPools) {
 }
 
 TEST(ThreadPlan, ConfigureAppliesTheLibTorchThreadsAndFlushesDenormals) {
-  const int before = torch::get_num_threads();
+  const int before = torch::get_num_threads();  // 1 under CTest (OMP_NUM_THREADS=1): go up first, then down
+  const auto two = plan_threads(2, CoreSplit::kLibTorch);
+  configure_cpu(two);
+  EXPECT_EQ(torch::get_num_threads(), two.intra_op);
   configure_cpu(plan_threads(1, CoreSplit::kLibTorch));
   EXPECT_EQ(torch::get_num_threads(), 1);
   // 1e-40 is a float denormal: flushed to zero in arithmetic once FTZ/DAZ are on.

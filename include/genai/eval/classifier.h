@@ -45,8 +45,8 @@ class LeNet : public torch::nn::Module {
 struct ClassifierRecipe {
   int64_t epochs = 8;
   int64_t batch_size = 64;
-  double lr = 1e-3;          // Adam, for the first epoch
-  double lr_decay = 0.7;     // the learning rate is multiplied by this after every epoch
+  double lr = 1e-3;       // Adam, for the first epoch
+  double lr_decay = 0.7;  // the learning rate is multiplied by this after every epoch
   uint64_t seed = 0;
   int64_t max_train_images = 0;  // 0: the whole training split (tests use fewer)
 };
@@ -54,11 +54,11 @@ struct ClassifierRecipe {
 struct Classifier {
   std::shared_ptr<LeNet> net;
   int64_t classes = 0;
-  std::string data_key;        // dataset_key() of the data it was trained on
-  double test_accuracy = 0;    // on the test split, when trained
+  std::string data_key;      // dataset_key() of the data it was trained on
+  double test_accuracy = 0;  // on the test split, when trained
   double train_seconds = 0;
   ClassifierRecipe recipe;
-  std::string path;            // the file it was loaded from or saved to ("" if neither)
+  std::string path;  // the file it was loaded from or saved to ("" if neither)
 };
 
 // Features (float32 [N, 64]), class probabilities (float32 [N, C]) and predicted classes (int64 [N]),
@@ -74,8 +74,8 @@ ClassifierOutputs classify(LeNet& net, const torch::Tensor& images, torch::Devic
 double classifier_accuracy(LeNet& net, const data::ImageDataset& test, torch::Device device);
 
 // Deterministic for a given recipe (seed), device and thread count. `progress` gets one line per epoch.
-Classifier train_classifier(const data::ImageDataset& train, const data::ImageDataset& test, const ClassifierRecipe& recipe,
-                            torch::Device device, const std::function<void(const std::string&)>& progress);
+Classifier train_classifier(const data::ImageDataset& train, const data::ImageDataset& test, const ClassifierRecipe& recipe, torch::Device device,
+                            const std::function<void(const std::string&)>& progress);
 
 void save_classifier(const std::string& path, const Classifier& classifier);
 // Throws genai::RuntimeError naming the file when it is not a valid classifier file.
@@ -88,8 +88,8 @@ std::string dataset_key(const data::IdxFiles& files);
 std::string cached_classifier_path(const data::IdxFiles& files, const std::string& key, torch::Device device = torch::kCPU);
 
 struct ClassifierSource {
-  std::string file;       // --classifier FILE: use this one, whatever it was trained on
-  bool retrain = false;   // --retrain-classifier: ignore the cache
+  std::string file;      // --classifier FILE: use this one, whatever it was trained on
+  bool retrain = false;  // --retrain-classifier: ignore the cache
   ClassifierRecipe recipe;
 };
 // The classifier to evaluate with: `source.file`, else the cached one for this data, else a new one

@@ -20,14 +20,12 @@ struct PrecisionRecall {
   double precision = 0;
   double recall = 0;
 };
-PrecisionRecall precision_recall(const torch::Tensor& real, const torch::Tensor& fake, int64_t k,
-                                 int64_t block_rows = kDistanceBlockRows);
+PrecisionRecall precision_recall(const torch::Tensor& real, const torch::Tensor& fake, int64_t k, int64_t block_rows = kDistanceBlockRows);
 
 struct DensityCoverage {
   double density = 0;
   double coverage = 0;
 };
-DensityCoverage density_coverage(const torch::Tensor& real, const torch::Tensor& fake, int64_t k,
-                                 int64_t block_rows = kDistanceBlockRows);
+DensityCoverage density_coverage(const torch::Tensor& real, const torch::Tensor& fake, int64_t k, int64_t block_rows = kDistanceBlockRows);
 
 }  // namespace genai::eval

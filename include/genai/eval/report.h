@@ -24,10 +24,10 @@ struct Scorecard {
   std::string classifier_key;
   double classifier_accuracy = 0;
   std::optional<MetricSet> model;
-  bool ema = false;                               // the generator's EMA weights were scored
-  std::vector<std::string> class_names;           // where the dataset has them
-  std::optional<ConditionalScores> conditional;   // conditional generators
-  std::optional<double> tstr_accuracy;            // classifier trained on synthetic images, tested on real ones
+  bool ema = false;                              // the generator's EMA weights were scored
+  std::vector<std::string> class_names;          // where the dataset has them
+  std::optional<ConditionalScores> conditional;  // conditional generators
+  std::optional<double> tstr_accuracy;           // classifier trained on synthetic images, tested on real ones
   int64_t tstr_images = 0;
   MetricSet real;
   double classifier_seconds = 0;  // training it, when it was trained in this command

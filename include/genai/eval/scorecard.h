@@ -58,8 +58,8 @@ class EvalReference {
  public:
   // `progress` gets one line per long phase. Throws RuntimeError when the data is too small for the
   // settings' k and subset sizes.
-  EvalReference(const Classifier& classifier, const data::ImageDataset& train, const data::ImageDataset& test,
-                const EvalSettings& settings, torch::Device device, std::function<void(const std::string&)> progress = {});
+  EvalReference(const Classifier& classifier, const data::ImageDataset& train, const data::ImageDataset& test, const EvalSettings& settings,
+                torch::Device device, std::function<void(const std::string&)> progress = {});
 
   // Every metric for `images` [N, 1, 28, 28] in [-1, 1] (CPU or device).
   MetricSet score(const torch::Tensor& images) const;
@@ -86,10 +86,10 @@ class EvalReference {
   EvalSettings settings_;
   torch::Device device_;
   std::function<void(const std::string&)> progress_;
-  torch::Tensor test_images_;        // [N, 1, 28, 28] CPU
-  torch::Tensor test_features_;      // [N, 64]
-  torch::Tensor test_labels_;        // [N] int64
-  torch::Tensor test_pixels_;        // [N, 784] in [0, 1], for Parzen
+  torch::Tensor test_images_;    // [N, 1, 28, 28] CPU
+  torch::Tensor test_features_;  // [N, 64]
+  torch::Tensor test_labels_;    // [N] int64
+  torch::Tensor test_pixels_;    // [N, 784] in [0, 1], for Parzen
   GaussianStatistics test_statistics_;
   torch::Tensor validation_pixels_;  // [V, 784] in [0, 1]
   torch::Tensor baseline_images_;    // [n, 1, 28, 28] CPU

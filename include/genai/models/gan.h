@@ -6,17 +6,18 @@
 #include <memory>
 
 #include "genai/config.h"
+#include "genai/image_shape.h"
 
 namespace genai::models {
 
-inline constexpr int64_t kImageSide = 28;
-inline constexpr int64_t kImagePixels = kImageSide * kImageSide;
+using genai::kImagePixels;  // models::kImageSide as well as genai::kImageSide
+using genai::kImageSide;
 
 // `labels` (int64 [B] class indices) condition the conditional models (cmlp, cdcgan); the unconditional
 // ones ignore them, so callers may always pass the batch's labels or none.
 struct Generator : torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) = 0;  // [B, z_dim] -> [B, 1, 28, 28]
-  virtual int64_t classes() const { return 0; }  // 0: unconditional
+  virtual int64_t classes() const { return 0; }                                                 // 0: unconditional
 };
 
 struct Discriminator : torch::nn::Module {

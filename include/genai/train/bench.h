@@ -25,9 +25,9 @@ struct BenchResult {
   std::vector<double> window_it_per_s;  // one per window
   double it_per_s = 0;                  // median over windows
   double img_per_s = 0;
-  double flops_per_step = 0;            // analytic, see step_flops
+  double flops_per_step = 0;  // analytic, see step_flops
   double gflop_per_s = 0;
-  double peak_rss_mb = 0;               // of the whole process so far
+  double peak_rss_mb = 0;  // of the whole process so far
 };
 
 // Forward FLOPs of one network pass per image (multiply-adds count 2), from the layer shapes.

@@ -48,14 +48,15 @@ class MlpStep {
   // One iteration on a real batch [B, 1, 28, 28] and noise [B, z_dim]; steps both optimizers. Returns
   // [4] on the device: D loss, G loss, mean D(x) and mean D(G(z)) in the D step (overwritten next call).
   const torch::Tensor& run(const torch::Tensor& real, const torch::Tensor& noise, FlatAdam& optimizer_g, FlatAdam& optimizer_d);
+
  private:
   int64_t batch_size_;
   DenseStack generator_, discriminator_;
-  torch::Tensor d_input_;      // [2B, 784]: real rows then fake rows
-  torch::Tensor sign_;         // [2B, 1]: -1 for real rows, +1 for fake rows (loss = softplus(sign * logit))
+  torch::Tensor d_input_;  // [2B, 784]: real rows then fake rows
+  torch::Tensor sign_;     // [2B, 1]: -1 for real rows, +1 for fake rows (loss = softplus(sign * logit))
   torch::Tensor sign_over_batch_;
   torch::Tensor signed_logits_, sigmoid_, logit_gradient_, softplus_;  // [2B, 1]
-  torch::Tensor metrics_;      // [4]
+  torch::Tensor metrics_;                                              // [4]
 };
 
 }  // namespace genai::train

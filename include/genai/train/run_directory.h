@@ -60,7 +60,7 @@ class RunDirectory {
   std::string path_;
   std::ofstream metrics_;
   std::unique_ptr<util::EventFileWriter> events_;  // null: no TensorBoard file
-  int64_t first_step_ = 0;  // 0, or the step a resumed run starts from
+  int64_t first_step_ = 0;                         // 0, or the step a resumed run starts from
   std::vector<image::LossPoint> loss_history_;
 };
 

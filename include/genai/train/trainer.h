@@ -1,8 +1,8 @@
 #pragma once
 // The adversarial loop. Per step: one G forward whose output serves both the D step (detached) and the
 // G step; D minimises BCE(D(x), 1) + BCE(D(G(z)), 0), G the non-saturating BCE(D(G(z)), 1); one Adam
-// per network over a flat parameter buffer (FlatAdam), D frozen during the G step. The step never reads a value back to the host: losses and D outputs are summed on the
-// device and read once per log interval. I/O happens in the callbacks, outside this class.
+// per network over a flat parameter buffer (FlatAdam), D frozen during the G step. The step never reads a value back to the host: losses and D
+// outputs are summed on the device and read once per log interval. I/O happens in the callbacks, outside this class.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -22,10 +22,10 @@ namespace genai::train {
 struct StepMetrics {
   int64_t step = 0;
   int64_t epoch = 0;
-  double d_loss = 0;       // means over the steps of the log interval
+  double d_loss = 0;  // means over the steps of the log interval
   double g_loss = 0;
-  double d_real = 0;       // mean D(x) (a probability)
-  double d_fake = 0;       // mean D(G(z)) before the D step
+  double d_real = 0;             // mean D(x) (a probability)
+  double d_fake = 0;             // mean D(G(z)) before the D step
   double images_per_second = 0;  // real images consumed per second over the interval
   double elapsed_seconds = 0;    // since run() started
 };
@@ -120,10 +120,10 @@ class Trainer {
   bool hand_written_step_ = true;
   at::Generator noise_generator_;
   torch::Tensor fixed_noise_;
-  torch::Tensor noise_;        // preallocated [B, z_dim]
-  torch::Tensor real_batch_;   // preallocated [B, 1, 28, 28]
-  torch::Tensor real_labels_;  // preallocated [B] (conditional models; undefined otherwise)
-  torch::Tensor fixed_labels_; // the sample grid's classes (conditional models)
+  torch::Tensor noise_;         // preallocated [B, z_dim]
+  torch::Tensor real_batch_;    // preallocated [B, 1, 28, 28]
+  torch::Tensor real_labels_;   // preallocated [B] (conditional models; undefined otherwise)
+  torch::Tensor fixed_labels_;  // the sample grid's classes (conditional models)
   // EMA of G's weights in the layout of G's flat parameter buffer: one lerp_ per step, no host sync.
   torch::Tensor ema_flat_;
   std::shared_ptr<models::Generator> ema_generator_;

@@ -9,9 +9,7 @@
 namespace genai::util {
 
 void write_file_atomically(const std::string& path, const void* data, size_t size);
-inline void write_file_atomically(const std::string& path, const std::string& text) {
-  write_file_atomically(path, text.data(), text.size());
-}
+inline void write_file_atomically(const std::string& path, const std::string& text) { write_file_atomically(path, text.data(), text.size()); }
 
 // For writers that need a path (e.g. LibTorch's archive): `write_to(tmp_path)` fills a temporary
 // file, which is then fsync'ed and renamed to `path`. On any exception the temporary file is removed.

@@ -5,14 +5,14 @@
 namespace genai::util {
 
 struct BuildInfo {
-  std::string genai_version;          // "0.1.0"
-  std::string torch_built_against;    // the LibTorch headers at compile time, e.g. "2.15.0"
-  std::string torch_running;          // the LibTorch library loaded now (its build settings), e.g. "2.15.0"
-  bool cuda_compiled = false;         // a LibTorch with CUDA kernels was linked (the wheel flavour)
-  std::string cuda_version;           // its CUDA and cuDNN versions, or "" without CUDA
-  bool cuda_available = false;        // a driver and at least one device are usable now
+  std::string genai_version;        // "0.1.0"
+  std::string torch_built_against;  // the LibTorch headers at compile time, e.g. "2.15.0"
+  std::string torch_running;        // the LibTorch library loaded now (its build settings), e.g. "2.15.0"
+  bool cuda_compiled = false;       // a LibTorch with CUDA kernels was linked (the wheel flavour)
+  std::string cuda_version;         // its CUDA and cuDNN versions, or "" without CUDA
+  bool cuda_available = false;      // a driver and at least one device are usable now
   int cuda_devices = 0;
-  std::string blas;                   // the BLAS behind LibTorch's matrix products, e.g. "OpenBLAS 0.3.21 ..."
+  std::string blas;  // the BLAS behind LibTorch's matrix products, e.g. "OpenBLAS 0.3.21 ..."
 };
 
 BuildInfo build_info();

@@ -26,9 +26,9 @@ enum class CoreSplit { kLibTorch, kBlas };
 CoreSplit core_split_for(const std::string& model_kind);
 
 struct ThreadPlan {
-  int cores = 1;      // the budget: --threads, or every core
-  int intra_op = 1;   // LibTorch's intra-op threads
-  int blas = 1;       // OpenBLAS's threads (1 when the BLAS has no pool of its own)
+  int cores = 1;                 // the budget: --threads, or every core
+  int intra_op = 1;              // LibTorch's intra-op threads
+  int blas = 1;                  // OpenBLAS's threads (1 when the BLAS has no pool of its own)
   std::string describe() const;  // e.g. "2 cores: LibTorch 1 thread, BLAS 2 threads"
 };
 

@@ -9,7 +9,7 @@
 
 #include "genai/models/gan.h"
 
-namespace genai::models {
+namespace genai::exporting {
 
 // Images in [-1, 1] -> bytes round((v + 1) * 127.5), clamped (the same mapping as the PNG grids).
 torch::Tensor to_bytes(const torch::Tensor& images);
@@ -22,8 +22,8 @@ void check_export_directory(const std::string& directory);
 // each file atomically into `directory` (created if missing; a directory that already holds IDX training
 // files is refused); for an unconditional G the labels file holds zeros, so --data DIR still loads it.
 // Returns the paths written. `progress` gets a line about every 10 %.
-std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const torch::Tensor& labels, int64_t count, uint64_t seed,
+std::vector<std::string> export_idx(models::Generator& generator, int64_t z_dim, const torch::Tensor& labels, int64_t count, uint64_t seed,
                                     torch::Device device, const std::string& directory, bool gzip,
                                     const std::function<void(const std::string&)>& progress);
 
-}  // namespace genai::models
+}  // namespace genai::exporting

@@ -1,11 +1,11 @@
-#include "genai/models/generator_export.h"
+#include "genai/export/generator_weights.h"
 
 #include <nlohmann/json.hpp>
 
 #include "genai/models/conditional.h"
 #include "genai/util/safetensors.h"
 
-namespace genai::models {
+namespace genai::exporting {
 
 std::string generator_spec_json(const ModelConfig& model, const GeneratorExportInfo& info) {
   nlohmann::json spec = {
@@ -17,9 +17,9 @@ std::string generator_spec_json(const ModelConfig& model, const GeneratorExportI
       {"g_hidden", model.g_hidden},
       {"g_norm", model.g_norm},
       {"dcgan_channels", model.dcgan_channels},
-      {"classes", is_conditional(model.kind) ? model.classes : 0},
+      {"classes", models::is_conditional(model.kind) ? model.classes : 0},
       {"class_names", model.class_names},
-      {"label_embedding_dim", is_conditional(model.kind) ? kLabelEmbeddingDim : 0},
+      {"label_embedding_dim", models::is_conditional(model.kind) ? models::kLabelEmbeddingDim : 0},
       {"image_shape", {1, kImageSide, kImageSide}},
       {"output_range", {-1, 1}},
       {"step", info.step},
@@ -28,7 +28,7 @@ std::string generator_spec_json(const ModelConfig& model, const GeneratorExportI
   return spec.dump();
 }
 
-size_t export_generator(const std::string& path, Generator& generator, const ModelConfig& model, const GeneratorExportInfo& info) {
+size_t export_generator(const std::string& path, models::Generator& generator, const ModelConfig& model, const GeneratorExportInfo& info) {
   util::NamedTensors tensors;
   for (const auto& item : generator.named_parameters()) tensors.emplace_back(item.key(), item.value());
   for (const auto& item : generator.named_buffers()) tensors.emplace_back(item.key(), item.value());
@@ -37,4 +37,4 @@ size_t export_generator(const std::string& path, Generator& generator, const Mod
   return tensors.size();
 }
 
-}  // namespace genai::models
+}  // namespace genai::exporting

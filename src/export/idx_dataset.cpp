@@ -1,4 +1,4 @@
-#include "genai/models/synthetic_export.h"
+#include "genai/export/idx_dataset.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -9,7 +9,7 @@
 #include "genai/error.h"
 #include "genai/models/sampling.h"
 
-namespace genai::models {
+namespace genai::exporting {
 
 torch::Tensor to_bytes(const torch::Tensor& images) {
   return images.to(torch::kCPU, torch::kFloat32).add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch::kUInt8);
@@ -24,10 +24,11 @@ void check_export_directory(const std::string& directory) {
         throw UsageError("--out " + directory + " already holds " + name + ext + "; choose a new directory for the export");
 }
 
-std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const torch::Tensor& labels, int64_t count, uint64_t seed,
+std::vector<std::string> export_idx(models::Generator& generator, int64_t z_dim, const torch::Tensor& labels, int64_t count, uint64_t seed,
                                     torch::Device device, const std::string& directory, bool gzip,
                                     const std::function<void(const std::string&)>& progress) {
-  if (labels.defined() && labels.numel() != count) throw RuntimeError("export_idx: " + std::to_string(labels.numel()) + " labels for " + std::to_string(count) + " images");
+  if (labels.defined() && labels.numel() != count)
+    throw RuntimeError("export_idx: " + std::to_string(labels.numel()) + " labels for " + std::to_string(count) + " images");
   check_export_directory(directory);
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
@@ -39,7 +40,7 @@ std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const t
     std::memcpy(label_bytes.bytes.data(), l.data_ptr<uint8_t>(), static_cast<size_t>(count));
   }
 
-  EvalModeGuard eval_mode(generator);
+  models::EvalModeGuard eval_mode(generator);
   torch::NoGradGuard no_grad;
   auto noise_generator = at::detail::createCPUGenerator(seed);
   constexpr int64_t kChunk = 1000;
@@ -64,4 +65,4 @@ std::vector<std::string> export_idx(Generator& generator, int64_t z_dim, const t
   return {images_path, labels_path};
 }
 
-}  // namespace genai::models
+}  // namespace genai::exporting

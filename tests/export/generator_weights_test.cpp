@@ -1,6 +1,6 @@
 // genai export's file: every parameter and buffer under its module name, the spec in the metadata, and
 // a generator rebuilt from the file alone draws the same images (the Python side: tests/python/export_test.py).
-#include "genai/models/generator_export.h"
+#include "genai/export/generator_weights.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,9 @@
 #include "genai/util/safetensors.h"
 #include "support.h"
 
-namespace genai::models {
+namespace genai::exporting {
 namespace {
+using namespace models;  // NOLINT: the test builds generators of every kind
 
 ModelConfig small(const std::string& kind) {
   ModelConfig m;
@@ -54,9 +55,12 @@ TEST_P(GeneratorExport, RebuildsTheSameGeneratorFromTheFileAlone) {
   auto buffers = rebuilt->named_buffers();
   torch::NoGradGuard no_grad;
   for (const auto& [name, tensor] : contents.tensors) {
-    if (auto* p = parameters.find(name)) p->copy_(tensor);
-    else if (auto* b = buffers.find(name)) b->copy_(tensor);
-    else ADD_FAILURE() << "no module tensor named " << name;
+    if (auto* p = parameters.find(name))
+      p->copy_(tensor);
+    else if (auto* b = buffers.find(name))
+      b->copy_(tensor);
+    else
+      ADD_FAILURE() << "no module tensor named " << name;
   }
   const auto labels = is_conditional(model.kind) ? balanced_labels(20, model.classes) : torch::Tensor();
   EXPECT_TRUE(torch::equal(generate_images(*rebuilt, model.z_dim, 20, 5, torch::kCPU, labels),
@@ -66,4 +70,4 @@ TEST_P(GeneratorExport, RebuildsTheSameGeneratorFromTheFileAlone) {
 INSTANTIATE_TEST_SUITE_P(Kinds, GeneratorExport, ::testing::Values("mlp", "dcgan", "cmlp", "cdcgan"));
 
 }  // namespace
-}  // namespace genai::models
+}  // namespace genai::exporting

@@ -7,7 +7,7 @@
 #include "genai/config.h"
 #include "genai/models/gan.h"
 
-namespace genai::models {
+namespace genai::exporting {
 
 inline constexpr int64_t kGeneratorExportVersion = 1;
 
@@ -20,6 +20,6 @@ struct GeneratorExportInfo {
 std::string generator_spec_json(const ModelConfig& model, const GeneratorExportInfo& info);
 
 // Writes `path` atomically; returns the number of tensors written.
-size_t export_generator(const std::string& path, Generator& generator, const ModelConfig& model, const GeneratorExportInfo& info);
+size_t export_generator(const std::string& path, models::Generator& generator, const ModelConfig& model, const GeneratorExportInfo& info);
 
-}  // namespace genai::models
+}  // namespace genai::exporting

@@ -1,0 +1,50 @@
+#pragma once
+// The train config's ONE schema: every key with its flag and TOML name, help text, whether a resumed run may
+// change it, and where it lives in TrainConfig. From this table come the `genai train` flags (add_train_options),
+// the TOML writer (to_toml, also --print-config) and reader (parse_train_config, which the library uses to read
+// a run's saved config), and the resume merge (resumed_config). Adding a key is one line in src/config/schema.cpp
+// (plus its check in validate() when it has a range).
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "genai/config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace genai {
+
+// Where a field lives: a function from the config to the member (captureless lambdas convert to these).
+using TrainFieldRef = std::variant<int64_t& (*)(TrainConfig&), uint64_t& (*)(TrainConfig&), double& (*)(TrainConfig&), bool& (*)(TrainConfig&),
+                                   std::string& (*)(TrainConfig&), std::vector<int64_t>& (*)(TrainConfig&)>;
+
+struct TrainField {
+  const char* key;  // the flag is --key, the TOML key is key
+  const char* help;
+  bool resumable;  // a resumed run may change it (an output or a stopping rule, never what is learned)
+  TrainFieldRef ref;
+};
+
+// In the order of the TOML file.
+const std::vector<TrainField>& train_fields();
+
+// The field's value as TOML writes it ("64", "\"mlp\"", "[256, 128]", "0.0002", "true").
+std::string toml_value(const TrainField& field, const TrainConfig& config);
+
+// Registers one option per field on `command` (a CLI11 subcommand), writing into `config`.
+void add_train_options(CLI::App& command, TrainConfig& config);
+
+// A TrainConfig from the TOML text genai saved (config.toml, or the copy inside a checkpoint). Throws
+// RuntimeError when it does not parse (unknown keys included).
+TrainConfig parse_train_config(const std::string& toml);
+
+// A resumed run's config: `saved`, with each key the user gave (`given(key)`) taken from `asked` when it is
+// resumable. A given non-resumable key whose value differs is a UsageError naming it, both values and
+// `checkpoint_path`. `out` comes from `asked`.
+TrainConfig resumed_config(const TrainConfig& saved, const TrainConfig& asked, const std::function<bool(const std::string&)>& given,
+                           const std::string& checkpoint_path);
+
+}  // namespace genai
