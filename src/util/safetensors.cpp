@@ -48,7 +48,7 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   std::memcpy(file.data() + sizeof header_size, text.data(), text.size());
   uint8_t* data = file.data() + sizeof header_size + text.size();
   for (const auto& tensor : cpu) {
-    std::memcpy(data, tensor.data_ptr(), tensor.nbytes());
+    if (tensor.nbytes() > 0) std::memcpy(data, tensor.data_ptr(), tensor.nbytes());  // an empty tensor's data_ptr may be null
     data += tensor.nbytes();
   }
   write_file_atomically(path, file.data(), file.size());
@@ -95,7 +95,7 @@ SafetensorsContents read_safetensors(const std::string& path) {
           offsets[1] - offsets[0] != static_cast<size_t>(numel) * c10::elementSize(type))
         throw bad("tensor \"" + name + "\" has byte range that does not fit its shape or the file");
       auto tensor = torch::empty(shape, torch::TensorOptions().dtype(type));
-      std::memcpy(tensor.data_ptr(), data + offsets[0], offsets[1] - offsets[0]);
+      if (offsets[1] > offsets[0]) std::memcpy(tensor.data_ptr(), data + offsets[0], offsets[1] - offsets[0]);
       ranges.emplace_back(offsets[0], offsets[1]);
       contents.tensors.emplace_back(name, tensor);
     }
