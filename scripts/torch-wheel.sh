@@ -9,10 +9,12 @@ genai_venv=${GENAI_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/genai/venv-torch-$genai
 genai_venv_python="$genai_venv/bin/python"
 
 # Creates or completes the venv with the wheel and the Python test clients (idempotent: a venv that already
-# has every pinned package is left alone).
+# has every pinned package is left alone). --tests: for the Python client tests only, which need no nvcc.
 # Debian's python3 (with python3-venv and python3-dev, which torch.compile's C++ code generation needs).
 ensure_torch_venv() {
-  if [ -x "$genai_venv_python" ] && "$genai_venv_python" - "$genai_torch_requirements" "$genai_test_requirements" <<'PY' 2>/dev/null; then check_cuda_major; return; fi
+  local check=check_cuda_major
+  [ "${1:-}" = --tests ] && check=true
+  if [ -x "$genai_venv_python" ] && "$genai_venv_python" - "$genai_torch_requirements" "$genai_test_requirements" <<'PY' 2>/dev/null; then $check; return; fi
 import sys
 from importlib.metadata import version
 for path in sys.argv[1:]:
@@ -27,7 +29,7 @@ PY
   mkdir -p "$(dirname "$genai_venv")"
   [ -x "$genai_venv_python" ] || /usr/bin/python3 -m venv "$genai_venv"
   "$genai_venv_python" -m pip install --quiet --disable-pip-version-check -r "$genai_torch_requirements" -r "$genai_test_requirements"
-  check_cuda_major
+  $check
 }
 
 # The wheel's CUDA major version must be the one this machine's nvcc compiles for.

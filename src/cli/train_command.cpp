@@ -256,6 +256,11 @@ int run_train(const TrainOptions& options) {
       }
       ++rollbacks;
       for (const auto& warning : trainer.restore(*good)) log->warn(warning);
+      try {
+        run.rewind_events(good->meta().step);
+      } catch (const RuntimeError& e) {
+        log->error("{}; TensorBoard may show the steps after step {} twice", e.what(), good->meta().step);
+      }
       trainer.scale_learning_rates(kRollbackLearningRateFactor);
       log->warn("training diverged ({}); rollback {}/{} to {} with learning rates G {:.3g}, D {:.3g}", e.what(), rollbacks, kMaxRollbacks,
                 good->path(), trainer.learning_rate_g(), trainer.learning_rate_d());

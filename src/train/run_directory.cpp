@@ -41,21 +41,21 @@ RunDirectory::RunDirectory(const std::string& path, bool force, bool tensorboard
     fs::create_directories(dir, ec);
     if (ec) throw file_error(dir.string(), "cannot create directory: " + ec.message() + "; choose another --out");
   }
-  open_metrics();
+  open_metrics(/*truncate=*/true);  // a new run in a directory reused with --force starts its own metrics
   // A new run replaces the events of an earlier one in a directory reused with --force.
   if (tensorboard) events_ = std::make_unique<util::EventFileWriter>(file(kTensorBoardDirectory), /*keep_through_step=*/-1);
 }
 
-void RunDirectory::open_metrics() {
+void RunDirectory::open_metrics(bool truncate) {
   // Also proves the directory is writable before any training time is spent.
-  metrics_.open(file("metrics.jsonl"), std::ios::out | std::ios::app);
+  metrics_.open(file("metrics.jsonl"), std::ios::out | (truncate ? std::ios::trunc : std::ios::app));
   if (!metrics_) throw file_error(file("metrics.jsonl"), "cannot write here; check permissions and free space, or choose another --out");
 }
 
 RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step, bool tensorboard) {
   RunDirectory run;
   run.path_ = path;
-  run.first_step_ = resume_step;
+  run.first_step_ = resume_step + 1;  // the first step it trains: a second resume from the same checkpoint cuts this run's events
   std::error_code ec;
   if (!fs::is_directory(fs::path(path) / "checkpoints", ec)) throw file_error(path, "not a genai run directory (no checkpoints folder)");
   // A process stopped hard (a second Ctrl-C, SIGKILL) may have left a temporary file mid-write; the
@@ -69,11 +69,14 @@ RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step, 
     // A line cut by a killed job does not parse; it and quick-eval lines (no d_loss) are not loss history.
     const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!record.is_object() || !record.contains("d_loss") || !record.contains("step") || !record["step"].is_number_integer()) continue;
-    const auto number = [&](const char* key) { return record[key].is_number() ? record[key].get<double>() : std::nan(""); };
+    const auto number = [&](const char* key) {
+      const auto found = record.find(key);  // operator[] on a const object with a missing key is undefined
+      return found != record.end() && found->is_number() ? found->get<double>() : std::nan("");
+    };
     const auto step = record["step"].get<int64_t>();
     if (step <= resume_step) run.loss_history_.push_back({step, number("d_loss"), number("g_loss")});
   }
-  run.open_metrics();
+  run.open_metrics(/*truncate=*/false);
   // Events logged after the checkpoint (by a job killed later) are cut: the resumed run logs those steps again.
   if (tensorboard) run.events_ = std::make_unique<util::EventFileWriter>(run.file(kTensorBoardDirectory), resume_step);
   return run;
@@ -86,6 +89,12 @@ void RunDirectory::write_config(const std::string& toml) {
   if (!events_) return;
   events_->text(kTensorBoardConfigTag, first_step_, "```toml\n" + toml + "```");
   flush_events();
+}
+
+void RunDirectory::rewind_events(int64_t step) {
+  if (!events_) return;
+  events_.reset();  // closes the file before it is cut
+  events_ = std::make_unique<util::EventFileWriter>(file(kTensorBoardDirectory), step);
 }
 
 void RunDirectory::flush_events() {

@@ -207,7 +207,13 @@ EventFileWriter::EventFileWriter(const std::string& directory, int64_t keep_thro
   if (!file_) throw file_error(path_, std::string("cannot open for writing: ") + std::strerror(errno));
   if (!continuing) {
     add_event(0, bytes_field(event::kFileVersion, "brain.Event:2"));  // what readers expect first
-    flush();
+    try {
+      flush();
+    } catch (const RuntimeError&) {  // no destructor runs for a constructor that throws
+      std::fclose(file_);
+      file_ = nullptr;
+      throw;
+    }
   }
 }
 

@@ -105,7 +105,7 @@ SafetensorsContents read_safetensors(const std::string& path) {
   // File order, and the ranges must tile the data exactly (as the reference reader demands).
   std::vector<size_t> order(ranges.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ranges[a].first < ranges[b].first; });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ranges[a] < ranges[b]; });  // (start, end): empty ones first
   size_t expected = 0;
   NamedTensors ordered;
   for (size_t i : order) {

@@ -44,7 +44,7 @@ class TensorBoardEvents(TempDirTest):
             events = accumulator.Scalars(tag)
             self.assertEqual([e.step for e in events], sorted(expected), tag)
             for e in events:
-                # metrics.jsonl has 6 significant digits, the event a float32
+                # the event holds a float32
                 self.assertAlmostEqual(e.value, expected[e.step], delta=1e-5 * max(1.0, abs(expected[e.step])), msg=f"{tag} at {e.step}")
             print(f"  {tag:26s} {len(events):2d} events, steps {events[0].step}..{events[-1].step}; "
                   f"at step {events[-1].step}: {events[-1].value:.6g} (metrics.jsonl {expected[events[-1].step]})")
@@ -97,7 +97,7 @@ class TensorBoardEvents(TempDirTest):
         self.assertEqual([e.step for e in accumulator.Scalars("train/d_loss")], list(range(5, 45, 5)))
         self.assertEqual([i.step for i in accumulator.Images("samples")], [10, 20, 30, 40])
         self.assertEqual([e.step for e in accumulator.Scalars("eval/fd_lenet")], [10, 20, 30, 40])
-        self.assertEqual([t.step for t in accumulator.Tensors("config")], [0, 20])
+        self.assertEqual([t.step for t in accumulator.Tensors("config")], [0, 21])  # the first step the resumed run trains
 
     def test_a_killed_job_leaves_every_flushed_interval_readable(self):
         out = os.path.join(self.dir, "killed")
@@ -106,8 +106,11 @@ class TensorBoardEvents(TempDirTest):
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
-                if len(metrics_by_step(out, "d_loss")) >= 4 if os.path.exists(os.path.join(out, "metrics.jsonl")) else False:
-                    break
+                try:
+                    if len(metrics_by_step(out, "d_loss")) >= 4:
+                        break
+                except (OSError, ValueError):  # not there yet, or a line half-written
+                    pass
                 time.sleep(0.05)
         finally:
             process.send_signal(signal.SIGKILL)
@@ -118,6 +121,13 @@ class TensorBoardEvents(TempDirTest):
         # The kill may land between a metrics line and its events: at most that one interval is missing.
         self.assertEqual(steps, logged[:len(steps)])
         self.assertGreaterEqual(len(steps), len(logged) - 1)
+
+    def test_a_rollback_logs_the_steps_after_its_checkpoint_once(self):
+        # NaN after step 7; found at step 8's log line; training rolls back to the checkpoint of step 5 and logs 6, 7, ... again.
+        genai(self.dir, *TRAIN, "--steps", "12", "--log-every", "1", "--checkpoint-every", "5", "--inject-nan-at-step", "7",
+              "--on-nan", "rollback", "--out", "rollback")
+        steps = [e.step for e in load(os.path.join(self.dir, "rollback")).Scalars("train/d_loss")]
+        self.assertEqual(steps, list(range(1, 13)))
 
     def test_no_tensorboard_writes_no_events(self):
         genai(self.dir, *TRAIN, "--steps", "5", "--no-tensorboard", "--out", "quiet")

@@ -53,6 +53,17 @@ TEST(Safetensors, RoundTripsEveryDtypeWithMetadata) {
   }
 }
 
+TEST(Safetensors, AnEmptyTensorSharingItsOffsetWithAnotherReadsBack) {
+  // "x" (empty) and "a" both start at byte 0; the header lists "a" first (keys sort), so the reader must order
+  // ranges by start and end, as the reference reader does.
+  genai::testing::TempDir dir;
+  write_safetensors(dir.file("t.safetensors"), {{"x", torch::zeros({0})}, {"a", torch::ones({1})}}, {});
+  const auto back = read_safetensors(dir.file("t.safetensors"));
+  ASSERT_EQ(back.tensors.size(), 2u);
+  EXPECT_EQ(back.tensors[0].first, "x");
+  EXPECT_TRUE(torch::equal(back.tensors[1].second, torch::ones({1})));
+}
+
 TEST(Safetensors, LayoutIsHeaderLengthAlignedJsonThenRawBytes) {
   genai::testing::TempDir dir;
   write_safetensors(dir.file("t.safetensors"), {{"x", torch::tensor({1.0F, -2.0F})}}, {});

@@ -51,16 +51,18 @@ class RunDirectory {
   // newest `keep` checkpoints, so rotation never removes the last good one. Returns the path.
   std::string write_checkpoint(int64_t step, int64_t keep, const std::function<void(const std::string&)>& save) const;
   void write_loss_curve() const;
+  // After --on-nan rollback to the checkpoint of `step`: cuts the events logged after it, which the run logs again.
+  void rewind_events(int64_t step);
 
  private:
   RunDirectory() = default;
-  void open_metrics();
+  void open_metrics(bool truncate);
   void flush_events();
 
   std::string path_;
   std::ofstream metrics_;
   std::unique_ptr<util::EventFileWriter> events_;  // null: no TensorBoard file
-  int64_t first_step_ = 0;                         // 0, or the step a resumed run starts from
+  int64_t first_step_ = 0;                         // 0, or the first step a resumed run trains
   std::vector<image::LossPoint> loss_history_;
 };
 
