@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "genai/checkpoint.h"
+#include "checkpoint_source.h"
 #include "genai/config/schema.h"
 #include "genai/data/dataset.h"
 #include "genai/data/locate.h"
@@ -25,9 +25,7 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
                                  "density/coverage, Parzen log-likelihood, each next to the real-data baseline. FD-LeNet uses "
                                  "genai's own MNIST-style classifier and is NOT comparable to Inception FID.");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt) of the generator to score");
-  auto* run = cmd->add_option("--run", o.run, "Run directory: scores its newest checkpoint");
-  checkpoint->excludes(run);
+  add_checkpoint_source_options(*cmd, o.checkpoint, o.run);
   cmd->add_option("--samples", o.settings.samples, "Generated images (and real baseline images); compare FD and KID only at equal counts")
       ->capture_default_str();
   cmd->add_option("--seed", o.settings.seed, "Seed of the noise, the baseline subset and the KID subsets")->capture_default_str();
@@ -88,9 +86,7 @@ int run_eval(const EvalOptions& o) {
   std::optional<Checkpoint> checkpoint;
   std::string data = o.data, data_root = o.data_root;
   if (!o.checkpoint.empty() || !o.run.empty()) {
-    std::vector<std::string> skipped;
-    checkpoint = o.checkpoint.empty() ? open_newest_valid_checkpoint(o.run, device, skipped) : Checkpoint::open(o.checkpoint, device);
-    for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
+    checkpoint = open_checkpoint_source(o.checkpoint, o.run, device, *log);
     if (o.tstr && !models::is_conditional(checkpoint->meta().model.kind))
       throw UsageError("--tstr needs a conditional model (cmlp or cdcgan); " + checkpoint->path() + " holds an unconditional " +
                        checkpoint->meta().model.kind + " generator");

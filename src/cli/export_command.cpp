@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "genai/checkpoint.h"
+#include "checkpoint_source.h"
 #include "genai/error.h"
 #include "genai/export/generator_weights.h"
 
@@ -12,9 +12,7 @@ namespace genai::cli {
 CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
   auto* cmd = app.add_subcommand("export", "Write a trained generator as safetensors, for Python PyTorch (scripts/genai_torch.py)");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt)");
-  auto* run = cmd->add_option("--run", o.run, "Run directory: uses its newest checkpoint");
-  checkpoint->excludes(run);
+  add_checkpoint_source_options(*cmd, o.checkpoint, o.run);
   cmd->add_option("--out", o.out, "The .safetensors file to write (replaced if it exists)");
   cmd->add_flag("--no-ema", o.no_ema, "Export the raw generator weights even if the checkpoint has EMA weights");
   add_verbosity_flags(*cmd, o.verbosity);
@@ -34,9 +32,7 @@ int run_export(const ExportOptions& o) {
     throw file_error(o.out, "is a directory; give a file name such as " + o.out + "/generator.safetensors");
 
   auto log = make_logger(o.verbosity);
-  std::vector<std::string> skipped;
-  const auto checkpoint = o.checkpoint.empty() ? open_newest_valid_checkpoint(o.run, torch::kCPU, skipped) : Checkpoint::open(o.checkpoint);
-  for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
+  const auto checkpoint = open_checkpoint_source(o.checkpoint, o.run, torch::kCPU, *log);
   const bool ema = !o.no_ema && checkpoint.has_ema();
   auto generator = checkpoint.load_generator(ema);
   const auto& model = checkpoint.meta().model;

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "genai/checkpoint.h"
+#include "checkpoint_source.h"
 #include "genai/error.h"
 #include "genai/export/idx_dataset.h"
 #include "genai/image/png.h"
@@ -48,9 +48,7 @@ std::string class_range(int64_t classes) { return "the model has classes 0 to " 
 CLI::App* add_sample_command(CLI::App& app, SampleOptions& o) {
   auto* cmd = app.add_subcommand("sample", "Write PNG images (or an IDX data set) from a trained generator");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  auto* checkpoint = cmd->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.pt)");
-  auto* run = cmd->add_option("--run", o.run, "Run directory: uses its newest checkpoint");
-  checkpoint->excludes(run);
+  add_checkpoint_source_options(*cmd, o.checkpoint, o.run);
   cmd->add_option("-n,--count", o.count, "Number of images")->capture_default_str();
   cmd->add_option("--nrow", o.nrow, "Images per grid row (and columns of --class-grid)")->capture_default_str();
   cmd->add_option("--seed", o.seed, "Noise seed: the same checkpoint and seed give byte-identical files")->capture_default_str();
@@ -95,9 +93,7 @@ int run_sample(const SampleOptions& o) {
 
   auto log = make_logger(o.verbosity);
   const torch::Device device = util::resolve_device(o.device);
-  std::vector<std::string> skipped;
-  const auto checkpoint = o.checkpoint.empty() ? open_newest_valid_checkpoint(o.run, device, skipped) : Checkpoint::open(o.checkpoint, device);
-  for (const auto& problem : skipped) log->warn("skipped a bad checkpoint: {}", problem);
+  const auto checkpoint = open_checkpoint_source(o.checkpoint, o.run, device, *log);
   const auto& model = checkpoint.meta().model;
   const bool conditional = models::is_conditional(model.kind);
   const std::string holds = checkpoint.path() + " holds an unconditional " + model.kind + " generator";
