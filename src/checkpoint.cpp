@@ -90,7 +90,7 @@ std::string checkpoint_file_name(int64_t step) {
 void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const TrainingState& state) {
   util::RecordWriter out;
   out.integer("format_version", meta.format_version);
-  out.text("model.kind", meta.model.kind);
+  out.text("model.kind", name(meta.model.kind));
   out.integer("model.z_dim", meta.model.z_dim);
   out.integers("model.g_hidden", meta.model.g_hidden);
   out.integers("model.d_hidden", meta.model.d_hidden);
@@ -130,7 +130,11 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   const auto& r = *records;
   CheckpointMeta& meta = checkpoint.meta_;
   meta.format_version = r.get<int64_t>("format_version");
-  meta.model.kind = r.get<std::string>("model.kind");
+  const std::string kind = r.get<std::string>("model.kind");
+  if (const auto* known = find_model_kind(kind))
+    meta.model.kind = known->kind;
+  else
+    throw file_error(path, "corrupt checkpoint: model kind \"" + kind + "\" is unknown (a newer genai's?)");
   meta.model.z_dim = r.get<int64_t>("model.z_dim");
   meta.model.g_hidden = r.get<std::vector<int64_t>>("model.g_hidden");
   meta.model.d_hidden = r.get<std::vector<int64_t>>("model.d_hidden");
@@ -153,7 +157,7 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   std::vector<std::string> problems;
   validate(meta.model, problems);
   if (meta.step < 0 || meta.epoch < 0 || meta.batch_in_epoch < 0) problems.push_back("negative step, epoch or position");
-  if (meta.model.classes < 0 || meta.model.classes > 256 || (models::is_conditional(meta.model.kind) && meta.model.classes < 2))
+  if (meta.model.classes < 0 || meta.model.classes > 256 || (is_conditional(meta.model.kind) && meta.model.classes < 2))
     problems.push_back("a conditional model with " + std::to_string(meta.model.classes) + " classes");
   if (!meta.model.class_names.empty() && static_cast<int64_t>(meta.model.class_names.size()) != meta.model.classes)
     problems.push_back(std::to_string(meta.model.class_names.size()) + " class names for " + std::to_string(meta.model.classes) + " classes");

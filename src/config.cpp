@@ -2,48 +2,53 @@
 
 #include <cctype>
 #include <cstdlib>
-#include <sstream>
+#include <iterator>
 
+#include "genai/config/schema.h"
 #include "genai/error.h"
 
 namespace genai {
 namespace {
 
-std::string toml_double(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  std::string text = s.str();
-  if (text.find_first_of(".eE") == std::string::npos) text += ".0";
-  return text;
-}
-
-void check_positive(std::vector<std::string>& problems, const char* key, int64_t value) {
-  if (value < 1) problems.push_back(std::string(key) + " = " + std::to_string(value) + " must be at least 1");
-}
-
-void check_adam(std::vector<std::string>& problems, const std::string& net, const AdamConfig& adam) {
-  if (!(adam.lr > 0 && adam.lr < 1)) problems.push_back("lr-" + net + " = " + toml_double(adam.lr) + " must be in (0, 1)");
-  if (!(adam.beta1 >= 0 && adam.beta1 < 1)) problems.push_back("beta1-" + net + " = " + toml_double(adam.beta1) + " must be in [0, 1)");
-  if (!(adam.beta2 >= 0 && adam.beta2 < 1)) problems.push_back("beta2-" + net + " = " + toml_double(adam.beta2) + " must be in [0, 1)");
-}
+constexpr ModelKindInfo kModelKinds[] = {
+    {ModelKind::kMlp, "mlp", false, false},
+    {ModelKind::kDcgan, "dcgan", false, true},
+    {ModelKind::kCmlp, "cmlp", true, false},
+    {ModelKind::kCdcgan, "cdcgan", true, true},
+};
 
 }  // namespace
 
+const ModelKindInfo& info(ModelKind kind) {
+  for (const auto& entry : kModelKinds)
+    if (entry.kind == kind) return entry;
+  throw RuntimeError("model kind " + std::to_string(static_cast<int>(kind)) + " is not in the table");  // unreachable for a valid enum
+}
+
+const ModelKindInfo* find_model_kind(std::string_view name) {
+  for (const auto& entry : kModelKinds)
+    if (name == entry.name) return &entry;
+  return nullptr;
+}
+
+ModelKind model_kind(std::string_view name) {
+  if (const auto* entry = find_model_kind(name)) return entry->kind;
+  throw UsageError("model = \"" + std::string(name) + "\" is unknown; use " + model_kind_names());
+}
+
+std::string model_kind_names() {
+  std::string out;
+  const size_t n = std::size(kModelKinds);
+  for (size_t i = 0; i < n; ++i) out += std::string(i == 0 ? "" : i + 1 == n ? " or " : ", ") + kModelKinds[i].name;
+  return out;
+}
+
 void validate(const ModelConfig& model, std::vector<std::string>& problems) {
-  if (model.kind != "mlp" && model.kind != "dcgan" && model.kind != "cmlp" && model.kind != "cdcgan")
-    problems.push_back("model = \"" + model.kind + "\" is unknown; use mlp, dcgan, cmlp or cdcgan");
-  if (model.z_dim < 1 || model.z_dim > 4096) problems.push_back("z-dim = " + std::to_string(model.z_dim) + " must be in [1, 4096]");
-  if (model.kind == "mlp" || model.kind == "cmlp") {
-    if (model.g_hidden.empty() || model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
-    for (int64_t h : model.g_hidden)
-      if (h < 1 || h > 65536) problems.push_back("g-hidden size " + std::to_string(h) + " must be in [1, 65536]");
-    for (int64_t h : model.d_hidden)
-      if (h < 1 || h > 65536) problems.push_back("d-hidden size " + std::to_string(h) + " must be in [1, 65536]");
-    if (model.g_norm != "batch" && model.g_norm != "none") problems.push_back("g-norm = \"" + model.g_norm + "\" is unknown; use batch or none");
-  }
-  if ((model.kind == "dcgan" || model.kind == "cdcgan") && (model.dcgan_channels < 1 || model.dcgan_channels > 4096))
-    problems.push_back("dcgan-channels = " + std::to_string(model.dcgan_channels) + " must be in [1, 4096]");
+  // A default config around the model: only the model's own fields can break their checks.
+  TrainConfig config;
+  config.model = model;
+  check_fields(config, problems);
+  if (model.g_hidden.empty() || model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
 }
 
 double parse_duration_seconds(const std::string& text, const std::string& key) {
@@ -79,6 +84,9 @@ double parse_duration_seconds(const std::string& text, const std::string& key) {
 
 void validate(const TrainConfig& config) {
   std::vector<std::string> problems;
+  check_fields(config, problems);  // each field's range or choices, from the schema
+  // The rules that tie fields together, or that a range cannot say.
+  if (config.model.g_hidden.empty() || config.model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
   if (!config.max_time.empty()) {
     try {
       if (parse_duration_seconds(config.max_time, "max-time") <= 0) problems.push_back("max-time = \"" + config.max_time + "\" must be positive");
@@ -86,33 +94,9 @@ void validate(const TrainConfig& config) {
       problems.push_back(e.what());
     }
   }
-  if (config.on_nan != "stop" && config.on_nan != "rollback")
-    problems.push_back("on-nan = \"" + config.on_nan + "\" is unknown; use stop or rollback");
-  validate(config.model, problems);
   if (config.data.empty()) problems.push_back("data is empty; use mnist, fashion-mnist or a directory");
-  if (config.threads < 0 || config.threads > 1024)
-    problems.push_back("threads = " + std::to_string(config.threads) + " must be in [0, 1024] (0: one per core)");
-  if (config.steps < 0) problems.push_back("steps = " + std::to_string(config.steps) + " must be at least 0 (0: use epochs)");
-  if (config.epochs < 0) problems.push_back("epochs = " + std::to_string(config.epochs) + " must be at least 0");
-  if (config.batch_size < 1 || config.batch_size > 65536)
-    problems.push_back("batch-size = " + std::to_string(config.batch_size) + " must be in [1, 65536]");
-  else if (config.batch_size == 1 && (config.model.kind == "mlp" || config.model.kind == "cmlp") && config.model.g_norm == "batch")
+  if (config.batch_size == 1 && !is_convolutional(config.model.kind) && config.model.g_norm == "batch")
     problems.push_back("batch-size = 1 with g-norm = \"batch\": BatchNorm needs at least 2 images per batch; use --g-norm none or a larger batch");
-  check_adam(problems, "g", config.adam_g);
-  check_adam(problems, "d", config.adam_d);
-  check_positive(problems, "log-every", config.log_every);
-  if (config.sample_every < 0)
-    problems.push_back("sample-every = " + std::to_string(config.sample_every) + " must be at least 0 (0: only at the end)");
-  if (config.checkpoint_every < 0)
-    problems.push_back("checkpoint-every = " + std::to_string(config.checkpoint_every) + " must be at least 0 (0: only at the end)");
-  check_positive(problems, "keep-checkpoints", config.keep_checkpoints);
-  if (!(config.ema_decay >= 0 && config.ema_decay < 1))
-    problems.push_back("ema-decay = " + toml_double(config.ema_decay) + " must be in [0, 1) (0: no EMA generator)");
-  if (config.eval_every < 0) problems.push_back("eval-every = " + std::to_string(config.eval_every) + " must be at least 0 (0: no quick evals)");
-  if (config.eval_samples < 20 || config.eval_samples > 100000)
-    problems.push_back("eval-samples = " + std::to_string(config.eval_samples) + " must be in [20, 100000]");
-  if (config.sample_grid < 1 || config.sample_grid > 1024)
-    problems.push_back("sample-grid = " + std::to_string(config.sample_grid) + " must be in [1, 1024]");
   throw_if_problems(problems);
 }
 

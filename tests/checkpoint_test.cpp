@@ -18,7 +18,7 @@ using genai::testing::TempDir;
 
 TrainConfig tiny_config(const std::string& kind) {
   TrainConfig c;
-  c.model.kind = kind;
+  c.model.kind = model_kind(kind);
   c.model.dcgan_channels = 8;
   c.batch_size = 16;
   c.seed = 3;
@@ -45,7 +45,7 @@ TEST(Checkpoint, SaveLoadGivesIdenticalGeneratorOutput) {
     const auto path = dir.file(std::string(kind) + ".pt");
     trainer.save_checkpoint(path, "# config");
     auto checkpoint = Checkpoint::open(path);
-    EXPECT_EQ(checkpoint.meta().model.kind, kind);
+    EXPECT_STREQ(name(checkpoint.meta().model.kind), kind);
     EXPECT_EQ(checkpoint.meta().step, 5);
     EXPECT_EQ(checkpoint.meta().config_toml, "# config");
     auto loaded = checkpoint.load_generator();

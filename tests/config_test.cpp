@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <tuple>
+
 #include "genai/config/schema.h"
 #include "genai/error.h"
 
@@ -23,13 +26,72 @@ TEST(Config, EveryProblemIsReportedAtOnceWithItsRange) {
   TrainConfig c;
   c.batch_size = 0;
   c.adam_g.lr = -1;
-  c.model.kind = "vae";
+  c.on_nan = "ignore";
+  c.steps = -2;
+  c.model.g_hidden = {256, 0};
   const auto message = error_of(c);
-  EXPECT_NE(message.find("3 problems"), std::string::npos) << message;
+  EXPECT_NE(message.find("5 problems"), std::string::npos) << message;
   EXPECT_NE(message.find("batch-size = 0 must be in [1, 65536]"), std::string::npos) << message;
   EXPECT_NE(message.find("lr-g = -1.0 must be in (0, 1)"), std::string::npos) << message;
-  EXPECT_NE(message.find("model = \"vae\" is unknown; use mlp, dcgan, cmlp or cdcgan"), std::string::npos) << message;
+  EXPECT_NE(message.find("on-nan = \"ignore\" is unknown; use stop or rollback"), std::string::npos) << message;
+  EXPECT_NE(message.find("steps = -2 must be at least 0 (0: use epochs)"), std::string::npos) << message;
+  EXPECT_NE(message.find("g-hidden size 0 must be in [1, 65536]"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(Config, ModelKindsAreNamedAndKnowTheirProperties) {
+  EXPECT_EQ(model_kind_names(), "mlp, dcgan, cmlp or cdcgan");
+  for (const char* kind : {"mlp", "dcgan", "cmlp", "cdcgan"}) EXPECT_STREQ(name(model_kind(kind)), kind);
+  EXPECT_FALSE(is_conditional(ModelKind::kMlp));
+  EXPECT_TRUE(is_conditional(ModelKind::kCmlp));
+  EXPECT_TRUE(is_conditional(ModelKind::kCdcgan));
+  EXPECT_FALSE(is_convolutional(ModelKind::kCmlp));
+  EXPECT_TRUE(is_convolutional(ModelKind::kDcgan));
+  EXPECT_TRUE(is_convolutional(ModelKind::kCdcgan));
+  EXPECT_EQ(find_model_kind("MLP"), nullptr);  // names are exact, as in TOML
+  EXPECT_THROW(model_kind("vae"), UsageError);
+}
+
+// The schema's ranges are what validate() enforces: for every numeric field with a range, a value just outside
+// either end is one problem that names the key, and the end itself passes.
+TEST(ConfigSchema, EveryRangeInTheTableIsEnforcedAtBothEnds) {
+  int ranged = 0;
+  for (const auto& field : train_fields()) {
+    const FieldCheck& check = field.check;
+    if (!check.choices.empty() || describe(check).empty()) continue;
+    std::visit(
+        [&](auto ref) {
+          using T = std::decay_t<decltype(ref(std::declval<TrainConfig&>()))>;
+          if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double> || std::is_same_v<T, std::vector<int64_t>>) {
+            ++ranged;
+            const double step = std::is_same_v<T, double> ? 1e-9 : 1;
+            const auto set = [&](TrainConfig& c, double v) {
+              if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+                ref(c) = {static_cast<int64_t>(v)};
+              else
+                ref(c) = static_cast<T>(v);
+            };
+            for (const auto& [end, open, outside] :
+                 {std::tuple{check.min, check.min_open, check.min - step}, std::tuple{check.max, check.max_open, check.max + step}}) {
+              if (std::isinf(end)) continue;
+              TrainConfig c;
+              set(c, outside);
+              std::vector<std::string> problems;
+              check_fields(c, problems);
+              ASSERT_EQ(problems.size(), 1u) << field.key << " = " << outside;
+              EXPECT_EQ(problems[0].rfind(field.key, 0), 0u) << problems[0];
+              if (!open) {
+                set(c, end);
+                problems.clear();
+                check_fields(c, problems);
+                EXPECT_TRUE(problems.empty()) << field.key << " = " << end << ": " << problems.front();
+              }
+            }
+          }
+        },
+        field.ref);
+  }
+  EXPECT_GE(ranged, 20);  // the table really has ranges
 }
 
 TEST(Config, TomlHasATrainSectionAndEveryKey) {
@@ -45,7 +107,7 @@ TEST(Config, TomlHasATrainSectionAndEveryKey) {
 
 TEST(ConfigSchema, EveryFieldRoundTripsThroughTheToml) {
   TrainConfig c;
-  c.model.kind = "cdcgan";
+  c.model.kind = ModelKind::kCdcgan;
   c.model.z_dim = 17;
   c.model.g_hidden = {9, 8, 7};
   c.model.g_norm = "none";

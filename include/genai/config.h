@@ -3,9 +3,31 @@
 // flags, and validate() checks them once. Everything downstream takes them as const references.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace genai {
+
+// The architectures. Code asks a kind for its properties (conditional, convolutional) instead of comparing names.
+enum class ModelKind { kMlp, kDcgan, kCmlp, kCdcgan };
+
+struct ModelKindInfo {
+  ModelKind kind;
+  const char* name;    // as flags, TOML and checkpoints spell it
+  bool conditional;    // class-conditional: G and D take labels (projection discriminator)
+  bool convolutional;  // DCGAN layers (LibTorch's threads do the work) rather than Linear layers (BLAS does)
+};
+
+const ModelKindInfo& info(ModelKind kind);
+inline const char* name(ModelKind kind) { return info(kind).name; }
+inline bool is_conditional(ModelKind kind) { return info(kind).conditional; }
+inline bool is_convolutional(ModelKind kind) { return info(kind).convolutional; }
+// Throws UsageError `"NAME" is unknown; use mlp, dcgan, cmlp or cdcgan`.
+ModelKind model_kind(std::string_view name);
+// nullptr when `name` names no kind.
+const ModelKindInfo* find_model_kind(std::string_view name);
+// "mlp, dcgan, cmlp or cdcgan"
+std::string model_kind_names();
 
 struct AdamConfig {
   double lr = 2e-4;
@@ -14,7 +36,7 @@ struct AdamConfig {
 };
 
 struct ModelConfig {
-  std::string kind = "mlp";  // mlp | dcgan | cmlp | cdcgan (class-conditional)
+  ModelKind kind = ModelKind::kMlp;
   int64_t z_dim = 100;
   // mlp: the design's layer sizes. The bare design collapses to one or two modes (../shared/docs/anchors.md);
   // BatchNorm after each hidden generator layer is what made it cover the digits, so it is on by default.
@@ -64,8 +86,10 @@ inline constexpr int kMaxRollbacks = 3;
 // "3h55m", "90s", "2h", "1d12h", "45m30s" or plain seconds ("600"). Throws UsageError naming `key`.
 double parse_duration_seconds(const std::string& text, const std::string& key);
 
-// Throws genai::UsageError naming every invalid value, its key and the allowed range.
+// Throws genai::UsageError naming every invalid value, its key and the allowed range: each field's range or
+// choices from the schema (genai/config/schema.h), then the rules that tie fields together.
 void validate(const TrainConfig& config);
+// The model's fields alone (a checkpoint's saved model), appended to `problems`.
 void validate(const ModelConfig& model, std::vector<std::string>& problems);
 
 // The resolved config as TOML with a [train] section; `genai train --config FILE` reads it back. Written from

@@ -66,25 +66,26 @@ int run_bench(const BenchOptions& o) {
   std::printf("%-6s %-6s %5s %10s %11s %12s %9s %9s\n", "model", "g-norm", "batch", "it/s", "img/s", "GFLOP/step", "GFLOP/s", "RSS MB");
 
   std::vector<nlohmann::ordered_json> results;
-  for (const std::string model : {"mlp", "dcgan"}) {
+  for (const ModelKind kind : {ModelKind::kMlp, ModelKind::kDcgan}) {  // the kinds bench_reference.py times too
+    const std::string model = name(kind);
     if (o.model != "all" && o.model != model) continue;
     const std::vector<int64_t> batches = o.batch_size > 0 ? std::vector<int64_t>{o.batch_size} : std::vector<int64_t>{1, 64, 256};
     for (int64_t batch : batches) {
       TrainConfig config;
-      config.model.kind = model;
+      config.model.kind = kind;
       config.batch_size = batch;
       config.threads = o.threads;
-      if (model == "mlp") config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
+      if (!is_convolutional(kind)) config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
       validate(config);
       // Threads are planned per case, as `genai train` plans them (or as --thread-split says).
-      const auto split = o.thread_split.empty()     ? util::core_split_for(model)
+      const auto split = o.thread_split.empty()     ? util::core_split_for(is_convolutional(kind))
                          : o.thread_split == "blas" ? util::CoreSplit::kBlas
                                                     : util::CoreSplit::kLibTorch;
       const auto threads = util::plan_threads(o.threads, split);
       util::configure_cpu(threads);
       train::BenchSettings settings{o.warmup, o.seconds, o.windows, !o.autograd_step};
       const auto r = train::benchmark_training_step(config, device, settings);
-      std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f  %s\n", model.c_str(), model == "mlp" ? r.g_norm.c_str() : "-",
+      std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f  %s\n", model.c_str(), !is_convolutional(kind) ? r.g_norm.c_str() : "-",
                   static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,
                   threads.describe().c_str());
       std::fflush(stdout);

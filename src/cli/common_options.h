@@ -20,7 +20,4 @@ std::shared_ptr<Log> make_logger(const Verbosity& verbosity, const std::string& 
 
 bool stderr_is_terminal();
 
-// "1h02m", "3m05s", "12s".
-std::string format_duration(double seconds);
-
 }  // namespace genai::cli

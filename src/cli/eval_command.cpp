@@ -3,19 +3,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 
 #include "checkpoint_source.h"
 #include "genai/config/schema.h"
-#include "genai/data/dataset.h"
 #include "genai/data/locate.h"
 #include "genai/error.h"
-#include "genai/eval/report.h"
-#include "genai/export/idx_dataset.h"
-#include "genai/models/sampling.h"
+#include "genai/eval/evaluation.h"
 #include "genai/util/atomic_file.h"
 #include "genai/util/device.h"
-#include "train_command.h"
 
 namespace genai::cli {
 
@@ -79,80 +74,29 @@ int run_eval(const EvalOptions& o) {
     throw file_error(o.classifier, "no such classifier file; drop --classifier to use (or train) the cached one");
 
   auto log = make_logger(o.verbosity);
-  const torch::Device device = util::resolve_device(o.device);
+  eval::EvaluationRequest request;
+  request.device = util::resolve_device(o.device);
   util::configure_cpu(util::plan_threads(o.threads, util::CoreSplit::kLibTorch));  // the classifier's convolutions dominate
+  request.settings = settings;
+  request.tstr = o.tstr;
+  request.classifier.file = o.classifier;
+  request.classifier.retrain = o.retrain_classifier;
+  request.classifier.recipe.epochs = o.classifier_epochs;
 
   // The generator, and the data it was trained on (unless --data says otherwise).
-  std::optional<Checkpoint> checkpoint;
-  std::string data = o.data, data_root = o.data_root;
+  request.data = o.data;
+  std::string data_root = o.data_root;
   if (!o.checkpoint.empty() || !o.run.empty()) {
-    checkpoint = open_checkpoint_source(o.checkpoint, o.run, device, *log);
-    if (o.tstr && !models::is_conditional(checkpoint->meta().model.kind))
-      throw UsageError("--tstr needs a conditional model (cmlp or cdcgan); " + checkpoint->path() + " holds an unconditional " +
-                       checkpoint->meta().model.kind + " generator");
-    const TrainConfig trained = parse_train_config(checkpoint->meta().config_toml);
-    if (data.empty()) data = trained.data;
+    const auto checkpoint = open_checkpoint_source(o.checkpoint, o.run, request.device, *log);
+    const TrainConfig trained = parse_train_config(checkpoint.meta().config_toml);
+    if (request.data.empty()) request.data = trained.data;
     if (data_root.empty()) data_root = trained.data_root;
+    request.generator = eval::GeneratorToScore{checkpoint.load_generator(!o.no_ema), checkpoint.meta().model, checkpoint.path(),
+                                               checkpoint.meta().step, !o.no_ema && checkpoint.has_ema()};
   }
-  if (data_root.empty()) data_root = "data";
-  const auto files = data::locate_dataset(data, data_root, /*need_test_split=*/true);
-  const auto train = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
-  const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, device);
+  request.files = data::locate_dataset(request.data, data_root.empty() ? "data" : data_root, /*need_test_split=*/true);
 
-  auto progress = [&](const std::string& line) { log->info(line); };
-  eval::ClassifierSource source;
-  source.file = o.classifier;
-  source.retrain = o.retrain_classifier;
-  source.recipe.epochs = o.classifier_epochs;
-  const auto classifier = eval::obtain_classifier(source, files, train, test, device, progress);
-  if (classifier.train_seconds > 0)
-    log->info("eval classifier trained in {:.1f} s: test accuracy {:.2f} %", classifier.train_seconds, 100 * classifier.test_accuracy);
-  const auto eval_start = std::chrono::steady_clock::now();
-
-  eval::EvalReference reference(classifier, train, test, settings, device, progress);
-  eval::Scorecard card;
-  card.data = data;
-  card.settings = settings;
-  card.test_count = reference.test_count();
-  card.baseline_count = reference.baseline_count();
-  card.validation_count = reference.validation_count();
-  card.classifier_path = classifier.path;
-  card.classifier_key = classifier.data_key;
-  card.classifier_accuracy = classifier.test_accuracy;
-  card.classifier_seconds = classifier.train_seconds;
-  if (checkpoint) {
-    card.checkpoint = checkpoint->path();
-    card.model_kind = checkpoint->meta().model.kind;
-    card.step = checkpoint->meta().step;
-    const auto& model = checkpoint->meta().model;
-    auto generator = checkpoint->load_generator(!o.no_ema);
-    card.ema = !o.no_ema && checkpoint->has_ema();
-    card.class_names = model.class_names;
-    const bool conditional = models::is_conditional(model.kind);
-    if (conditional && model.classes != classifier.classes)
-      throw RuntimeError(checkpoint->path() + ": the model has " + std::to_string(model.classes) + " classes but the eval data has " +
-                         std::to_string(classifier.classes) + "; evaluate against the data it was trained on");
-    // Conditional models draw every class equally often (the test sets are balanced to within a few %).
-    const auto labels = conditional ? models::balanced_labels(settings.samples, model.classes) : torch::Tensor();
-    log->info("generating {} images from {} (step {}{})", settings.samples, checkpoint->path(), card.step, card.ema ? ", EMA weights" : "");
-    const auto images = models::generate_images(*generator, model.z_dim, settings.samples, settings.seed, device, labels);
-    card.model = reference.score(images);
-    if (conditional) card.conditional = reference.conditional_score(images, labels);
-    if (o.tstr) {
-      const int64_t n = train.size();
-      log->info("train on synthetic, test on real: generating {} labelled images", n);
-      const auto tstr_labels = models::balanced_labels(n, model.classes);
-      // Through bytes, as an exported IDX data set would be.
-      const auto bytes = exporting::to_bytes(models::generate_images(*generator, model.z_dim, n, settings.seed + 1, device, tstr_labels));
-      data::ImageDataset synthetic{bytes.to(device).to(torch::kFloat32).div_(127.5).sub_(1.0), tstr_labels.to(device)};
-      eval::ClassifierRecipe recipe = source.recipe;
-      const auto trained = eval::train_classifier(synthetic, test, recipe, device, progress);
-      card.tstr_accuracy = trained.test_accuracy;
-      card.tstr_images = n;
-    }
-  }
-  card.real = reference.real_baseline();
-  card.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
+  const auto card = eval::evaluate(request, [&](const std::string& line) { log->info(line); });
   if (!o.json.empty()) util::write_file_atomically(o.json, eval::scorecard_json(card) + "\n");
   std::fputs(eval::format_scorecard(card).c_str(), stdout);
   log->debug("eval command took {:.1f} s in all", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -37,8 +37,8 @@ int run_export(const ExportOptions& o) {
   auto generator = checkpoint.load_generator(ema);
   const auto& model = checkpoint.meta().model;
   const size_t count = exporting::export_generator(o.out, *generator, model, {checkpoint.meta().step, ema});
-  log->info("{}: {} generator{}, step {} -> {} ({} tensors)", checkpoint.path(), model.kind, ema ? " (EMA weights)" : "", checkpoint.meta().step,
-            o.out, count);
+  log->info("{}: {} generator{}, step {} -> {} ({} tensors)", checkpoint.path(), name(model.kind), ema ? " (EMA weights)" : "",
+            checkpoint.meta().step, o.out, count);
   std::printf("%s\n", o.out.c_str());
   return 0;
 }

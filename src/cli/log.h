@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "format.h"
+#include "genai/util/format.h"
 
 namespace genai::cli {
 
@@ -41,7 +41,7 @@ class Log {
     if constexpr (sizeof...(Args) == 0) {
       return std::string(text);
     } else {
-      return ::genai::cli::format(text, args...);
+      return ::genai::util::format(text, args...);
     }
   }
   // For a live progress line drawn on the terminal by the caller: whether stderr shows info lines, and

@@ -1,7 +1,5 @@
 #include "sample_command.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <cstdio>
 #include <filesystem>
 
@@ -9,7 +7,7 @@
 #include "genai/error.h"
 #include "genai/export/idx_dataset.h"
 #include "genai/image/png.h"
-#include "genai/models/conditional.h"
+#include "genai/models/sample_modes.h"
 #include "genai/models/sampling.h"
 #include "genai/util/device.h"
 
@@ -40,8 +38,6 @@ std::vector<std::pair<int64_t, int64_t>> parse_pairs(const std::string& text, co
   }
   return pairs;
 }
-
-std::string class_range(int64_t classes) { return "the model has classes 0 to " + std::to_string(classes - 1); }
 
 }  // namespace
 
@@ -95,81 +91,39 @@ int run_sample(const SampleOptions& o) {
   const torch::Device device = util::resolve_device(o.device);
   const auto checkpoint = open_checkpoint_source(o.checkpoint, o.run, device, *log);
   const auto& model = checkpoint.meta().model;
-  const bool conditional = models::is_conditional(model.kind);
-  const std::string holds = checkpoint.path() + " holds an unconditional " + model.kind + " generator";
-  if (!conditional && o.only_class >= 0) throw UsageError("--class needs a conditional model (cmlp or cdcgan); " + holds);
-  if (!conditional && o.class_grid) throw UsageError("--class-grid needs a conditional model (cmlp or cdcgan); " + holds);
-  if (!conditional && !o.interpolate_class.empty()) throw UsageError("--interpolate-class needs a conditional model (cmlp or cdcgan); " + holds);
-  if (conditional && o.only_class >= model.classes)
-    throw UsageError("--class " + std::to_string(o.only_class) + " is out of range; " + class_range(model.classes));
-  for (int64_t c : {class_pair.first, class_pair.second})
-    if (conditional && c >= model.classes)
-      throw UsageError("--interpolate-class: class " + std::to_string(c) + " is out of range; " + class_range(model.classes));
+  models::SamplePlan plan;
+  plan.mode = o.class_grid                   ? models::SamplePlan::Mode::kClassGrid
+              : !o.interpolate.empty()       ? models::SamplePlan::Mode::kInterpolate
+              : !o.interpolate_class.empty() ? models::SamplePlan::Mode::kInterpolateClass
+                                             : models::SamplePlan::Mode::kImages;
+  plan.count = o.count;
+  plan.nrow = o.nrow;
+  plan.seed = o.seed;
+  plan.only_class = o.only_class;
+  plan.seed_pairs = interpolation_pairs;
+  plan.class_pair = class_pair;
+  plan.steps = o.steps;
+  plan.rows = o.rows;
+  models::check_sample_plan(plan, model, checkpoint.path());
 
   auto generator = checkpoint.load_generator(!o.no_ema);
   const bool ema = !o.no_ema && checkpoint.has_ema();
-  log->info("{}: {} generator{}, step {}", checkpoint.path(), model.kind, ema ? " (EMA weights)" : "", checkpoint.meta().step);
+  log->info("{}: {} generator{}, step {}", checkpoint.path(), name(model.kind), ema ? " (EMA weights)" : "", checkpoint.meta().step);
 
   if (o.format == "idx") {
-    const auto labels = conditional ? models::balanced_labels(o.count, model.classes, o.only_class) : torch::Tensor();
+    const auto labels = is_conditional(model.kind) ? models::balanced_labels(o.count, model.classes, o.only_class) : torch::Tensor();
     const auto written = exporting::export_idx(*generator, model.z_dim, labels, o.count, o.seed, device, out, o.gzip,
                                                [&](const std::string& line) { log->info(line); });
     for (const auto& file : written) std::printf("%s\n", file.c_str());
     return 0;
   }
 
-  torch::Tensor all;
-  int64_t columns = o.nrow;
-  torch::NoGradGuard no_grad;
-  generator->eval();
-  if (o.class_grid) {
-    // Column c uses noise c in every row; row r is class r: style fixed, class changing.
-    const auto z = torch::randn({o.nrow, model.z_dim}, at::detail::createCPUGenerator(o.seed), torch::kFloat32).repeat({model.classes, 1});
-    const auto labels = torch::arange(model.classes, torch::kInt64).repeat_interleave(o.nrow);
-    all = generator->forward(z.to(device), labels.to(device)).to(torch::kCPU);
-    std::string rows;
-    for (int64_t c = 0; c < model.classes; ++c)
-      rows += (c ? ", " : "") + std::to_string(c) + (model.class_names.empty() ? "" : " " + model.class_names[static_cast<size_t>(c)]);
-    log->info("class grid: one row per class ({}), {} noise vectors", rows, o.nrow);
-  } else if (!o.interpolate.empty()) {
-    std::vector<torch::Tensor> latents;
-    for (const auto& [a, b] : interpolation_pairs) {
-      const auto za = models::seed_latent(static_cast<uint64_t>(a), model.z_dim), zb = models::seed_latent(static_cast<uint64_t>(b), model.z_dim);
-      for (int64_t i = 0; i < o.steps; ++i) latents.push_back(models::slerp(za, zb, static_cast<double>(i) / (o.steps - 1)));
-    }
-    const auto z = torch::stack(latents);
-    const auto labels = conditional ? models::balanced_labels(z.size(0), model.classes, std::max<int64_t>(o.only_class, 0)) : torch::Tensor();
-    all = generator->forward(z.to(device), labels.defined() ? labels.to(device) : labels).to(torch::kCPU);
-    columns = o.steps;
-  } else if (!o.interpolate_class.empty()) {
-    const auto [from, to] = class_pair;
-    auto& conditional_generator = dynamic_cast<models::ConditionalGenerator&>(*generator);
-    const auto ends = conditional_generator.embed(torch::tensor({from, to}, torch::kInt64).to(device));
-    const auto z = torch::randn({o.rows, model.z_dim}, at::detail::createCPUGenerator(o.seed), torch::kFloat32).to(device);
-    std::vector<torch::Tensor> z_rows, embeddings;
-    for (int64_t r = 0; r < o.rows; ++r)
-      for (int64_t i = 0; i < o.steps; ++i) {
-        const double t = static_cast<double>(i) / (o.steps - 1);
-        z_rows.push_back(z[r]);
-        embeddings.push_back((1 - t) * ends[0] + t * ends[1]);
-      }
-    all = conditional_generator.forward_embedded(torch::stack(z_rows), torch::stack(embeddings)).to(torch::kCPU);
-    columns = o.steps;
-  } else {
-    const auto labels = conditional ? models::balanced_labels(o.count, model.classes, o.only_class) : torch::Tensor();
-    all = models::generate_images(*generator, model.z_dim, o.count, o.seed, device, labels);
-  }
-
-  image::write_png(out, image::make_grid(all, columns));
+  const auto page = models::draw_samples(*generator, model, plan, device);
+  if (!page.description.empty()) log->info(page.description);
+  image::write_png(out, image::make_grid(page.images, page.columns));
   if (!o.individual.empty()) {
-    std::filesystem::create_directories(o.individual, ec);
-    if (ec) throw file_error(o.individual, "cannot create directory: " + ec.message());
-    for (int64_t i = 0; i < all.size(0); ++i) {
-      char name[32];
-      std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
-      image::write_png((std::filesystem::path(o.individual) / name).string(), image::to_gray(all[i]));
-    }
-    log->info("wrote {} images to {}", all.size(0), o.individual);
+    image::write_pngs(o.individual, page.images);
+    log->info("wrote {} images to {}", page.images.size(0), o.individual);
   }
   std::printf("%s\n", out.c_str());
   return 0;

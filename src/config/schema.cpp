@@ -1,6 +1,7 @@
 #include "genai/config/schema.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <sstream>
 
 #include "genai/error.h"
@@ -29,49 +30,109 @@ std::string toml_number(double v) {
   return text;
 }
 
+std::string bound(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+// The checks the table below uses.
+FieldCheck in(double min, double max, const char* note = nullptr) {
+  FieldCheck c;
+  c.min = min;
+  c.max = max;
+  c.note = note;
+  return c;
+}
+FieldCheck at_least(double min, const char* note = nullptr) {
+  FieldCheck c;
+  c.min = min;
+  c.note = note;
+  return c;
+}
+FieldCheck unit_open() {  // (0, 1): learning rates
+  FieldCheck c = in(0, 1);
+  c.min_open = c.max_open = true;
+  return c;
+}
+FieldCheck unit_from_zero(const char* note = nullptr) {  // [0, 1): betas, decays
+  FieldCheck c = in(0, 1, note);
+  c.max_open = true;
+  return c;
+}
+FieldCheck one_of(std::vector<std::string> choices) {
+  FieldCheck c;
+  c.choices = std::move(choices);
+  return c;
+}
+
+bool within(const FieldCheck& check, double v) {
+  return (check.min_open ? v > check.min : v >= check.min) && (check.max_open ? v < check.max : v <= check.max);
+}
+
+std::string or_list(const std::vector<std::string>& words) {
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
+  return out;
+}
+
+// "must be in [1, 65536]", "must be at least 0 (0: use epochs)".
+std::string requirement(const FieldCheck& check) {
+  std::string text = "must be ";
+  if (check.max == std::numeric_limits<double>::infinity())
+    text += (check.min_open ? "above " : "at least ") + bound(check.min);
+  else
+    text += "in " + describe(check);
+  return check.note ? text + " (" + check.note + ")" : text;
+}
+
+const char* kModelHelp = "Architecture: mlp | dcgan | cmlp | cdcgan (class-conditional)";
+
 }  // namespace
 
 const std::vector<TrainField>& train_fields() {
   static const std::vector<TrainField> fields = {
-      {"model", "Architecture: mlp | dcgan | cmlp | cdcgan (class-conditional)", false, GENAI_MEMBER(model.kind)},
-      {"z-dim", "Latent size", false, GENAI_MEMBER(model.z_dim)},
-      {"g-hidden", "mlp: generator hidden sizes", false, GENAI_MEMBER(model.g_hidden)},
-      {"d-hidden", "mlp: discriminator hidden sizes", false, GENAI_MEMBER(model.d_hidden)},
-      {"g-norm", "mlp: generator normalization: batch | none (none is the bare design, which collapses)", false, GENAI_MEMBER(model.g_norm)},
-      {"dcgan-channels", "dcgan: channels at 14x14 (twice that at 7x7)", false, GENAI_MEMBER(model.dcgan_channels)},
+      {"model", kModelHelp, false, GENAI_MEMBER(model.kind)},
+      {"z-dim", "Latent size", false, GENAI_MEMBER(model.z_dim), in(1, 4096)},
+      {"g-hidden", "mlp: generator hidden sizes", false, GENAI_MEMBER(model.g_hidden), in(1, 65536)},
+      {"d-hidden", "mlp: discriminator hidden sizes", false, GENAI_MEMBER(model.d_hidden), in(1, 65536)},
+      {"g-norm", "mlp: generator normalization: batch | none (none is the bare design, which collapses)", false, GENAI_MEMBER(model.g_norm),
+       one_of({"batch", "none"})},
+      {"dcgan-channels", "dcgan: channels at 14x14 (twice that at 7x7)", false, GENAI_MEMBER(model.dcgan_channels), in(1, 4096)},
       {"data", "mnist | fashion-mnist | DIR with IDX files (raw or .gz)", false, GENAI_MEMBER(data)},
       {"data-root", "Where mnist and fashion-mnist live (scripts/get-data.sh puts them in data/)", true, GENAI_MEMBER(data_root)},
       {"device", "auto | cpu | cuda | cuda:N", true, GENAI_MEMBER(device)},
-      {"threads", "CPU cores to use (0: all); genai splits them between LibTorch and BLAS by model", true, GENAI_MEMBER(threads)},
+      {"threads", "CPU cores to use (0: all); genai splits them between LibTorch and BLAS by model", true, GENAI_MEMBER(threads),
+       in(0, 1024, "0: one per core")},
       {"seed", "Seed for initialisation, data order and noise", false, GENAI_MEMBER(seed)},
-      {"steps", "Total training steps (0: use --epochs)", true, GENAI_MEMBER(steps)},
-      {"epochs", "Epochs, when --steps is 0 (both 0: 10000 steps)", true, GENAI_MEMBER(epochs)},
-      {"batch-size", "Images per batch", false, GENAI_MEMBER(batch_size)},
-      {"lr-g", "Generator Adam learning rate", false, GENAI_MEMBER(adam_g.lr)},
-      {"beta1-g", "Generator Adam beta1", false, GENAI_MEMBER(adam_g.beta1)},
-      {"beta2-g", "Generator Adam beta2", false, GENAI_MEMBER(adam_g.beta2)},
-      {"lr-d", "Discriminator Adam learning rate", false, GENAI_MEMBER(adam_d.lr)},
-      {"beta1-d", "Discriminator Adam beta1", false, GENAI_MEMBER(adam_d.beta1)},
-      {"beta2-d", "Discriminator Adam beta2", false, GENAI_MEMBER(adam_d.beta2)},
-      {"log-every", "Steps between metrics lines", true, GENAI_MEMBER(log_every)},
-      {"sample-every", "Steps between sample grids (0: only at the end)", true, GENAI_MEMBER(sample_every)},
-      {"checkpoint-every", "Steps between checkpoints (0: only at the end)", true, GENAI_MEMBER(checkpoint_every)},
-      {"keep-checkpoints", "Newest checkpoints to keep", true, GENAI_MEMBER(keep_checkpoints)},
-      {"sample-grid", "Images in each fixed-noise sample grid", false, GENAI_MEMBER(sample_grid)},
+      {"steps", "Total training steps (0: use --epochs)", true, GENAI_MEMBER(steps), at_least(0, "0: use epochs")},
+      {"epochs", "Epochs, when --steps is 0 (both 0: 10000 steps)", true, GENAI_MEMBER(epochs), at_least(0)},
+      {"batch-size", "Images per batch", false, GENAI_MEMBER(batch_size), in(1, 65536)},
+      {"lr-g", "Generator Adam learning rate", false, GENAI_MEMBER(adam_g.lr), unit_open()},
+      {"beta1-g", "Generator Adam beta1", false, GENAI_MEMBER(adam_g.beta1), unit_from_zero()},
+      {"beta2-g", "Generator Adam beta2", false, GENAI_MEMBER(adam_g.beta2), unit_from_zero()},
+      {"lr-d", "Discriminator Adam learning rate", false, GENAI_MEMBER(adam_d.lr), unit_open()},
+      {"beta1-d", "Discriminator Adam beta1", false, GENAI_MEMBER(adam_d.beta1), unit_from_zero()},
+      {"beta2-d", "Discriminator Adam beta2", false, GENAI_MEMBER(adam_d.beta2), unit_from_zero()},
+      {"log-every", "Steps between metrics lines", true, GENAI_MEMBER(log_every), at_least(1)},
+      {"sample-every", "Steps between sample grids (0: only at the end)", true, GENAI_MEMBER(sample_every), at_least(0, "0: only at the end")},
+      {"checkpoint-every", "Steps between checkpoints (0: only at the end)", true, GENAI_MEMBER(checkpoint_every), at_least(0, "0: only at the end")},
+      {"keep-checkpoints", "Newest checkpoints to keep", true, GENAI_MEMBER(keep_checkpoints), at_least(1)},
+      {"sample-grid", "Images in each fixed-noise sample grid", false, GENAI_MEMBER(sample_grid), in(1, 1024)},
       {"eval-every",
        "Steps between quick evals (FD-LeNet, classifier score, mode coverage) appended to metrics.jsonl (0: none); the first use "
        "trains genai eval's classifier",
-       true, GENAI_MEMBER(eval_every)},
-      {"eval-samples", "Generated images per quick eval", true, GENAI_MEMBER(eval_samples)},
+       true, GENAI_MEMBER(eval_every), at_least(0, "0: no quick evals")},
+      {"eval-samples", "Generated images per quick eval", true, GENAI_MEMBER(eval_samples), in(20, 100000)},
       {"ema-decay", "Keep an exponential moving average of G's weights with this decay, e.g. 0.999 (0: none); sample and eval use it unless --no-ema",
-       false, GENAI_MEMBER(ema_decay)},
+       false, GENAI_MEMBER(ema_decay), unit_from_zero("0: no EMA generator")},
       {"tensorboard", "Write TensorBoard event files to RUN_DIR/tb (scalars, sample grids, config; on by default): tensorboard --logdir runs", true,
        GENAI_MEMBER(tensorboard)},
       {"max-time", "Stop with a checkpoint before this much wall time, e.g. 3h55m (exit code 75)", true, GENAI_MEMBER(max_time)},
       {"on-nan",
        "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both learning rates, go on; at most 3 "
        "times)",
-       true, GENAI_MEMBER(on_nan)},
+       true, GENAI_MEMBER(on_nan), one_of({"stop", "rollback"})},
   };
   return fields;
 }
@@ -84,6 +145,8 @@ std::string toml_value(const TrainField& field, const TrainConfig& config) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           return toml_string(v);
+        } else if constexpr (std::is_same_v<T, ModelKind>) {
+          return toml_string(name(v));
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
@@ -105,19 +168,66 @@ std::string to_toml(const TrainConfig& config) {
   return text;
 }
 
+std::string describe(const FieldCheck& check) {
+  if (!check.choices.empty()) return or_list(check.choices);
+  const bool low = check.min != -std::numeric_limits<double>::infinity(), high = check.max != std::numeric_limits<double>::infinity();
+  if (low && high) return (check.min_open ? "(" : "[") + bound(check.min) + ", " + bound(check.max) + (check.max_open ? ")" : "]");
+  if (low) return (check.min_open ? "> " : ">= ") + bound(check.min);
+  return "";
+}
+
+void check_fields(const TrainConfig& config, std::vector<std::string>& problems) {
+  auto& c = const_cast<TrainConfig&>(config);  // the accessors are shared with the writers; this only reads
+  for (const auto& field : train_fields()) {
+    const FieldCheck& check = field.check;
+    const std::string key = field.key;
+    std::visit(
+        [&](auto ref) {
+          const auto& v = ref(c);
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            if (!check.choices.empty() && std::find(check.choices.begin(), check.choices.end(), v) == check.choices.end())
+              problems.push_back(key + " = " + toml_string(v) + " is unknown; use " + or_list(check.choices));
+          } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+            for (int64_t element : v)
+              if (!within(check, static_cast<double>(element)))
+                problems.push_back(key + " size " + std::to_string(element) + " " + requirement(check));
+          } else if constexpr (std::is_same_v<T, double>) {
+            if (!within(check, v)) problems.push_back(key + " = " + toml_number(v) + " " + requirement(check));
+          } else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, uint64_t>) {
+            if (!within(check, static_cast<double>(v))) problems.push_back(key + " = " + std::to_string(v) + " " + requirement(check));
+          }
+        },
+        field.ref);
+  }
+}
+
 void add_train_options(CLI::App& command, TrainConfig& config) {
   for (const auto& field : train_fields()) {
     const std::string flag = std::string("--") + field.key;
+    const std::string range = describe(field.check);
+    // The range in the help, where the help does not list the choices itself.
+    const std::string help = field.check.choices.empty() && !range.empty() ? std::string(field.help) + " " + range : field.help;
     std::visit(
         [&](auto ref) {
           auto& member = ref(config);
           using T = std::decay_t<decltype(member)>;
           if constexpr (std::is_same_v<T, bool>) {
-            command.add_flag(flag + ",!--no-" + field.key, member, field.help);
+            command.add_flag(flag + ",!--no-" + field.key, member, help);
+          } else if constexpr (std::is_same_v<T, ModelKind>) {
+            // Checked while parsing: every later step needs a known kind.
+            auto* option = command.add_option_function<std::string>(
+                flag, [&member](const std::string& text) { member = model_kind(text); }, help);
+            option->check(CLI::Validator(
+                [](std::string& text) -> std::string {
+                  return find_model_kind(text) ? "" : "\"" + text + "\" is unknown; use " + model_kind_names();
+                },
+                ""));
+            option->type_name("KIND")->default_str(name(member));
           } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
-            command.add_option(flag, member, field.help)->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->capture_default_str();
+            command.add_option(flag, member, help)->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->capture_default_str();
           } else {
-            auto* option = command.add_option(flag, member, field.help);
+            auto* option = command.add_option(flag, member, help);
             if constexpr (std::is_same_v<T, std::string>) {
               if (!member.empty()) option->capture_default_str();  // no `=""` for keys that default to nothing
             } else {

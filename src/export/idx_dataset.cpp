@@ -7,13 +7,10 @@
 
 #include "genai/data/idx.h"
 #include "genai/error.h"
+#include "genai/image/png.h"
 #include "genai/models/sampling.h"
 
 namespace genai::exporting {
-
-torch::Tensor to_bytes(const torch::Tensor& images) {
-  return images.to(torch::kCPU, torch::kFloat32).add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch::kUInt8);
-}
 
 void check_export_directory(const std::string& directory) {
   std::error_code ec;
@@ -49,7 +46,7 @@ std::vector<std::string> export_idx(models::Generator& generator, int64_t z_dim,
     const int64_t n = std::min(kChunk, count - done);
     const auto z = torch::randn({n, z_dim}, noise_generator, torch::kFloat32).to(device);
     const auto chunk_labels = labels.defined() ? labels.narrow(0, done, n).to(device) : torch::Tensor();
-    const auto bytes = to_bytes(generator.forward(z, chunk_labels)).contiguous();
+    const auto bytes = image::to_bytes(generator.forward(z, chunk_labels)).contiguous();
     std::memcpy(images.bytes.data() + done * kImagePixels, bytes.data_ptr<uint8_t>(), static_cast<size_t>(n * kImagePixels));
     if (progress && done + n >= next_report && done + n < count) {
       progress("generated " + std::to_string(done + n) + " / " + std::to_string(count) + " images");

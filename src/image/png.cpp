@@ -2,16 +2,14 @@
 
 #include <stb_image_write.h>
 
+#include <cstdio>
+#include <filesystem>
+
 #include "genai/error.h"
 #include "genai/util/atomic_file.h"
 
 namespace genai::image {
 namespace {
-
-torch::Tensor to_bytes(const torch::Tensor& images) {
-  // round((v + 1) * 127.5) clamped to 0..255, computed in float on the CPU.
-  return images.detach().to(torch::kCPU, torch::kFloat32).add(1.0).mul(127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous();
-}
 
 void append_bytes(void* context, void* data, int size) {
   auto* out = static_cast<std::vector<uint8_t>*>(context);
@@ -34,6 +32,22 @@ void encode_and_write(const std::string& path, int64_t width, int64_t height, in
 }
 
 }  // namespace
+
+torch::Tensor to_bytes(const torch::Tensor& images) {
+  // Computed in float on the CPU, so every device gives the same bytes.
+  return images.detach().to(torch::kCPU, torch::kFloat32).add(1.0).mul(127.5).round().clamp(0, 255).to(torch::kUInt8).contiguous();
+}
+
+void write_pngs(const std::string& directory, const torch::Tensor& images) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) throw file_error(directory, "cannot create directory: " + ec.message());
+  for (int64_t i = 0; i < images.size(0); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
+    write_png((std::filesystem::path(directory) / name).string(), to_gray(images[i]));
+  }
+}
 
 GrayImage to_gray(const torch::Tensor& image) {
   auto bytes = to_bytes(image.dim() == 3 ? image.squeeze(0) : image);

@@ -9,7 +9,8 @@ namespace {
 
 void check_classes(const ModelConfig& config) {
   if (is_conditional(config.kind) && config.classes < 2)
-    throw RuntimeError("model = \"" + config.kind + "\" needs labelled data with at least 2 classes (got " + std::to_string(config.classes) + ")");
+    throw RuntimeError(std::string("model = \"") + name(config.kind) + "\" needs labelled data with at least 2 classes (got " +
+                       std::to_string(config.classes) + ")");
 }
 
 }  // namespace
@@ -18,12 +19,10 @@ std::shared_ptr<Generator> make_generator(const ModelConfig& config) {
   check_classes(config);
   const int64_t extra = is_conditional(config.kind) ? kLabelEmbeddingDim : 0;
   std::shared_ptr<Generator> generator;
-  if (config.kind == "mlp" || config.kind == "cmlp")
-    generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, config.g_norm == "batch");
-  else if (config.kind == "dcgan" || config.kind == "cdcgan")
+  if (is_convolutional(config.kind))
     generator = std::make_shared<DcganGenerator>(config.z_dim + extra, config.dcgan_channels);
   else
-    throw UsageError("model = \"" + config.kind + "\" is unknown; use mlp, dcgan, cmlp or cdcgan");
+    generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, config.g_norm == "batch");
   if (is_conditional(config.kind)) return std::make_shared<ConditionalGenerator>(generator, config.classes);
   return generator;
 }
@@ -32,10 +31,10 @@ Gan make_gan(const ModelConfig& config) {
   Gan gan;
   gan.generator = make_generator(config);
   std::shared_ptr<FeatureDiscriminator> discriminator;
-  if (config.kind == "mlp" || config.kind == "cmlp")
-    discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden);
-  else
+  if (is_convolutional(config.kind))
     discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels);
+  else
+    discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden);
   if (is_conditional(config.kind))
     gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.classes);
   else

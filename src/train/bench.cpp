@@ -28,7 +28,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 }  // namespace
 
 double generator_forward_flops(const ModelConfig& m) {
-  if (m.kind == "mlp") {
+  if (!is_convolutional(m.kind)) {
     std::vector<int64_t> sizes{m.z_dim};
     sizes.insert(sizes.end(), m.g_hidden.begin(), m.g_hidden.end());
     sizes.push_back(models::kImagePixels);
@@ -41,7 +41,7 @@ double generator_forward_flops(const ModelConfig& m) {
 }
 
 double discriminator_forward_flops(const ModelConfig& m) {
-  if (m.kind == "mlp") {
+  if (!is_convolutional(m.kind)) {
     std::vector<int64_t> sizes{models::kImagePixels};
     sizes.insert(sizes.end(), m.d_hidden.begin(), m.d_hidden.end());
     sizes.push_back(1);
@@ -54,12 +54,12 @@ double discriminator_forward_flops(const ModelConfig& m) {
 }
 
 double generator_first_layer_flops(const ModelConfig& m) {
-  if (m.kind == "mlp") return 2.0 * m.z_dim * (m.g_hidden.empty() ? models::kImagePixels : m.g_hidden.front());
+  if (!is_convolutional(m.kind)) return 2.0 * m.z_dim * (m.g_hidden.empty() ? models::kImagePixels : m.g_hidden.front());
   return 2.0 * m.z_dim * 2 * static_cast<double>(m.dcgan_channels) * 49;
 }
 
 double discriminator_first_layer_flops(const ModelConfig& m) {
-  if (m.kind == "mlp") return 2.0 * models::kImagePixels * (m.d_hidden.empty() ? 1 : m.d_hidden.front());
+  if (!is_convolutional(m.kind)) return 2.0 * models::kImagePixels * (m.d_hidden.empty() ? 1 : m.d_hidden.front());
   return 2.0 * static_cast<double>(m.dcgan_channels) * 16 * 196;
 }
 
@@ -92,7 +92,7 @@ BenchResult benchmark_training_step(const TrainConfig& config, torch::Device dev
   const double rate = static_cast<double>(warmup_steps) / seconds_since(start);
 
   BenchResult result;
-  result.model = config.model.kind;
+  result.model = name(config.model.kind);
   result.g_norm = config.model.g_norm;
   result.batch_size = config.batch_size;
   result.steps_per_window = std::max<int64_t>(1, static_cast<int64_t>(rate * settings.window_seconds + 0.5));

@@ -158,7 +158,7 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
   return g;
 }
 
-bool MlpStep::handles(const ModelConfig& model, torch::Device device) { return model.kind == "mlp" && device.is_cpu(); }
+bool MlpStep::handles(const ModelConfig& model, torch::Device device) { return model.kind == ModelKind::kMlp && device.is_cpu(); }
 
 namespace {
 

@@ -21,13 +21,13 @@ using Json = nlohmann::ordered_json;
 
 }  // namespace
 
-std::string default_run_directory(const std::string& model_kind) {
+std::string default_run_directory(ModelKind model_kind) {
   const std::time_t now = std::time(nullptr);
   std::tm local{};
   localtime_r(&now, &local);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
-  return "runs/" + model_kind + "-" + stamp;
+  return "runs/" + std::string(name(model_kind)) + "-" + stamp;
 }
 
 RunDirectory::RunDirectory(const std::string& path, bool force, bool tensorboard) : path_(path) {

@@ -73,7 +73,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   noise_ = torch::empty({config.batch_size, config.model.z_dim}, on_device);
   real_batch_ = torch::empty({config.batch_size, 1, models::kImageSide, models::kImageSide}, on_device);
   interval_sums_ = torch::zeros({4}, on_device);
-  if (models::is_conditional(config.model.kind)) {
+  if (is_conditional(config.model.kind)) {
     real_labels_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
     fixed_labels_ = torch::arange(config.sample_grid, torch::kInt64).remainder(config.model.classes).to(device);
   }

@@ -40,9 +40,7 @@ SetThreads openblas_set_threads() { return reinterpret_cast<SetThreads>(dlsym(RT
 
 }  // namespace
 
-CoreSplit core_split_for(const std::string& model_kind) {
-  return model_kind == "mlp" || model_kind == "cmlp" ? CoreSplit::kBlas : CoreSplit::kLibTorch;
-}
+CoreSplit core_split_for(bool convolutional_model) { return convolutional_model ? CoreSplit::kLibTorch : CoreSplit::kBlas; }
 
 std::string ThreadPlan::describe() const {
   auto plural = [](int n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); };

@@ -133,7 +133,7 @@ const BadInput kCases[] = {
     {"zero_batch", nothing, "train --batch-size 0", 2, "batch-size = 0 must be in [1, 65536]"},
     {"negative_steps", nothing, "train --steps -5", 2, "steps = -5 must be at least 0"},
     {"negative_epochs_and_lr", nothing, "train --epochs -1 --lr-d 2", 2, "2 problems"},
-    {"unknown_model", nothing, "train --model vae", 2, "model = \"vae\" is unknown; use mlp, dcgan, cmlp or cdcgan"},
+    {"unknown_model", nothing, "train --model vae", 2, "--model: \"vae\" is unknown; use mlp, dcgan, cmlp or cdcgan"},
     {"bad_device", nothing, "train --device tpu", 2, "device = \"tpu\" is not valid; use auto, cpu, cuda or cuda:N"},
     {"bad_max_time", nothing, "train --max-time soon", 2, "max-time = \"soon\" is not a duration"},
     {"max_time_dot", nothing, "train --max-time .", 2, "max-time = \".\" is not a duration"},

@@ -140,7 +140,7 @@ TEST_F(Cli, BadFlagsAreUsageErrors) {
   expect_one_line_error(run_genai("train --bogus", dir_.path()), 2, "--bogus");
   expect_one_line_error(run_genai("train --batch-size 0", dir_.path()), 2, "batch-size = 0 must be in [1, 65536]");
   expect_one_line_error(run_genai("train --batch-size many", dir_.path()), 2, "many");
-  expect_one_line_error(run_genai("train --model vae", dir_.path()), 2, "model = \"vae\" is unknown; use mlp, dcgan, cmlp or cdcgan");
+  expect_one_line_error(run_genai("train --model vae", dir_.path()), 2, "--model: \"vae\" is unknown; use mlp, dcgan, cmlp or cdcgan");
   expect_one_line_error(run_genai("train --device tpu", dir_.path()), 2, "device = \"tpu\" is not valid");
   expect_one_line_error(run_genai("train --lr-g -1 --steps -3", dir_.path()), 2, "2 problems");
   expect_one_line_error(run_genai("", dir_.path()), 2, "subcommand");

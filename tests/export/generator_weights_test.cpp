@@ -16,11 +16,11 @@ using namespace models;  // NOLINT: the test builds generators of every kind
 
 ModelConfig small(const std::string& kind) {
   ModelConfig m;
-  m.kind = kind;
+  m.kind = model_kind(kind);
   m.z_dim = 12;
   m.g_hidden = {16, 8};
   m.dcgan_channels = 4;
-  if (is_conditional(kind)) m.classes = 3;
+  if (is_conditional(m.kind)) m.classes = 3;
   return m;
 }
 
@@ -42,7 +42,7 @@ TEST_P(GeneratorExport, RebuildsTheSameGeneratorFromTheFileAlone) {
   EXPECT_EQ(count, generator->named_parameters().size() + generator->named_buffers().size());
 
   const auto spec = nlohmann::json::parse(contents.metadata.at("genai"));
-  EXPECT_EQ(spec.at("kind"), model.kind);
+  EXPECT_EQ(spec.at("kind"), name(model.kind));
   EXPECT_EQ(spec.at("z_dim"), 12);
   EXPECT_EQ(spec.at("classes"), model.classes);
   EXPECT_EQ(spec.at("step"), 1234);

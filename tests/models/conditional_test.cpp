@@ -7,6 +7,7 @@
 
 #include "genai/checkpoint.h"
 #include "genai/export/idx_dataset.h"
+#include "genai/image/png.h"
 #include "genai/models/mlp.h"
 #include "genai/models/sampling.h"
 #include "genai/train/trainer.h"
@@ -18,7 +19,7 @@ using genai::testing::TempDir;
 
 TrainConfig conditional_config(const std::string& kind) {
   TrainConfig c;
-  c.model.kind = kind;
+  c.model.kind = model_kind(kind);
   c.model.classes = 10;
   c.model.dcgan_channels = 8;
   c.batch_size = 16;
@@ -68,11 +69,12 @@ TEST(Conditional, MissingOrTooFewClassesAreErrors) {
   auto config = conditional_config("cmlp").model;
   config.classes = 1;
   EXPECT_THROW(models::make_gan(config), RuntimeError);
-  config.kind = "cgan";
-  std::vector<std::string> problems;
-  validate(config, problems);
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find("use mlp, dcgan, cmlp or cdcgan"), std::string::npos) << problems[0];
+  try {
+    model_kind("cgan");
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "model = \"cgan\" is unknown; use mlp, dcgan, cmlp or cdcgan");
+  }
 }
 
 TEST(Conditional, TrainerFeedsTheRealBatchLabelsAndTheGridCyclesClasses) {
@@ -175,7 +177,7 @@ TEST(Sampling, BalancedLabelsCycleTheClasses) {
 }
 
 TEST(Sampling, ToBytesUsesThePngMapping) {
-  const auto bytes = exporting::to_bytes(torch::tensor({-1.5f, -1.0f, 0.0f, 0.5f, 1.0f}).view({1, 1, 1, 5}));
+  const auto bytes = image::to_bytes(torch::tensor({-1.5f, -1.0f, 0.0f, 0.5f, 1.0f}).view({1, 1, 1, 5}));
   EXPECT_TRUE(torch::equal(bytes.flatten(), torch::tensor({0, 0, 128, 191, 255}, torch::kUInt8)));  // round(127.5)=128, round(191.25)=191
 }
 

@@ -8,7 +8,7 @@ namespace {
 
 ModelConfig config_of(const std::string& kind) {
   ModelConfig c;
-  c.kind = kind;
+  c.kind = model_kind(kind);
   return c;
 }
 

@@ -12,7 +12,7 @@ data::ImageDataset tiny_dataset() { return data::to_dataset(genai::testing::make
 
 TrainConfig mlp_config(int64_t batch_size, const std::string& g_norm) {
   TrainConfig c;
-  c.model.kind = "mlp";
+  c.model.kind = ModelKind::kMlp;
   c.model.g_norm = g_norm;
   c.batch_size = batch_size;
   c.seed = 11;
@@ -109,11 +109,11 @@ TEST(MlpStep, MatchesTheAutogradIterationAtBatchOne) { expect_same_training(1, "
 
 TEST(MlpStep, HandlesTheUnconditionalMlpOnTheCpuOnly) {
   ModelConfig m;
-  m.kind = "mlp";
+  m.kind = ModelKind::kMlp;
   EXPECT_TRUE(MlpStep::handles(m, torch::kCPU));
   EXPECT_FALSE(MlpStep::handles(m, torch::Device(torch::kCUDA, 0)));
   for (const char* other : {"dcgan", "cmlp", "cdcgan"}) {
-    m.kind = other;
+    m.kind = model_kind(other);
     EXPECT_FALSE(MlpStep::handles(m, torch::kCPU)) << other;
   }
 }

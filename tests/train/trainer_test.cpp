@@ -12,7 +12,7 @@ data::ImageDataset tiny_dataset(int64_t n = 128) { return data::to_dataset(genai
 
 TrainConfig tiny_config(const std::string& kind, uint64_t seed = 7) {
   TrainConfig c;
-  c.model.kind = kind;
+  c.model.kind = model_kind(kind);
   c.model.dcgan_channels = 8;
   c.batch_size = 16;
   c.seed = seed;

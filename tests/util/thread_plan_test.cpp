@@ -1,6 +1,7 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include "genai/config.h"
 #include "genai/util/device.h"
 
 namespace genai::util {
@@ -9,10 +10,10 @@ namespace {
 bool openblas_loaded() { return dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr; }
 
 TEST(ThreadPlan, MlpsGiveTheCoresToBlasConvolutionalModelsToLibTorch) {
-  EXPECT_EQ(core_split_for("mlp"), CoreSplit::kBlas);
-  EXPECT_EQ(core_split_for("cmlp"), CoreSplit::kBlas);
-  EXPECT_EQ(core_split_for("dcgan"), CoreSplit::kLibTorch);
-  EXPECT_EQ(core_split_for("cdcgan"), CoreSplit::kLibTorch);
+  EXPECT_EQ(core_split_for(is_convolutional(ModelKind::kMlp)), CoreSplit::kBlas);
+  EXPECT_EQ(core_split_for(is_convolutional(ModelKind::kCmlp)), CoreSplit::kBlas);
+  EXPECT_EQ(core_split_for(is_convolutional(ModelKind::kDcgan)), CoreSplit::kLibTorch);
+  EXPECT_EQ(core_split_for(is_convolutional(ModelKind::kCdcgan)), CoreSplit::kLibTorch);
 }
 
 TEST(ThreadPlan, NeverGivesTheCoresToBothPools) {

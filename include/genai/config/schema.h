@@ -2,9 +2,11 @@
 // The train config's ONE schema: every key with its flag and TOML name, help text, whether a resumed run may
 // change it, and where it lives in TrainConfig. From this table come the `genai train` flags (add_train_options),
 // the TOML writer (to_toml, also --print-config) and reader (parse_train_config, which the library uses to read
-// a run's saved config), and the resume merge (resumed_config). Adding a key is one line in src/config/schema.cpp
-// (plus its check in validate() when it has a range).
+// a run's saved config), the per-field checks of validate() (range or choices) and the resume merge
+// (resumed_config). Adding a key is one line in src/config/schema.cpp; only a rule that ties two fields
+// together goes into validate() by hand.
 #include <functional>
+#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
@@ -19,13 +21,24 @@ namespace genai {
 
 // Where a field lives: a function from the config to the member (captureless lambdas convert to these).
 using TrainFieldRef = std::variant<int64_t& (*)(TrainConfig&), uint64_t& (*)(TrainConfig&), double& (*)(TrainConfig&), bool& (*)(TrainConfig&),
-                                   std::string& (*)(TrainConfig&), std::vector<int64_t>& (*)(TrainConfig&)>;
+                                   std::string& (*)(TrainConfig&), std::vector<int64_t>& (*)(TrainConfig&), ModelKind& (*)(TrainConfig&)>;
+
+// What values a field accepts. Numbers (and each element of a list): [min, max], an end open when its flag
+// says so; strings: one of `choices` when there are any. `note` explains a special value ("0: use epochs").
+struct FieldCheck {
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  bool min_open = false, max_open = false;
+  std::vector<std::string> choices;
+  const char* note = nullptr;
+};
 
 struct TrainField {
   const char* key;  // the flag is --key, the TOML key is key
   const char* help;
   bool resumable;  // a resumed run may change it (an output or a stopping rule, never what is learned)
   TrainFieldRef ref;
+  FieldCheck check = {};  // none: any value
 };
 
 // In the order of the TOML file.
@@ -33,6 +46,11 @@ const std::vector<TrainField>& train_fields();
 
 // The field's value as TOML writes it ("64", "\"mlp\"", "[256, 128]", "0.0002", "true").
 std::string toml_value(const TrainField& field, const TrainConfig& config);
+
+// Appends one problem per field whose value breaks its check, worded "batch-size = 0 must be in [1, 65536]".
+void check_fields(const TrainConfig& config, std::vector<std::string>& problems);
+// The check as help text shows it: "[1, 65536]", "(0, 1)", ">= 0", "" (none).
+std::string describe(const FieldCheck& check);
 
 // Registers one option per field on `command` (a CLI11 subcommand), writing into `config`.
 void add_train_options(CLI::App& command, TrainConfig& config);

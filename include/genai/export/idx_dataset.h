@@ -11,9 +11,6 @@
 
 namespace genai::exporting {
 
-// Images in [-1, 1] -> bytes round((v + 1) * 127.5), clamped (the same mapping as the PNG grids).
-torch::Tensor to_bytes(const torch::Tensor& images);
-
 // Throws UsageError when `directory` already holds IDX training files (raw or .gz).
 void check_export_directory(const std::string& directory);
 

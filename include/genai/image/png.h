@@ -20,6 +20,9 @@ struct RgbImage {
   std::vector<uint8_t> pixels;  // row-major, 3 bytes per pixel
 };
 
+// Images in [-1, 1] to bytes, round((v + 1) * 127.5) clamped to 0..255: uint8, same shape, on the CPU.
+torch::Tensor to_bytes(const torch::Tensor& images);
+
 // One [1, H, W] or [H, W] image in [-1, 1] to 8-bit gray.
 GrayImage to_gray(const torch::Tensor& image);
 
@@ -35,5 +38,7 @@ std::vector<uint8_t> encode_png(const GrayImage& image);
 // Encodes and writes atomically (temp file + rename). Throws genai::RuntimeError on failure.
 void write_png(const std::string& path, const GrayImage& image);
 void write_png(const std::string& path, const RgbImage& image);
+// One PNG per image of [B, 1, H, W] into `directory` (created if missing): 000000.png, 000001.png, ...
+void write_pngs(const std::string& directory, const torch::Tensor& images);
 
 }  // namespace genai::image

@@ -38,8 +38,6 @@ struct Gan {
   std::shared_ptr<Discriminator> discriminator;
 };
 
-inline bool is_conditional(const std::string& kind) { return kind == "cmlp" || kind == "cdcgan"; }
-
 // Builds the pair the config names, initialised from torch's current default CPU generator. Conditional
 // kinds need config.classes >= 2.
 Gan make_gan(const ModelConfig& config);

@@ -23,7 +23,7 @@
 namespace genai::train {
 
 // "runs/<model>-YYYYmmdd-HHMMSS" in local time.
-std::string default_run_directory(const std::string& model_kind);
+std::string default_run_directory(ModelKind model_kind);
 
 class RunDirectory {
  public:

@@ -23,7 +23,7 @@ enum class CoreSplit { kLibTorch, kBlas };
 // the convolutional models. MLP at batch 256: 129 vs 88 it/s; at batch 64: 460 vs 300 it/s in two
 // interleaved series, but 231 vs 288 in a third taken while the machine was busier (a BLAS thread that
 // synchronises at every GEMM suffers most when its core is shared). DCGAN at batch 64: 15.9 vs 8.4 it/s.
-CoreSplit core_split_for(const std::string& model_kind);
+CoreSplit core_split_for(bool convolutional_model);
 
 struct ThreadPlan {
   int cores = 1;                 // the budget: --threads, or every core

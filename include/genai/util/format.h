@@ -1,5 +1,5 @@
 #pragma once
-// "{}"-style message formatting for the commands' logs and bench's JSON, without fmt: the torch wheel ships
+// "{}"-style message formatting for genai's log lines, without fmt: the torch wheel ships
 // fmt 12 in its include directory while Debian's spdlog is built on fmt 9, so the translation units that
 // include LibTorch cannot use either fmt safely. Supports what genai writes: "{}" and "{:.Nf}" / "{:.Ng}".
 #include <iomanip>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <type_traits>
 
-namespace genai::cli {
+namespace genai::util {
 namespace detail {
 
 template <class T>
@@ -66,4 +66,18 @@ std::string format(std::string_view text, const Args&... args) {
   return out.str();
 }
 
-}  // namespace genai::cli
+// "1h02m", "3m05s", "12s".
+inline std::string format_duration(double seconds) {
+  const long long s = seconds > 0 ? static_cast<long long>(seconds + 0.5) : 0;
+  std::ostringstream out;
+  out << std::setfill('0');
+  if (s >= 3600)
+    out << s / 3600 << 'h' << std::setw(2) << (s % 3600) / 60 << 'm';
+  else if (s >= 60)
+    out << s / 60 << 'm' << std::setw(2) << s % 60 << 's';
+  else
+    out << s << 's';
+  return out.str();
+}
+
+}  // namespace genai::util

@@ -1,13 +1,13 @@
-#include "stop_policy.h"
+#include "genai/train/stop_policy.h"
 
 #include <algorithm>
 
-#include "common_options.h"
-#include "stop_signals.h"
+#include "genai/util/format.h"
 
-namespace genai::cli {
+namespace genai::train {
 
-StopPolicy::StopPolicy(const TrainConfig& config, Clock::time_point start) : start_(start), last_poll_(Clock::now()) {
+StopPolicy::StopPolicy(const TrainConfig& config, Clock::time_point start, std::function<std::string()> external)
+    : start_(start), last_poll_(Clock::now()), external_(std::move(external)) {
   if (!config.max_time.empty()) limit_seconds_ = parse_duration_seconds(config.max_time, "max-time");
 }
 
@@ -17,13 +17,15 @@ std::string StopPolicy::poll() {
   const auto now = Clock::now();
   slowest_step_ = std::max(slowest_step_, std::chrono::duration<double>(now - last_poll_).count());
   last_poll_ = now;
-  if (const int signal = requested_stop_signal()) return std::string("received ") + signal_name(signal);
+  if (external_) {
+    if (std::string reason = external_(); !reason.empty()) return reason;
+  }
   if (limit_seconds_ > 0) {
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     if (elapsed + 2 * (slowest_step_ + slowest_checkpoint_) + 1.0 >= limit_seconds_)
-      return "--max-time " + format_duration(limit_seconds_) + " is nearly used up";
+      return "--max-time " + util::format_duration(limit_seconds_) + " is nearly used up";
   }
   return "";
 }
 
-}  // namespace genai::cli
+}  // namespace genai::train

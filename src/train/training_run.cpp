@@ -1,0 +1,232 @@
+#include "genai/train/training_run.h"
+
+#include <limits>
+
+#include "genai/config/schema.h"
+#include "genai/data/dataset.h"
+#include "genai/data/locate.h"
+#include "genai/error.h"
+#include "genai/eval/classifier.h"
+#include "genai/eval/report.h"
+#include "genai/eval/scorecard.h"
+#include "genai/models/sampling.h"
+#include "genai/train/run_directory.h"
+#include "genai/train/stop_policy.h"
+#include "genai/util/device.h"
+#include "genai/util/format.h"
+
+namespace genai::train {
+namespace {
+
+constexpr uint64_t kQuickEvalSeedOffset = 0x6576616c;  // "eval"
+
+// The observer with formatting, so the loop below reads like the log it writes.
+struct Reporter {
+  TrainingObserver& observer;
+  template <class... Args>
+  void say(Severity severity, std::string_view text, const Args&... args) {
+    if constexpr (sizeof...(Args) == 0) {
+      observer.message(severity, std::string(text));  // a finished line (a path may hold braces)
+    } else {
+      observer.message(severity, util::format(text, args...));
+    }
+  }
+};
+
+// --eval-every: genai eval's classifier (cached beside the data, trained now on first use) and the test set's
+// statistics, prepared once; each quick eval then scores eval-samples generated images.
+struct QuickEvals {
+  std::optional<eval::Classifier> classifier;
+  std::unique_ptr<eval::EvalReference> reference;
+};
+
+QuickEvals prepare_quick_evals(const TrainConfig& config, const data::IdxFiles& files, const data::ImageDataset& train, torch::Device device,
+                               Reporter& report) {
+  QuickEvals quick;
+  if (config.eval_every <= 0) return quick;
+  const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, device);
+  quick.classifier = eval::obtain_classifier(eval::ClassifierSource{}, files, train, test, device,
+                                             [&](const std::string& line) { report.say(Severity::kInfo, line); });
+  eval::EvalSettings settings;
+  settings.samples = config.eval_samples;
+  settings.parzen = false;
+  quick.reference = std::make_unique<eval::EvalReference>(*quick.classifier, train, test, settings, device);
+  return quick;
+}
+
+}  // namespace
+
+TrainingRun::TrainingRun(TrainingRequest request) : request_(std::move(request)), config_(request_.config) {
+  validate(config_);
+  if (!request_.resume) return;
+  if (config_.out.empty()) throw UsageError("--resume needs --out RUN_DIR, the run directory to continue");
+  // Opened on the CPU: the device is known only after the saved config (which names it) is merged.
+  resume_from_ = open_newest_valid_checkpoint(config_.out, torch::kCPU, skipped_checkpoints_);
+  // The saved config with the safe changes the user asked for (flags or --config file); others are refused.
+  const auto given = request_.given ? request_.given : [](const std::string&) { return false; };
+  config_ = resumed_config(parse_train_config(resume_from_->meta().config_toml), request_.config, given, resume_from_->path());
+  validate(config_);
+}
+
+TrainingRun::~TrainingRun() = default;
+
+TrainingResult TrainingRun::run(TrainingObserver& observer) {
+  Reporter report{observer};
+  TrainConfig config = config_;
+  const torch::Device device = util::resolve_device(config.device);
+  util::keep_freed_memory_in_process();
+  const auto threads = util::plan_threads(config.threads, util::core_split_for(is_convolutional(config.model.kind)));
+  util::configure_cpu(threads);
+
+  // Read the data before creating the run directory: a missing or bad file leaves nothing behind.
+  const auto files = data::locate_dataset(config.data, config.data_root, /*need_test_split=*/config.eval_every > 0);
+  auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
+  if (is_conditional(config.model.kind)) {
+    config.model.classes = dataset.labels.max().item<int64_t>() + 1;
+    if (config.model.classes < 2)
+      throw file_error(files.train_labels, "labels give " + std::to_string(config.model.classes) +
+                                               " class; a conditional model needs at least 2 (or use an unconditional model)");
+    config.model.class_names = data::known_class_names(config.data);
+    if (!config.model.class_names.empty() && static_cast<int64_t>(config.model.class_names.size()) != config.model.classes)
+      config.model.class_names.clear();
+  }
+  QuickEvals quick = prepare_quick_evals(config, files, dataset, device, report);
+
+  // Build everything that can fail on bad input before the run directory exists.
+  const int64_t dataset_size = dataset.size();
+  Trainer trainer(config, std::move(dataset), device);
+  std::vector<std::string> restore_warnings;
+  if (resume_from_) restore_warnings = trainer.restore(*resume_from_);
+
+  if (config.out.empty()) config.out = default_run_directory(config.model.kind);
+  RunDirectory run = resume_from_ ? RunDirectory::reopen(config.out, resume_from_->meta().step, config.tensorboard)
+                                  : RunDirectory(config.out, config.force, config.tensorboard);
+  const std::string config_toml = to_toml(config);
+  run.write_config(config_toml);
+  observer.run_directory_ready(run.path());
+  for (const auto& problem : skipped_checkpoints_) report.say(Severity::kWarn, "skipped a bad checkpoint: {}", problem);
+  for (const auto& warning : restore_warnings) report.say(Severity::kWarn, warning);
+  if (resume_from_) {
+    report.say(Severity::kInfo, "resumed from {} (step {}, epoch {})", resume_from_->path(), resume_from_->meta().step, resume_from_->meta().epoch);
+    resume_from_.reset();
+  }
+  const int64_t total = total_steps(config, trainer.batches_per_epoch());
+  report.say(Severity::kInfo, "genai {} | run directory {}", GENAI_VERSION, run.path());
+  if (device.is_cpu()) {
+    report.say(Severity::kInfo, "device {} | {} | BLAS: {}", device.str(), threads.describe(), util::blas_description());
+  } else {  // the step runs on the GPU: the CPU's BLAS and its thread split do not matter
+    report.say(Severity::kInfo, "device {} | host: {}", device.str(), threads.describe());
+  }
+  report.say(Severity::kInfo, "data {} ({} images) | model {} (G {} parameters, D {} parameters) | batch {} | {} steps ({:.1f} epochs)", config.data,
+             dataset_size, name(config.model.kind), models::parameter_count(*trainer.gan().generator),
+             models::parameter_count(*trainer.gan().discriminator), config.batch_size, total,
+             static_cast<double>(total) / trainer.batches_per_epoch());
+
+  StopPolicy stop_policy(config, request_.start, request_.stop_requested);
+  std::string checkpoint_error;  // the last failed checkpoint write, cleared by a successful one
+  TrainerEvents events;
+  events.on_log = [&](const StepMetrics& m) {
+    observer.progress(m, total);
+    try {
+      run.append_metrics(m);
+    } catch (const RuntimeError& e) {
+      report.say(Severity::kError, "{}; training goes on", e.what());
+    }
+  };
+  events.on_samples = [&](int64_t step) {
+    try {
+      report.say(Severity::kDebug, "wrote {}", run.write_samples(step, trainer.fixed_samples()));
+      run.write_loss_curve();
+    } catch (const RuntimeError& e) {
+      report.say(Severity::kError, "{}; training goes on", e.what());
+    }
+  };
+  events.on_checkpoint = [&](int64_t step) {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      const auto path =
+          run.write_checkpoint(step, config.keep_checkpoints, [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
+      checkpoint_error.clear();
+      report.say(Severity::kDebug, "wrote {}", path);
+    } catch (const RuntimeError& e) {
+      // The state is still in memory: keep training and try again at the next checkpoint.
+      checkpoint_error = e.what();
+      report.say(Severity::kError, "checkpoint at step {} failed: {}; training goes on and tries again at the next checkpoint", step, e.what());
+    }
+    stop_policy.record_checkpoint_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  };
+  events.on_eval = [&](int64_t step) {
+    // The quick eval only observes: a failure in it is logged and training goes on.
+    try {
+      // A fixed noise seed (not the training noise's), so the figures of one run are comparable over time.
+      const auto labels = is_conditional(config.model.kind) ? models::balanced_labels(config.eval_samples, config.model.classes) : torch::Tensor();
+      // The EMA generator when there is one: what sample and eval use.
+      const auto ema = trainer.ema_generator();
+      const auto images = models::generate_images(ema ? *ema : *trainer.gan().generator, config.model.z_dim, config.eval_samples,
+                                                  config.seed ^ kQuickEvalSeedOffset, device, labels);
+      const auto scores = quick.reference->quick_score(images);
+      report.say(Severity::kInfo, "eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
+                 scores.frechet_distance, scores.classifier_score.mean, scores.modes.covered, quick.reference->classes(), scores.count);
+      run.append_eval(step, eval::quick_eval_json(step, scores), eval::quick_eval_scalars(scores));
+    } catch (const std::exception& e) {
+      report.say(Severity::kError, "quick eval at step {} failed: {}; training goes on", step, e.what());
+    }
+  };
+  bool nan_injected = false;
+  events.should_stop = [&] {
+    if (request_.inject_nan_at_step > 0 && !nan_injected && trainer.steps_done() == request_.inject_nan_at_step) {
+      torch::NoGradGuard no_grad;
+      trainer.gan().generator->parameters().front().fill_(std::numeric_limits<float>::quiet_NaN());
+      nan_injected = true;
+    }
+    return stop_policy.poll();
+  };
+
+  RunOutcome outcome;
+  for (int rollbacks = 0;;) {
+    try {
+      outcome = trainer.run(total, events);
+      break;
+    } catch (const DivergenceError& e) {
+      std::vector<std::string> skipped;
+      std::optional<Checkpoint> good;
+      try {
+        good = open_newest_valid_checkpoint(run.path(), device, skipped);
+      } catch (const RuntimeError&) {
+      }
+      const std::string last_good = good ? good->path() : "none yet";
+      if (config.on_nan != "rollback" || rollbacks >= kMaxRollbacks || !good) {
+        const std::string hint = config.on_nan != "rollback" ? "; try --on-nan rollback or lower learning rates"
+                                 : !good                     ? "; no checkpoint to roll back to"
+                                                             : "; rolled back " + std::to_string(rollbacks) + " times already";
+        throw RuntimeError(std::string("training diverged: ") + e.what() + "; last good checkpoint: " + last_good + hint);
+      }
+      ++rollbacks;
+      for (const auto& warning : trainer.restore(*good)) report.say(Severity::kWarn, warning);
+      try {
+        run.rewind_events(good->meta().step);
+      } catch (const RuntimeError& error) {
+        report.say(Severity::kError, "{}; TensorBoard may show the steps after step {} twice", error.what(), good->meta().step);
+      }
+      trainer.scale_learning_rates(kRollbackLearningRateFactor);
+      report.say(Severity::kWarn, "training diverged ({}); rollback {}/{} to {} with learning rates G {:.3g}, D {:.3g}", e.what(), rollbacks,
+                 kMaxRollbacks, good->path(), trainer.learning_rate_g(), trainer.learning_rate_d());
+    }
+  }
+
+  if (!checkpoint_error.empty())
+    throw RuntimeError("the last checkpoint could not be written (" + checkpoint_error + "); the newest earlier one is kept in " +
+                       run.file("checkpoints"));
+  TrainingResult result;
+  result.run_directory = run.path();
+  result.finished = outcome.finished;
+  result.stop_reason = outcome.stop_reason;
+  result.steps_done = trainer.steps_done();
+  result.total_steps = total;
+  result.checkpoint = newest_checkpoint(run.path());
+  result.samples = run.samples_path(trainer.steps_done());
+  result.loss_curve = run.file("loss_curve.png");
+  return result;
+}
+
+}  // namespace genai::train
