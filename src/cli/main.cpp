@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
 
   genai::cli::TrainOptions train_options;
+  train_options.argv = argv;
   genai::cli::SampleOptions sample_options;
   auto* train = genai::cli::add_train_command(app, train_options);
   auto* sample = genai::cli::add_sample_command(app, sample_options);

@@ -1,8 +1,10 @@
 #include "train_command.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "genai/train/training_run.h"
+#include "openmp_spin.h"
 #include "stop_signals.h"
 
 namespace genai::cli {
@@ -83,8 +85,12 @@ int run_train(const TrainOptions& options) {
     return 0;
   }
 
+  // The resolved config names the model (a resumed run's is in its checkpoint): restart now, before anything is written.
+  restart_with_bounded_openmp_spin(options.argv, bounded_spin_count(training.config().model.kind), training.config());
+
   TrainConsole console(options.verbosity, stderr_is_terminal());
   console.set_batch_size(training.config().batch_size);
+  if (const char* spin = std::getenv("GOMP_SPINCOUNT")) console.log().debug("OpenMP: GOMP_SPINCOUNT={}", spin);
   const auto result = training.run(console);
   restore_default_signal_handlers();
   console.finish_line();

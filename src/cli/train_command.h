@@ -18,6 +18,7 @@ struct TrainOptions {
   int64_t inject_nan_at_step = 0;  // hidden, for tests of --on-nan: poisons a G weight once after this step
   Verbosity verbosity;
   const CLI::App* command = nullptr;  // to ask which keys the flags or --config file gave (for --resume)
+  char** argv = nullptr;              // the command line, to restart with a bounded OpenMP spin (openmp_spin.h); null: never
 };
 
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options);

@@ -89,6 +89,23 @@ TEST_F(Cli, TrainWritesTheRunDirectoryThenSampleWritesAGrid) {
   EXPECT_NE(genai::testing::read_bytes(path("a.png").string()), genai::testing::read_bytes(path("c.png").string()));
 }
 
+// Two trainings sharing cores must not stall each other: with more than one thread, train restarts itself once
+// with a bounded OpenMP spin count (its model's), unless the user chose one.
+TEST_F(Cli, TrainBoundsTheOpenMpSpinUnlessTheUserChoseOne) {
+  const std::string flags = "train --data tiny --steps 2 --batch-size 16 --threads 2 --sample-every 0 --no-tensorboard -v";
+  auto r = run_genai(flags + " --model dcgan --dcgan-channels 4 --out a", dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("OpenMP: GOMP_SPINCOUNT=1000\n"), std::string::npos) << r.err;
+  r = run_genai(flags + " --model mlp --out b", dir_.path());
+  EXPECT_NE(r.err.find("OpenMP: GOMP_SPINCOUNT=10000\n"), std::string::npos) << r.err;
+  ::setenv("GOMP_SPINCOUNT", "77", 1);
+  r = run_genai(flags + " --out c", dir_.path());
+  ::unsetenv("GOMP_SPINCOUNT");
+  EXPECT_NE(r.err.find("OpenMP: GOMP_SPINCOUNT=77\n"), std::string::npos) << r.err;
+  r = run_genai("train --data tiny --steps 2 --batch-size 16 --threads 1 --sample-every 0 --no-tensorboard -v --out d", dir_.path());
+  EXPECT_EQ(r.err.find("GOMP_SPINCOUNT"), std::string::npos) << r.err;  // one thread: nothing spins, no restart
+}
+
 TEST_F(Cli, KeepsOnlyTheNewestCheckpoints) {
   auto r = run_genai(std::string("train ") + kTinyTrain + " --checkpoint-every 5 --keep-checkpoints 2 --out run", dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
