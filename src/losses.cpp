@@ -1,11 +1,43 @@
 #include "genai/losses.h"
 
+#include "genai/error.h"
+
 namespace genai {
 
-torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits) {
+GanLoss gan_loss(const std::string& name) {
+  if (name == "bce") return GanLoss::kBce;
+  if (name == "hinge") return GanLoss::kHinge;
+  if (name == "lsgan") return GanLoss::kLsgan;
+  throw UsageError("loss = \"" + name + "\" is unknown; use bce, hinge or lsgan");
+}
+
+torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, GanLoss loss) {
+  switch (loss) {
+    case GanLoss::kHinge:
+      return torch::relu(1 - real_logits).mean() + torch::relu(1 + fake_logits).mean();
+    case GanLoss::kLsgan:
+      return 0.5 * (real_logits - 1).pow(2).mean() + 0.5 * fake_logits.pow(2).mean();
+    case GanLoss::kBce:
+      break;
+  }
   return torch::softplus(-real_logits).mean() + torch::softplus(fake_logits).mean();
 }
 
-torch::Tensor generator_loss(const torch::Tensor& fake_logits) { return torch::softplus(-fake_logits).mean(); }
+torch::Tensor generator_loss(const torch::Tensor& fake_logits, GanLoss loss) {
+  switch (loss) {
+    case GanLoss::kHinge:
+      return -fake_logits.mean();
+    case GanLoss::kLsgan:
+      return 0.5 * (fake_logits - 1).pow(2).mean();
+    case GanLoss::kBce:
+      break;
+  }
+  return torch::softplus(-fake_logits).mean();
+}
+
+torch::Tensor r1_penalty(const torch::Tensor& real_logits, const torch::Tensor& real, double gamma) {
+  const auto grad = torch::autograd::grad({real_logits.sum()}, {real}, /*grad_outputs=*/{}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  return 0.5 * gamma * grad.pow(2).flatten(1).sum(1).mean();
+}
 
 }  // namespace genai

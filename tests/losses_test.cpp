@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "genai/error.h"
+
 namespace genai {
 namespace {
 
@@ -37,6 +39,47 @@ TEST(Losses, GradientOfGeneratorLossIsMinusOneMinusSigmoidOverN) {
   // d/dl softplus(-l) / n = -(1 - sigmoid(l)) / n
   EXPECT_NEAR(fake.grad()[0].item<double>(), -0.5 / 2, 1e-12);
   EXPECT_NEAR(fake.grad()[1].item<double>(), -(1 - 1 / (1 + std::exp(-2.0))) / 2, 1e-12);
+}
+
+TEST(Losses, HingeByHand) {
+  // D: mean relu(1 - {0.5, 2}) = mean {0.5, 0} = 0.25; mean relu(1 + {-2, 0.5}) = mean {0, 1.5} = 0.75.
+  auto real = torch::tensor({0.5, 2.0}, torch::kFloat64), fake = torch::tensor({-2.0, 0.5}, torch::kFloat64);
+  EXPECT_NEAR(discriminator_loss(real, fake, GanLoss::kHinge).item<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(generator_loss(fake, GanLoss::kHinge).item<double>(), 0.75, 1e-12);  // -mean {-2, 0.5}
+}
+
+TEST(Losses, LeastSquaresByHand) {
+  // D: mean {(1-1)^2, (3-1)^2} / 2 = 1, mean {0^2, 2^2} / 2 = 1; G: mean {(0-1)^2, (2-1)^2} / 2 = 0.5.
+  auto real = torch::tensor({1.0, 3.0}, torch::kFloat64), fake = torch::tensor({0.0, 2.0}, torch::kFloat64);
+  EXPECT_NEAR(discriminator_loss(real, fake, GanLoss::kLsgan).item<double>(), 2.0, 1e-12);
+  EXPECT_NEAR(generator_loss(fake, GanLoss::kLsgan).item<double>(), 0.5, 1e-12);
+}
+
+TEST(Losses, NamesAndTheDefault) {
+  EXPECT_EQ(gan_loss("hinge"), GanLoss::kHinge);
+  EXPECT_EQ(gan_loss("lsgan"), GanLoss::kLsgan);
+  EXPECT_EQ(gan_loss("bce"), GanLoss::kBce);
+  EXPECT_THROW(gan_loss("wgan"), UsageError);
+}
+
+TEST(Losses, R1OfALinearDiscriminatorIsHalfGammaTimesTheSquaredWeightNormAndTrainsIt) {
+  // D(x) = <w, x>: the gradient w.r.t. every image is w, so R1 = gamma / 2 * ||w||^2 = 10 / 2 * 30 = 150, and its
+  // gradient w.r.t. w is gamma * w (it is built with create_graph, so D learns from it).
+  auto w = torch::tensor({1.0, 2.0, 3.0, 4.0}, torch::dtype(torch::kFloat64).requires_grad(true));
+  auto x = torch::randn({3, 1, 2, 2}, torch::kFloat64).requires_grad_(true);
+  const auto logits = (x.flatten(1) * w).sum(1);
+  const auto penalty = r1_penalty(logits, x, 10.0);
+  EXPECT_NEAR(penalty.item<double>(), 150.0, 1e-9);
+  penalty.backward();
+  EXPECT_TRUE(torch::allclose(w.grad(), torch::tensor({10.0, 20.0, 30.0, 40.0}, torch::kFloat64)));
+}
+
+TEST(Losses, R1OfAQuadraticDiscriminatorMatchesItsGradientByHand) {
+  // D(x) = sum x^2 per image: the gradient is 2x, so R1 = gamma / 2 * mean over images of ||2x||^2.
+  auto x = torch::randn({5, 1, 3, 3}, torch::kFloat64).requires_grad_(true);
+  const auto logits = x.pow(2).flatten(1).sum(1);
+  const double expected = 0.5 * 2.0 * (2 * x.detach()).pow(2).flatten(1).sum(1).mean().item<double>();
+  EXPECT_NEAR(r1_penalty(logits, x, 2.0).item<double>(), expected, 1e-9);
 }
 
 }  // namespace

@@ -72,6 +72,9 @@ struct TrainConfig {
   int64_t eval_samples = 2000;  // generated images per quick eval
   bool tensorboard = true;      // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; see README)
   double ema_decay = 0;         // > 0: keep an exponential moving average of G's weights (sample and eval use it)
+  std::string loss = "bce";     // bce | hinge | lsgan: the adversarial objective (genai/losses.h)
+  double r1_gamma = 0;          // > 0: R1 penalty gamma/2 E||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
+  int64_t r1_every = 16;        // lazy R1: every this many steps, scaled by it (StyleGAN2)
   std::string max_time;         // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
   std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does
   std::string out;              // run directory; empty: runs/<model>-<timestamp>

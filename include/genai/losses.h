@@ -1,15 +1,26 @@
 #pragma once
-// Adversarial losses of the original GAN (Goodfellow et al. 2014) on discriminator logits.
-// BCE-with-logits written through softplus: -log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) =
-// softplus(l), which is exactly binary_cross_entropy_with_logits without building target tensors.
+// Adversarial losses on discriminator outputs (raw logits, shape [B]), each the mean over its batch:
+// - bce (Goodfellow et al. 2014, non-saturating G): D: softplus(-D(x)) + softplus(D(G(z))), G: softplus(-D(G(z))).
+//   Written through softplus: -log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), which is
+//   exactly binary_cross_entropy_with_logits without building target tensors.
+// - hinge (Lim & Ye 2017; SAGAN, BigGAN): D: relu(1 - D(x)) + relu(1 + D(G(z))), G: -D(G(z)).
+// - lsgan (Mao et al. 2017, targets 0 and 1): D: (D(x) - 1)^2 / 2 + D(G(z))^2 / 2, G: (D(G(z)) - 1)^2 / 2.
 #include <torch/torch.h>
+
+#include <string>
 
 namespace genai {
 
-// D: BCE(D(x), 1) + BCE(D(G(z)), 0), each the mean over its batch.
-torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits);
+enum class GanLoss { kBce, kHinge, kLsgan };
 
-// G, non-saturating: BCE(D(G(z)), 1) = mean softplus(-D(G(z))).
-torch::Tensor generator_loss(const torch::Tensor& fake_logits);
+// "bce", "hinge", "lsgan"; throws UsageError otherwise.
+GanLoss gan_loss(const std::string& name);
+
+torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, GanLoss loss = GanLoss::kBce);
+torch::Tensor generator_loss(const torch::Tensor& fake_logits, GanLoss loss = GanLoss::kBce);
+
+// The R1 penalty (Mescheder et al. 2018): gamma / 2 * mean over the batch of ||d sum(D(x)) / dx||^2, where
+// `real_logits` = D(real) and `real` requires grad. Differentiable (create_graph), so D learns from it.
+torch::Tensor r1_penalty(const torch::Tensor& real_logits, const torch::Tensor& real, double gamma);
 
 }  // namespace genai

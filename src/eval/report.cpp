@@ -158,8 +158,9 @@ std::string scorecard_json(const Scorecard& card) {
   return j.dump();
 }
 
-std::string quick_eval_json(int64_t step, const MetricSet& quick) {
+std::string quick_eval_json(int64_t step, const MetricSet& quick, double wall_seconds) {
   return Json{{"step", step},
+              {"wall_s", wall_seconds},
               {"eval_samples", quick.count},
               {"fd_lenet", quick.frechet_distance},
               {"classifier_score", quick.classifier_score.mean},

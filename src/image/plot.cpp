@@ -18,6 +18,12 @@ const uint8_t* glyph(char c) {
   static const uint8_t digits[10][5] = {{7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1},
                                         {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1}, {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7}};
   static const uint8_t dot[5] = {0, 0, 0, 0, 2}, d[5] = {6, 5, 5, 5, 6}, g[5] = {7, 4, 5, 5, 7}, k[5] = {5, 5, 6, 5, 5};
+  static const uint8_t f[5] = {7, 4, 6, 4, 4}, c_[5] = {7, 4, 4, 4, 7}, h[5] = {4, 4, 6, 5, 5}, m[5] = {0, 6, 7, 5, 5}, s[5] = {3, 4, 2, 1, 6};
+  if (c == 'F') return f;
+  if (c == 'C') return c_;
+  if (c == 'h') return h;
+  if (c == 'm') return m;
+  if (c == 's') return s;
   if (c >= '0' && c <= '9') return digits[c - '0'];
   if (c == '.') return dot;
   if (c == 'D') return d;
@@ -67,6 +73,19 @@ std::string number_label(double v) {
   return buf;
 }
 
+// "1h02m", "3m05s", "12s".
+std::string duration_label(double seconds) {
+  const long long s = seconds > 0 ? static_cast<long long>(seconds + 0.5) : 0;
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%llds", s);
+  return buf;
+}
+
 std::string step_label(int64_t step) { return step >= 10000 ? std::to_string(step / 1000) + "k" : std::to_string(step); }
 
 }  // namespace
@@ -103,6 +122,54 @@ RgbImage plot_losses(const std::vector<LossPoint>& points, int64_t width, int64_
     if (std::isfinite(a.d_loss) && std::isfinite(b.d_loss)) canvas.line(px(a.step), py(a.d_loss), px(b.step), py(b.d_loss), kDColor);
     if (std::isfinite(a.g_loss) && std::isfinite(b.g_loss)) canvas.line(px(a.step), py(a.g_loss), px(b.step), py(b.g_loss), kGColor);
   }
+  return canvas.take();
+}
+
+RgbImage plot_quality(const std::vector<QualityPoint>& points, int64_t classes, int64_t width, int64_t height) {
+  Canvas canvas(width, height);
+  const int64_t left = 60, right = width - 20;
+  double x_max = 0, fd_max = 0;
+  for (const auto& p : points) {
+    x_max = std::max(x_max, p.seconds);
+    if (std::isfinite(p.frechet_distance)) fd_max = std::max(fd_max, p.frechet_distance);
+  }
+  if (x_max <= 0) x_max = 1;
+  fd_max = fd_max > 0 ? fd_max * 1.05 : 1.0;
+  const double c_max = static_cast<double>(std::max<int64_t>(classes, 1));
+  auto px = [&](double seconds) { return left + seconds / x_max * (right - left); };
+  // Two panels, one above the other, sharing the time axis.
+  struct Panel {
+    int64_t top, bottom;
+    double y_max;
+    Color color;
+    const char* legend;
+  };
+  const int64_t middle = height / 2 + 10;
+  const Panel panels[2] = {{30, middle - 30, fd_max, kDColor, "FD"}, {middle, height - 30, c_max, kGColor, "C"}};
+  for (int which = 0; which < 2; ++which) {
+    const Panel& p = panels[which];
+    auto py = [&](double v) { return p.bottom - std::clamp(v / p.y_max, 0.0, 1.0) * static_cast<double>(p.bottom - p.top); };
+    for (int i = 0; i <= 4; ++i) {
+      const double v = p.y_max * i / 4;
+      canvas.line(left, py(v), right, py(v), kGrid);
+      canvas.text(4, static_cast<int64_t>(py(v)) - 5, number_label(v), kAxis);
+    }
+    canvas.line(left, p.top, left, p.bottom, kAxis);
+    canvas.line(left, p.bottom, right, p.bottom, kAxis);
+    canvas.fill(right - 60, p.top - 22, 16, 10, p.color), canvas.text(right - 40, p.top - 22, p.legend, kAxis);
+    for (size_t i = 1; i < points.size(); ++i) {
+      const double a = which == 0 ? points[i - 1].frechet_distance : static_cast<double>(points[i - 1].classes_covered);
+      const double b = which == 0 ? points[i].frechet_distance : static_cast<double>(points[i].classes_covered);
+      if (std::isfinite(a) && std::isfinite(b)) canvas.line(px(points[i - 1].seconds), py(a), px(points[i].seconds), py(b), p.color);
+    }
+    for (const auto& point : points) {  // a dot per eval, so a single eval shows too
+      const double v = which == 0 ? point.frechet_distance : static_cast<double>(point.classes_covered);
+      if (std::isfinite(v)) canvas.fill(std::lround(px(point.seconds)) - 2, std::lround(py(v)) - 2, 5, 5, p.color);
+    }
+  }
+  canvas.text(left, height - 20, "0s", kAxis);
+  const std::string last = duration_label(x_max);
+  canvas.text(right - static_cast<int64_t>(last.size()) * 8, height - 20, last, kAxis);
   return canvas.take();
 }
 

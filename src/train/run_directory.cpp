@@ -66,15 +66,22 @@ RunDirectory RunDirectory::reopen(const std::string& path, int64_t resume_step, 
   std::ifstream previous(run.file("metrics.jsonl"));
   std::string line;
   while (std::getline(previous, line)) {
-    // A line cut by a killed job does not parse; it and quick-eval lines (no d_loss) are not loss history.
+    // A line cut by a killed job does not parse; metrics lines (d_loss) are loss history, quick-eval lines
+    // (fd_lenet, wall_s) quality history.
     const auto record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (!record.is_object() || !record.contains("d_loss") || !record.contains("step") || !record["step"].is_number_integer()) continue;
+    if (!record.is_object() || !record.contains("step") || !record["step"].is_number_integer()) continue;
     const auto number = [&](const char* key) {
       const auto found = record.find(key);  // operator[] on a const object with a missing key is undefined
       return found != record.end() && found->is_number() ? found->get<double>() : std::nan("");
     };
     const auto step = record["step"].get<int64_t>();
-    if (step <= resume_step) run.loss_history_.push_back({step, number("d_loss"), number("g_loss")});
+    if (step > resume_step) continue;
+    if (record.contains("d_loss")) run.loss_history_.push_back({step, number("d_loss"), number("g_loss")});
+    if (record.contains("fd_lenet") && record.contains("wall_s")) {
+      const image::QualityPoint point{number("wall_s"), number("fd_lenet"), static_cast<int64_t>(number("modes_covered"))};
+      run.quality_history_.emplace_back(step, point);
+      if (std::isfinite(point.seconds)) run.trained_seconds_before_ = std::max(run.trained_seconds_before_, point.seconds);
+    }
   }
   run.open_metrics(/*truncate=*/false);
   // Events logged after the checkpoint (by a job killed later) are cut: the resumed run logs those steps again.
@@ -92,6 +99,8 @@ void RunDirectory::write_config(const std::string& toml) {
 }
 
 void RunDirectory::rewind_events(int64_t step) {
+  // The quick evals after the checkpoint are trained again: their points go (metrics.jsonl keeps its lines).
+  while (!quality_history_.empty() && quality_history_.back().first > step) quality_history_.pop_back();
   if (!events_) return;
   events_.reset();  // closes the file before it is cut
   events_ = std::make_unique<util::EventFileWriter>(file(kTensorBoardDirectory), step);
@@ -184,5 +193,13 @@ std::string RunDirectory::write_checkpoint(int64_t step, int64_t keep, const std
 }
 
 void RunDirectory::write_loss_curve() const { image::write_png(file("loss_curve.png"), image::plot_losses(loss_history_)); }
+
+void RunDirectory::add_quality_point(int64_t step, const image::QualityPoint& point) { quality_history_.emplace_back(step, point); }
+
+void RunDirectory::write_quality_curve(int64_t classes) const {
+  std::vector<image::QualityPoint> points;
+  for (const auto& [step, point] : quality_history_) points.push_back(point);
+  image::write_png(file("quality_curve.png"), image::plot_quality(points, classes));
+}
 
 }  // namespace genai::train

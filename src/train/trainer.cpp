@@ -47,6 +47,7 @@ int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch) {
 
 Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device)
     : config_(config),
+      loss_(gan_loss(config.loss)),
       device_(device),
       dataset_(std::move(dataset)),
       batcher_(dataset_.size(), config.batch_size, config.seed, device),
@@ -57,7 +58,9 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   gan_.discriminator->to(device);
   optimizer_g_ = std::make_unique<FlatAdam>(gan_.generator->parameters(), config.adam_g);
   optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d);
-  if (MlpStep::handles(config.model, device)) mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device);
+  // MlpStep's hand-written gradients are those of BCE without R1; other objectives take the autograd step.
+  if (MlpStep::handles(config.model, device) && loss_ == GanLoss::kBce && config.r1_gamma == 0)
+    mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device);
 
   if (config.ema_decay > 0) {
     ema_flat_ = optimizer_g_->flat_parameters().detach().clone();
@@ -81,19 +84,27 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
 
 torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels) {
   auto& D = *gan_.discriminator;
-  last_real_logits_ = D.forward(real, labels);
+  // Lazy R1 (StyleGAN2): every r1_every steps, the penalty times r1_every, so its average weight is gamma.
+  // Decided by the step count alone, so a resumed run applies it on the same steps.
+  const bool r1_now = config_.r1_gamma > 0 && step_ % config_.r1_every == 0;
+  const auto real_input = r1_now ? real.detach().requires_grad_(true) : real;
+  last_real_logits_ = D.forward(real_input, labels);
   last_fake_logits_ = D.forward(fake.detach(), labels);
-  auto loss = discriminator_loss(last_real_logits_, last_fake_logits_);
+  auto loss = discriminator_loss(last_real_logits_, last_fake_logits_, loss_);
   optimizer_d_->zero_grad();
-  loss.backward();
+  if (r1_now) {
+    (loss + static_cast<double>(config_.r1_every) * r1_penalty(last_real_logits_, real_input, config_.r1_gamma)).backward();
+  } else {
+    loss.backward();
+  }
   optimizer_d_->step();
-  return loss;
+  return loss;  // the adversarial loss alone: the metrics stay comparable between R1 and plain steps
 }
 
 torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Tensor& labels) {
   // D's weight gradients are not needed here: freezing D skips their matrix products in the backward.
   set_requires_grad(*gan_.discriminator, false);
-  auto loss = generator_loss(gan_.discriminator->forward(fake, labels));
+  auto loss = generator_loss(gan_.discriminator->forward(fake, labels), loss_);
   set_requires_grad(*gan_.discriminator, true);
   optimizer_g_->zero_grad();
   loss.backward();

@@ -123,7 +123,8 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
              static_cast<double>(total) / trainer.batches_per_epoch());
 
   StopPolicy stop_policy(config, request_.start, request_.stop_requested);
-  std::string checkpoint_error;  // the last failed checkpoint write, cleared by a successful one
+  auto loop_start = std::chrono::steady_clock::now();  // quality_curve.png's time axis: training wall time (evals included)
+  std::string checkpoint_error;                        // the last failed checkpoint write, cleared by a successful one
   TrainerEvents events;
   events.on_log = [&](const StepMetrics& m) {
     observer.progress(m, total);
@@ -167,7 +168,10 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
       const auto scores = quick.reference->quick_score(images);
       report.say(Severity::kInfo, "eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
                  scores.frechet_distance, scores.classifier_score.mean, scores.modes.covered, quick.reference->classes(), scores.count);
-      run.append_eval(step, eval::quick_eval_json(step, scores), eval::quick_eval_scalars(scores));
+      const double wall = run.trained_seconds_before() + std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
+      run.append_eval(step, eval::quick_eval_json(step, scores, wall), eval::quick_eval_scalars(scores));
+      run.add_quality_point(step, {wall, scores.frechet_distance, scores.modes.covered});
+      run.write_quality_curve(quick.reference->classes());
     } catch (const std::exception& e) {
       report.say(Severity::kError, "quick eval at step {} failed: {}; training goes on", step, e.what());
     }
@@ -183,6 +187,7 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   };
 
   RunOutcome outcome;
+  loop_start = std::chrono::steady_clock::now();
   for (int rollbacks = 0;;) {
     try {
       outcome = trainer.run(total, events);

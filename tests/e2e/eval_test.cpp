@@ -1,5 +1,6 @@
 // End-to-end: genai eval and genai train --eval-every on tiny IDX data the test writes itself.
 #include <gtest/gtest.h>
+#include <stb_image.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -77,10 +78,13 @@ TEST_F(EvalCli, TrainEvalEveryAppendsQuickEvalsToMetricsAndResumes) {
   std::istringstream lines(read_text((dir_.path() / "run/metrics.jsonl").string()));
   std::string line;
   int evals = 0, losses = 0;
+  double last_wall = 0;
   while (std::getline(lines, line)) {
     const auto record = nlohmann::json::parse(line);
     if (record.contains("fd_lenet")) {
       ++evals;
+      EXPECT_GT(record.at("wall_s").get<double>(), last_wall) << line;  // training wall time, rising
+      last_wall = record.at("wall_s").get<double>();
       EXPECT_EQ(record.at("step"), 10 * evals) << line;
       EXPECT_EQ(record.at("eval_samples"), 30) << line;
       EXPECT_TRUE(record.at("classifier_score").is_number()) << line;
@@ -92,10 +96,28 @@ TEST_F(EvalCli, TrainEvalEveryAppendsQuickEvalsToMetricsAndResumes) {
   EXPECT_EQ(evals, 2);  // steps 10 and 20
   EXPECT_EQ(losses, 4);
   EXPECT_NE(read_text((dir_.path() / "run/config.toml").string()).find("eval-every = 10"), std::string::npos);
-  // Quick-eval lines do not confuse the resumed loss history.
+  // quality_curve.png: FD-LeNet and classes covered against wall time, an 800x500 RGB PNG.
+  int width = 0, height = 0, channels = 0;
+  unsigned char* pixels = stbi_load((dir_.path() / "run/quality_curve.png").string().c_str(), &width, &height, &channels, 0);
+  ASSERT_NE(pixels, nullptr) << "no readable quality_curve.png";
+  EXPECT_EQ(width, 800);
+  EXPECT_EQ(height, 500);
+  EXPECT_EQ(channels, 3);
+  int blue = 0;  // the FD line's colour is drawn
+  for (int i = 0; i < width * height; ++i) blue += pixels[3 * i] == 31 && pixels[3 * i + 1] == 119 && pixels[3 * i + 2] == 180;
+  EXPECT_GT(blue, 20);
+  stbi_image_free(pixels);
+  // Quick-eval lines do not confuse the resumed loss history, and the resumed run's times continue from its last eval.
   const auto resumed = run_genai("train --resume --out run --steps 30", dir_.path());
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("eval at step 30"), std::string::npos) << resumed.err;
+  std::istringstream after(read_text((dir_.path() / "run/metrics.jsonl").string()));
+  double resumed_wall = 0;
+  while (std::getline(after, line)) {
+    const auto record = nlohmann::json::parse(line);
+    if (record.contains("fd_lenet") && record.at("step") == 30) resumed_wall = record.at("wall_s").get<double>();
+  }
+  EXPECT_GT(resumed_wall, last_wall);
 }
 
 TEST_F(EvalCli, NonFiniteWeightsStopTrainingBeforeAQuickEvalScoresThem) {

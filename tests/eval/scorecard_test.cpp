@@ -69,7 +69,7 @@ TEST(Scorecard, QuickScoreHasOnlyTheCheapMetrics) {
   EXPECT_NEAR(quick.frechet_distance, 0.0, 1e-8);
   EXPECT_FALSE(quick.kid || quick.precision_recall || quick.density_coverage || quick.parzen);
   EXPECT_EQ(quick.modes.histogram.size(), 10u);
-  const auto json = nlohmann::json::parse(eval::quick_eval_json(500, quick));
+  const auto json = nlohmann::json::parse(eval::quick_eval_json(500, quick, 12.5));
   EXPECT_EQ(json.at("step"), 500);
   EXPECT_EQ(json.at("eval_samples"), 60);
   EXPECT_NEAR(json.at("fd_lenet").get<double>(), quick.frechet_distance, 1e-12);

@@ -119,6 +119,43 @@ TEST(Trainer, FixedSamplesAreTheSameNoiseEveryTime) {
   EXPECT_FALSE(torch::equal(a, trainer.fixed_samples()));  // the generator moved, the noise did not
 }
 
+TEST(Trainer, OtherObjectivesAndR1TakeTheAutogradStep) {
+  auto c = tiny_config("mlp");
+  EXPECT_TRUE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());  // BCE: MlpStep's gradients
+  c.loss = "hinge";
+  EXPECT_FALSE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());
+  c.loss = "bce";
+  c.r1_gamma = 1;
+  EXPECT_FALSE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());
+}
+
+TEST(Trainer, R1ChangesTheDiscriminatorUpdateButNotTheReportedLoss) {
+  for (const char* kind : {"mlp", "dcgan"}) {
+    auto plain = tiny_config(kind), with_r1 = tiny_config(kind);
+    with_r1.r1_gamma = 10;
+    with_r1.r1_every = 1;
+    Trainer a(plain, tiny_dataset(), torch::kCPU), b(with_r1, tiny_dataset(), torch::kCPU);
+    ASSERT_TRUE(same_weights(a, b));
+    const auto real = tiny_dataset(16).images;
+    const auto fake = torch::randn({16, 1, 28, 28}).tanh();
+    const auto loss_a = a.discriminator_step(real, fake), loss_b = b.discriminator_step(real, fake);
+    EXPECT_EQ(loss_a.item<double>(), loss_b.item<double>()) << kind;  // the adversarial loss alone, before the update
+    EXPECT_FALSE(same_weights(a, b)) << kind;                         // the penalty moved D differently
+  }
+}
+
+TEST(Trainer, EveryLossTrainsWithoutNaN) {
+  for (const char* loss : {"bce", "hinge", "lsgan"}) {
+    auto c = tiny_config("dcgan");
+    c.loss = loss;
+    c.r1_gamma = 1;
+    c.r1_every = 2;
+    Trainer trainer(c, tiny_dataset(), torch::kCPU);
+    for (int i = 0; i < 4; ++i) trainer.step();
+    EXPECT_TRUE(trainer.weights_finite()) << loss;
+  }
+}
+
 TEST(Trainer, TotalStepsFromStepsOrEpochs) {
   TrainConfig c;
   EXPECT_EQ(total_steps(c, 937), kDefaultSteps);

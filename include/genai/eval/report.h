@@ -36,8 +36,8 @@ struct Scorecard {
 
 std::string format_scorecard(const Scorecard& card);
 std::string scorecard_json(const Scorecard& card);
-// One JSON object (no newline) with the quick-eval figures, for metrics.jsonl.
-std::string quick_eval_json(int64_t step, const MetricSet& quick);
+// One JSON object (no newline) with the quick-eval figures and the training wall time, for metrics.jsonl.
+std::string quick_eval_json(int64_t step, const MetricSet& quick, double wall_seconds);
 // The same figures as TensorBoard scalars: "eval/" + each JSON key (eval/fd_lenet, ...).
 std::vector<std::pair<std::string, double>> quick_eval_scalars(const MetricSet& quick);
 

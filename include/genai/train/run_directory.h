@@ -32,8 +32,8 @@ class RunDirectory {
   // also write tb/events.out.tfevents.*.
   RunDirectory(const std::string& path, bool force, bool tensorboard);
 
-  // Re-opens an existing run directory to continue it: appends to metrics.jsonl, reloads the loss
-  // history up to `resume_step` for the loss curve, and continues the event file after `resume_step`.
+  // Re-opens an existing run directory to continue it: appends to metrics.jsonl, reloads the loss and quality
+  // histories up to `resume_step` for the loss and quality curves, and continues the event file after `resume_step`.
   static RunDirectory reopen(const std::string& path, int64_t resume_step, bool tensorboard);
 
   const std::string& path() const { return path_; }
@@ -51,6 +51,13 @@ class RunDirectory {
   // newest `keep` checkpoints, so rotation never removes the last good one. Returns the path.
   std::string write_checkpoint(int64_t step, int64_t keep, const std::function<void(const std::string&)>& save) const;
   void write_loss_curve() const;
+  // A quick eval's point of quality_curve.png (FD-LeNet and classes covered against training wall time), and
+  // the plot of all points so far. `classes`: the data's class count.
+  void add_quality_point(int64_t step, const image::QualityPoint& point);
+  void write_quality_curve(int64_t classes) const;
+  // The training wall time of the newest quick eval a reopened run kept (0 for a new run): a resumed run's
+  // times continue from it.
+  double trained_seconds_before() const { return trained_seconds_before_; }
   // After --on-nan rollback to the checkpoint of `step`: cuts the events logged after it, which the run logs again.
   void rewind_events(int64_t step);
 
@@ -64,6 +71,8 @@ class RunDirectory {
   std::unique_ptr<util::EventFileWriter> events_;  // null: no TensorBoard file
   int64_t first_step_ = 0;                         // 0, or the first step a resumed run trains
   std::vector<image::LossPoint> loss_history_;
+  std::vector<std::pair<int64_t, image::QualityPoint>> quality_history_;  // (step, point)
+  double trained_seconds_before_ = 0;
 };
 
 // One metrics object as a JSON line (no trailing newline).

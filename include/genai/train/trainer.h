@@ -13,6 +13,7 @@
 #include "genai/config.h"
 #include "genai/data/dataset.h"
 #include "genai/error.h"
+#include "genai/losses.h"
 #include "genai/models/gan.h"
 #include "genai/train/flat_adam.h"
 #include "genai/train/mlp_step.h"
@@ -110,6 +111,7 @@ class Trainer {
   TrainingState training_state();
 
   TrainConfig config_;
+  GanLoss loss_;
   torch::Device device_;
   data::ImageDataset dataset_;
   data::ShuffledBatcher batcher_;
