@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "genai/util/format.h"
+
 namespace genai::image {
 namespace {
 
@@ -70,19 +72,6 @@ class Canvas {
 std::string number_label(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, v >= 100 ? "%.0f" : "%.2f", v);
-  return buf;
-}
-
-// "1h02m", "3m05s", "12s".
-std::string duration_label(double seconds) {
-  const long long s = seconds > 0 ? static_cast<long long>(seconds + 0.5) : 0;
-  char buf[32];
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
-  else if (s >= 60)
-    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%llds", s);
   return buf;
 }
 
@@ -168,7 +157,7 @@ RgbImage plot_quality(const std::vector<QualityPoint>& points, int64_t classes, 
     }
   }
   canvas.text(left, height - 20, "0s", kAxis);
-  const std::string last = duration_label(x_max);
+  const std::string last = util::format_duration(x_max);
   canvas.text(right - static_cast<int64_t>(last.size()) * 8, height - 20, last, kAxis);
   return canvas.take();
 }
