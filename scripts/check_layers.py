@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks genai's layering (../shared/docs/style.md): a module includes only the modules below it, or itself.
 
-    util (with error.h, image_shape.h) -> data, image, config -> models -> losses, checkpoint, eval, export -> train -> cli
+    util (with error.h, image_shape.h) -> data, image, config, dist -> models -> losses, checkpoint, eval, export -> train -> cli
 
 Modules of one layer do not include each other, and models includes neither data nor image. Reads every
 #include "genai/..." in include/genai and src (src/cli includes its own headers without the genai/ prefix, and no
@@ -16,6 +16,7 @@ _BASE = {"util", "config"}
 ALLOWED = {  # module -> the modules it may include
     "util": set(),
     "data": {"util"},
+    "dist": {"util"},
     "image": {"util"},
     "config": {"util"},
     "models": _BASE,
@@ -23,8 +24,8 @@ ALLOWED = {  # module -> the modules it may include
     "checkpoint": _BASE | {"models"},
     "eval": _BASE | {"data", "image", "models"},
     "export": _BASE | {"data", "image", "models"},
-    "train": _BASE | {"data", "image", "models", "losses", "checkpoint", "eval", "export"},
-    "cli": _BASE | {"data", "image", "models", "losses", "checkpoint", "eval", "export", "train"},
+    "train": _BASE | {"dist", "data", "image", "models", "losses", "checkpoint", "eval", "export"},
+    "cli": _BASE | {"dist", "data", "image", "models", "losses", "checkpoint", "eval", "export", "train"},
 }
 NEUTRAL = {"error", "image_shape"}  # headers every layer may include
 INCLUDE = re.compile(r'^\s*#\s*include\s+"genai/([^"]+)"')

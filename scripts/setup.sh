@@ -20,7 +20,7 @@ case "$flavour" in
   *) echo "setup: unknown LibTorch flavour '$flavour'; use --torch debian or --torch wheel" >&2; exit 2 ;;
 esac
 
-packages=(build-essential cmake ninja-build ccache libtorch-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
+packages=(build-essential cmake ninja-build ccache libtorch-dev libgloo-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
           libopenblas0-pthread dataset-fashion-mnist ca-certificates python3-venv python3-dev python3-pip binutils clang-format)
 missing=()
 for p in "${packages[@]}"; do

@@ -104,6 +104,8 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   out.integer("epoch", meta.epoch);
   out.integer("batch_in_epoch", meta.batch_in_epoch);
   out.integer("data_seed", static_cast<int64_t>(meta.data_seed));  // the bit pattern of the unsigned seed
+  // Only when data-parallel, so a one-process checkpoint stays byte for byte what it was.
+  if (meta.world_size != 1) out.integer("world_size", meta.world_size);
   out.text("config", meta.config_toml);
   out.tensor("noise_rng_state", state.noise_rng_state);
   out.module("generator", *state.gan.generator);
@@ -153,10 +155,12 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   meta.epoch = r.get<int64_t>("epoch");
   meta.batch_in_epoch = r.get<int64_t>("batch_in_epoch");
   meta.data_seed = static_cast<uint64_t>(r.get<int64_t>("data_seed"));
+  meta.world_size = r.has("world_size") ? r.get<int64_t>("world_size") : 1;
   meta.config_toml = r.get<std::string>("config");
   std::vector<std::string> problems;
   validate(meta.model, problems);
   if (meta.step < 0 || meta.epoch < 0 || meta.batch_in_epoch < 0) problems.push_back("negative step, epoch or position");
+  if (meta.world_size < 1) problems.push_back("world size below 1");
   if (meta.model.classes < 0 || meta.model.classes > 256 || (is_conditional(meta.model.kind) && meta.model.classes < 2))
     problems.push_back("a conditional model with " + std::to_string(meta.model.classes) + " classes");
   if (!meta.model.class_names.empty() && static_cast<int64_t>(meta.model.class_names.size()) != meta.model.classes)

@@ -98,6 +98,17 @@ int spawn_genai(const std::string& arguments, const fs::path& work_dir) {
   return pid;
 }
 
+int spawn_genai_with(const std::string& environment, const std::string& arguments, const fs::path& work_dir, const std::string& name) {
+  const std::string command = "cd '" + work_dir.string() + "' && exec env " + environment + " '" + GENAI_TEST_BINARY + "' " + on_cpu(arguments) +
+                              " >'" + (work_dir / (name + ".stdout")).string() + "' 2>'" + (work_dir / (name + ".stderr")).string() + "' </dev/null";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
 int wait_for_exit(int pid) {
   int status = 0;
   if (waitpid(pid, &status, 0) != pid) return -1;

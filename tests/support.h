@@ -51,6 +51,9 @@ std::string on_cpu(const std::string& arguments);
 
 // Starts genai (the arguments as run_genai adapts them) in the background (stdout/stderr to files in work_dir); returns its process id.
 int spawn_genai(const std::string& arguments, const std::filesystem::path& work_dir);
+// The same with environment assignments before the command ("RANK=0 WORLD_SIZE=2 ...") and its stdout/stderr in
+// work_dir/NAME.stdout and NAME.stderr (several processes side by side).
+int spawn_genai_with(const std::string& environment, const std::string& arguments, const std::filesystem::path& work_dir, const std::string& name);
 // Waits for a spawned process; returns its exit code (128 + signal if it was killed).
 int wait_for_exit(int pid);
 

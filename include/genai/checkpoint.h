@@ -27,6 +27,7 @@ struct CheckpointMeta {
   int64_t epoch = 0;
   int64_t batch_in_epoch = 0;
   uint64_t data_seed = 0;   // the data order is a function of (data_seed, epoch)
+  int64_t world_size = 1;   // processes that trained it (data-parallel); batch_in_epoch counts global batches
   std::string config_toml;  // the resolved TrainConfig, for people and for resume
 };
 

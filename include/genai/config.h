@@ -77,6 +77,7 @@ struct TrainConfig {
   int64_t r1_every = 16;        // lazy R1: every this many steps, scaled by it (StyleGAN2)
   std::string max_time;         // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
   std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does
+  double dist_timeout = 300;    // data-parallel: seconds a rank waits for the others before it gives up with an error
   std::string out;              // run directory; empty: runs/<model>-<timestamp>
   bool force = false;           // allow an existing non-empty run directory
 };

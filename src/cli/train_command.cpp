@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "genai/dist/world.h"
 #include "genai/train/training_run.h"
 #include "openmp_spin.h"
 #include "stop_signals.h"
@@ -29,8 +30,14 @@ TrainConsole::TrainConsole(const Verbosity& verbosity, bool live) : verbosity_(v
 
 TrainConsole::~TrainConsole() { finish_line(); }
 
+void TrainConsole::set_rank(int rank) {
+  rank_ = rank;
+  if (rank_ != 0) log_ = std::make_shared<Log>(LogLevel::kError, "");
+}
+
 void TrainConsole::run_directory_ready(const std::string& path) {
-  log_ = make_logger(verbosity_, path + "/train.log");
+  log_ = rank_ == 0 ? make_logger(verbosity_, path + "/train.log")
+                    : std::make_shared<Log>(LogLevel::kError, path + "/train.rank" + std::to_string(rank_) + ".log");
   // From here a stop signal means "checkpoint and exit 75"; during set-up (data, the eval classifier) it
   // still ends the process at once, with nothing written.
   install_stop_handlers();
@@ -68,6 +75,7 @@ void TrainConsole::finish_line() {
 
 int run_train(const TrainOptions& options) {
   train::TrainingRequest request;
+  request.world = dist::detect_world(dist::process_environment());  // torchrun, srun, or one process
   request.config = options.config;
   request.resume = options.resume;
   request.given = [&](const std::string& key) {
@@ -89,10 +97,13 @@ int run_train(const TrainOptions& options) {
   restart_with_bounded_openmp_spin(options.argv, bounded_spin_count(training.config().model.kind), training.config());
 
   TrainConsole console(options.verbosity, stderr_is_terminal());
-  console.set_batch_size(training.config().batch_size);
+  console.set_rank(training.world().rank);
+  console.set_batch_size(training.config().batch_size * training.world().world_size);  // it/s counts global batches
   if (const char* spin = std::getenv("GOMP_SPINCOUNT")) console.log().debug("OpenMP: GOMP_SPINCOUNT={}", spin);
   const auto result = training.run(console);
-  restore_default_signal_handlers();
+  // A run that stopped early keeps the handlers to the end: a launcher signals every process, and a signal that
+  // arrives after this one stopped (the ranks agreed on the step first) must not turn exit 75 into a kill.
+  if (result.finished) restore_default_signal_handlers();
   console.finish_line();
   auto& log = console.log();
   if (!result.finished) {

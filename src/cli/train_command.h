@@ -31,6 +31,8 @@ class TrainConsole : public train::TrainingObserver {
   TrainConsole(const Verbosity& verbosity, bool live);
   ~TrainConsole() override;
   void set_batch_size(int64_t batch_size) { batch_size_ = batch_size; }
+  // Data-parallel ranks other than 0 log to RUN_DIR/train.rank<N>.log and show only errors.
+  void set_rank(int rank);
   void run_directory_ready(const std::string& path) override;
   void message(train::Severity severity, const std::string& line) override;
   void progress(const train::StepMetrics& metrics, int64_t total_steps) override;
@@ -43,6 +45,7 @@ class TrainConsole : public train::TrainingObserver {
   bool live_;
   bool line_open_ = false;
   int64_t batch_size_ = 1;
+  int rank_ = 0;
   std::shared_ptr<Log> log_;
 };
 

@@ -137,6 +137,9 @@ const std::vector<TrainField>& train_fields() {
        "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both learning rates, go on; at most 3 "
        "times)",
        true, GENAI_MEMBER(on_nan), one_of({"stop", "rollback"})},
+      {"dist-timeout",
+       "Several processes (torchrun, srun): seconds a rank waits for the others (to join, or in a collective) before it exits with an error", true,
+       GENAI_MEMBER(dist_timeout), in(1, 86400)},
   };
   return fields;
 }

@@ -21,12 +21,18 @@ ImageDataset to_dataset(const LabeledImages& source, const std::string& source_n
   return dataset;
 }
 
-ShuffledBatcher::ShuffledBatcher(int64_t dataset_size, int64_t batch_size, uint64_t seed, torch::Device device)
+ShuffledBatcher::ShuffledBatcher(int64_t dataset_size, int64_t batch_size, uint64_t seed, torch::Device device, int shard, int shards)
     : dataset_size_(dataset_size),
       batch_size_(batch_size),
+      shard_(shard),
+      shards_(shards),
       seed_(seed),
       device_(device),
-      batches_per_epoch_(batch_size > 0 ? dataset_size / batch_size : 0) {
+      batches_per_epoch_(batch_size > 0 && shards > 0 ? dataset_size / (batch_size * shards) : 0) {
+  if (batches_per_epoch_ < 1 && shards > 1)
+    throw UsageError("the global batch, batch-size " + std::to_string(batch_size) + " x " + std::to_string(shards) +
+                     " processes, is larger than the dataset (" + std::to_string(dataset_size) + " images); use a batch size of at most " +
+                     std::to_string(dataset_size / shards));
   if (batches_per_epoch_ < 1)
     throw UsageError("batch-size = " + std::to_string(batch_size) + " is larger than the dataset (" + std::to_string(dataset_size) +
                      " images); use a batch size of at most " + std::to_string(dataset_size));
@@ -57,7 +63,7 @@ void ShuffledBatcher::start_epoch(int64_t epoch) {
 
 torch::Tensor ShuffledBatcher::next() {
   if (batch_ == batches_per_epoch_) start_epoch(epoch_ + 1);
-  return order_.narrow(0, (batch_++) * batch_size_, batch_size_);
+  return order_.narrow(0, ((batch_++) * shards_ + shard_) * batch_size_, batch_size_);
 }
 
 void ShuffledBatcher::seek(int64_t epoch, int64_t batch_in_epoch) {

@@ -29,14 +29,16 @@ void adam_pass(float* __restrict p, const float* __restrict g, float* __restrict
 
 }  // namespace
 
-FlatAdam::FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfig& config, double eps)
+FlatAdam::FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfig& config, double eps, int64_t extra_slots)
     : parameters_(parameters), lr_(config.lr), beta1_(config.beta1), beta2_(config.beta2), eps_(eps) {
   TORCH_CHECK(!parameters_.empty(), "FlatAdam needs parameters");
   int64_t total = 0;
   for (const auto& p : parameters_) offsets_.push_back(total), total += p.numel();
   const auto options = parameters_.front().options().requires_grad(false);
   flat_parameters_ = torch::empty({total}, options);
-  flat_gradients_ = torch::zeros({total}, options);
+  flat_gradients_ = torch::zeros({total + extra_slots}, options);
+  parameter_gradients_ = flat_gradients_.narrow(0, 0, total);
+  parameter_count_ = total;
   exp_avg_ = torch::zeros({total}, options);
   exp_avg_sq_ = torch::zeros({total}, options);
   const bool tensor_op_path = !flat_parameters_.is_cpu() || flat_parameters_.scalar_type() != torch::kFloat32;
@@ -50,8 +52,8 @@ FlatAdam::FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfi
     auto& p = parameters_[i];
     auto storage = view_of(flat_parameters_, i);
     storage.copy_(p);
-    p.set_data(storage);                             // the module's parameter now lives in the flat buffer
-    p.mutable_grad() = view_of(flat_gradients_, i);  // and autograd accumulates into the flat gradient
+    p.set_data(storage);                                  // the module's parameter now lives in the flat buffer
+    p.mutable_grad() = view_of(parameter_gradients_, i);  // and autograd accumulates into the flat gradient
   }
 }
 
@@ -59,16 +61,17 @@ torch::Tensor FlatAdam::view_of(const torch::Tensor& flat, size_t i) const {
   return flat.narrow(0, offsets_[i], parameters_[i].numel()).view(parameters_[i].sizes());
 }
 
-void FlatAdam::zero_grad() { flat_gradients_.zero_(); }
+void FlatAdam::zero_grad() { parameter_gradients_.zero_(); }
 
 void FlatAdam::step() {
   torch::NoGradGuard no_grad;
+  if (reduction_) reduction_(flat_gradients_);
   ++step_count_;
   const double bias_correction1 = 1 - std::pow(beta1_, static_cast<double>(step_count_));
   const double bias_correction2 = 1 - std::pow(beta2_, static_cast<double>(step_count_));
   if (flat_parameters_.is_cpu() && flat_parameters_.scalar_type() == torch::kFloat32) {
     float* p = flat_parameters_.data_ptr<float>();
-    const float* g = flat_gradients_.data_ptr<float>();
+    const float* g = parameter_gradients_.data_ptr<float>();
     float* m = exp_avg_.data_ptr<float>();
     float* v = exp_avg_sq_.data_ptr<float>();
     const auto step_size = static_cast<float>(lr_ / bias_correction1);
@@ -83,12 +86,12 @@ void FlatAdam::step() {
   // runs, over the flat buffers: one kernel per step instead of seven, the same update. It reads the step
   // count from a device tensor: a fill, not a host-device sync.
   fused_step_.fill_(static_cast<double>(step_count_));
-  at::_fused_adam_({flat_parameters_}, {flat_gradients_}, {exp_avg_}, {exp_avg_sq_}, {}, {fused_step_}, lr_, beta1_, beta2_,
+  at::_fused_adam_({flat_parameters_}, {parameter_gradients_}, {exp_avg_}, {exp_avg_sq_}, {}, {fused_step_}, lr_, beta1_, beta2_,
                    /*weight_decay=*/0.0, eps_, /*amsgrad=*/false, /*maximize=*/false);
 #else
   // Other devices: seven tensor operations over the flat buffers (one kernel each on CUDA).
-  exp_avg_.mul_(beta1_).add_(flat_gradients_, 1 - beta1_);
-  exp_avg_sq_.mul_(beta2_).addcmul_(flat_gradients_, flat_gradients_, 1 - beta2_);
+  exp_avg_.mul_(beta1_).add_(parameter_gradients_, 1 - beta1_);
+  exp_avg_sq_.mul_(beta2_).addcmul_(parameter_gradients_, parameter_gradients_, 1 - beta2_);
   torch::sqrt_out(denominator_, exp_avg_sq_);
   denominator_.div_(std::sqrt(bias_correction2)).add_(eps_);
   flat_parameters_.addcdiv_(exp_avg_, denominator_, -lr_ / bias_correction1);

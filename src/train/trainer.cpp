@@ -45,19 +45,38 @@ int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch) {
   return kDefaultSteps;
 }
 
-Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device)
+Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device, dist::Communicator* communicator)
     : config_(config),
+      communicator_(communicator),
       loss_(gan_loss(config.loss)),
       device_(device),
       dataset_(std::move(dataset)),
-      batcher_(dataset_.size(), config.batch_size, config.seed, device),
+      batcher_(dataset_.size(), config.batch_size, config.seed, device, communicator ? communicator->rank() : 0,
+               communicator ? communicator->size() : 1),
       noise_generator_(make_noise_generator(device, config.seed)) {
   torch::manual_seed(config.seed);  // model initialisation draws from the default CPU generator
   gan_ = models::make_gan(config.model);
   gan_.generator->to(device);
   gan_.discriminator->to(device);
   optimizer_g_ = std::make_unique<FlatAdam>(gan_.generator->parameters(), config.adam_g);
-  optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d);
+  // D's flat gradient has one extra slot when data-parallel: this rank's stop vote, summed by the same all-reduce.
+  optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d, 1e-8, communicator ? 1 : 0);
+  if (communicator_) {
+    std::vector<torch::Tensor> state{optimizer_g_->flat_parameters(), optimizer_d_->flat_parameters()};
+    for (const auto& b : gan_.generator->buffers()) state.push_back(b);
+    for (const auto& b : gan_.discriminator->buffers()) state.push_back(b);
+    communicator_->broadcast_from_leader(state, "the broadcast of the initial weights");
+    const double ranks = communicator_->size();
+    optimizer_g_->set_gradient_reduction([this, ranks](torch::Tensor& gradient) {
+      communicator_->all_reduce_sum(gradient, "the all-reduce of G's gradients at step " + std::to_string(step_ + 1));
+      gradient.div_(ranks);
+    });
+    optimizer_d_->set_gradient_reduction([this, ranks](torch::Tensor& gradient) {
+      optimizer_d_->extra_slots().fill_(stop_vote_.empty() ? 0.0 : 1.0);  // a fill from the host: no sync
+      communicator_->all_reduce_sum(gradient, "the all-reduce of D's gradients at step " + std::to_string(step_ + 1));
+      gradient.div_(ranks);
+    });
+  }
   // MlpStep's hand-written gradients are those of BCE without R1; other objectives take the autograd step.
   if (MlpStep::handles(config.model, device) && loss_ == GanLoss::kBce && config.r1_gamma == 0)
     mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device);
@@ -73,7 +92,9 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   auto fixed_generator = at::detail::createCPUGenerator(config.seed + kFixedNoiseSeedOffset);
   fixed_noise_ = torch::randn({config.sample_grid, config.model.z_dim}, fixed_generator, torch::kFloat32).to(device);
   const auto on_device = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  noise_ = torch::empty({config.batch_size, config.model.z_dim}, on_device);
+  const int64_t ranks = communicator ? communicator->size() : 1, rank = communicator ? communicator->rank() : 0;
+  global_noise_ = torch::empty({config.batch_size * ranks, config.model.z_dim}, on_device);
+  noise_ = global_noise_.narrow(0, rank * config.batch_size, config.batch_size);
   real_batch_ = torch::empty({config.batch_size, 1, models::kImageSide, models::kImageSide}, on_device);
   interval_sums_ = torch::zeros({4}, on_device);
   if (is_conditional(config.model.kind)) {
@@ -117,7 +138,7 @@ void Trainer::step() {
   torch::index_select_out(real_batch_, dataset_.images, 0, index);
   // Conditional models: G draws the real batch's classes, so fakes follow the data's class frequencies.
   if (real_labels_.defined()) torch::index_select_out(real_labels_, dataset_.labels, 0, index);
-  noise_.normal_(0.0, 1.0, noise_generator_);
+  global_noise_.normal_(0.0, 1.0, noise_generator_);
   if (runs_hand_written_step()) {
     interval_sums_.add_(mlp_step_->run(real_batch_, noise_, *optimizer_g_, *optimizer_d_));
   } else {
@@ -155,7 +176,7 @@ StepMetrics Trainer::take_interval_means() {
   m.d_real = s[2] / n;
   m.d_fake = s[3] / n;
   const double seconds = std::chrono::duration<double>(now - interval_start_).count();
-  m.images_per_second = seconds > 0 ? static_cast<double>(interval_steps_ * config_.batch_size) / seconds : 0;
+  m.images_per_second = seconds > 0 ? static_cast<double>(interval_steps_ * config_.batch_size * world_size()) / seconds : 0;
   m.elapsed_seconds = std::chrono::duration<double>(now - run_start_).count();
   interval_steps_ = 0;
   interval_start_ = now;
@@ -168,6 +189,7 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
   interval_steps_ = 0;
   auto due = [&](int64_t every) { return every > 0 && step_ % every == 0; };
   auto checkpoint = [&] {
+    broadcast_buffers();
     if (!weights_finite()) throw DivergenceError(step_, "non-finite weights at step " + std::to_string(step_));
     if (events.on_checkpoint) events.on_checkpoint(step_);
   };
@@ -184,16 +206,22 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
       if (!weights_finite()) throw DivergenceError(step_, "non-finite weights by step " + std::to_string(step_));
       if (events.on_log) events.on_log(metrics);
     }
-    if ((due(config_.sample_every) || last) && events.on_samples) events.on_samples(step_);
-    if (config_.eval_every > 0 && (due(config_.eval_every) || last) && events.on_eval) {
+    // The collectives below run on every rank on the same steps, whether or not this rank has the event.
+    if (due(config_.sample_every) || last) {
+      broadcast_buffers();
+      if (events.on_samples) events.on_samples(step_);
+    }
+    if (config_.eval_every > 0 && (due(config_.eval_every) || last)) {
+      broadcast_buffers();
       // Never score (or hand a caller) non-finite weights: divergence is reported as such, with rollback.
       if (!logged && !weights_finite()) throw DivergenceError(step_, "non-finite weights by step " + std::to_string(step_));
-      events.on_eval(step_);
+      if (events.on_eval) events.on_eval(step_);
     }
     const bool checkpointed = due(config_.checkpoint_every) || last;
     if (checkpointed) checkpoint();
     if (!last && events.should_stop) {
       outcome.stop_reason = events.should_stop();
+      if (communicator_) outcome.stop_reason = agreed_stop(outcome.stop_reason);
       if (!outcome.stop_reason.empty()) {
         if (interval_steps_ > 0 && events.on_log) events.on_log(take_interval_means());
         if (!checkpointed) checkpoint();
@@ -203,6 +231,24 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
   }
   outcome.finished = true;
   return outcome;
+}
+
+std::string Trainer::agreed_stop(const std::string& local_reason) {
+  if (stop_vote_.empty()) stop_vote_ = local_reason;  // voted in every following step's D all-reduce
+  // The votes of the step just done (cast after the previous one) are the same sum on every rank. Reading them is
+  // free on the CPU; on CUDA it is a sync, so only at the log steps (which sync anyway): a stop waits for one.
+  if (!device_.is_cpu() && !(config_.log_every > 0 && step_ % config_.log_every == 0)) return "";
+  if (optimizer_d_->extra_slots().item<double>() <= 0) return "";
+  return stop_vote_.empty() ? "another rank stopped" : stop_vote_;
+}
+
+void Trainer::broadcast_buffers() {
+  if (!communicator_ || buffers_broadcast_at_ == step_) return;
+  buffers_broadcast_at_ = step_;
+  std::vector<torch::Tensor> buffers;
+  for (const auto& b : gan_.generator->buffers()) buffers.push_back(b);
+  for (const auto& b : gan_.discriminator->buffers()) buffers.push_back(b);
+  if (!buffers.empty()) communicator_->broadcast_from_leader(buffers, "the broadcast of BatchNorm's buffers at step " + std::to_string(step_));
 }
 
 bool Trainer::weights_finite() {
@@ -290,6 +336,7 @@ void Trainer::save_checkpoint(const std::string& path, const std::string& config
   meta.epoch = batcher_.epoch();
   meta.batch_in_epoch = batcher_.batch_in_epoch();
   meta.data_seed = batcher_.seed();
+  meta.world_size = world_size();
   meta.config_toml = config_toml;
   auto state = training_state();
   {
@@ -326,7 +373,21 @@ std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
                        "step (resume is bitwise only on the same device type)");
   }
   step_ = checkpoint.meta().step;
-  batcher_.reseed(checkpoint.meta().data_seed, checkpoint.meta().epoch, checkpoint.meta().batch_in_epoch);
+  const auto& meta = checkpoint.meta();
+  int64_t epoch = meta.epoch, batch = meta.batch_in_epoch;
+  if (meta.world_size != world_size()) {
+    // Another global batch: continue at the first global batch of this run that starts at or after the images the
+    // saved run had consumed in its epoch. The noise stream (drawn per global batch) takes another course.
+    const int64_t images = batch * config_.batch_size * meta.world_size;
+    const int64_t global = config_.batch_size * world_size();
+    batch = (images + global - 1) / global;
+    if (batch >= batcher_.batches_per_epoch()) ++epoch, batch = 0;
+    warnings.push_back(checkpoint.path() + " was written by " + std::to_string(meta.world_size) + " process(es) and this run has " +
+                       std::to_string(world_size()) + ": the global batch changes from " + std::to_string(config_.batch_size * meta.world_size) +
+                       " to " + std::to_string(global) + " images; training continues from step " + std::to_string(step_) +
+                       " (resume is exact only with the same number of processes)");
+  }
+  batcher_.reseed(meta.data_seed, epoch, batch);
   return warnings;
 }
 

@@ -1,10 +1,13 @@
 #include "genai/train/training_run.h"
 
+#include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "genai/config/schema.h"
 #include "genai/data/dataset.h"
 #include "genai/data/locate.h"
+#include "genai/dist/communicator.h"
 #include "genai/error.h"
 #include "genai/eval/classifier.h"
 #include "genai/eval/report.h"
@@ -58,6 +61,12 @@ QuickEvals prepare_quick_evals(const TrainConfig& config, const data::IdxFiles& 
 
 TrainingRun::TrainingRun(TrainingRequest request) : request_(std::move(request)), config_(request_.config) {
   validate(config_);
+  if (request_.world.distributed()) {
+    if (config_.out.empty())
+      throw UsageError("several processes (" + request_.world.launcher + ") need --out RUN_DIR, the same on every rank: rank 0 writes it");
+    if (config_.on_nan == "rollback")
+      throw UsageError("--on-nan rollback works in one process only for now; use --on-nan stop with several (then --resume)");
+  }
   if (!request_.resume) return;
   if (config_.out.empty()) throw UsageError("--resume needs --out RUN_DIR, the run directory to continue");
   // Opened on the CPU: the device is known only after the saved config (which names it) is merged.
@@ -73,9 +82,14 @@ TrainingRun::~TrainingRun() = default;
 TrainingResult TrainingRun::run(TrainingObserver& observer) {
   Reporter report{observer};
   TrainConfig config = config_;
-  const torch::Device device = util::resolve_device(config.device);
+  const dist::World& world = request_.world;
+  const bool leader = world.leader();
+  const torch::Device device = util::resolve_device(config.device, world.local_rank);
   util::keep_freed_memory_in_process();
-  const auto threads = util::plan_threads(config.threads, util::core_split_for(is_convolutional(config.model.kind)));
+  // The processes on one machine share its cores: each plans its share (2 ranks on 2 cores: one thread each).
+  const int64_t cores =
+      config.threads > 0 ? config.threads : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()) / world.local_world_size);
+  const auto threads = util::plan_threads(cores, util::core_split_for(is_convolutional(config.model.kind)));
   util::configure_cpu(threads);
 
   // Read the data before creating the run directory: a missing or bad file leaves nothing behind.
@@ -90,20 +104,37 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
     if (!config.model.class_names.empty() && static_cast<int64_t>(config.model.class_names.size()) != config.model.classes)
       config.model.class_names.clear();
   }
-  QuickEvals quick = prepare_quick_evals(config, files, dataset, device, report);
+  QuickEvals quick = leader ? prepare_quick_evals(config, files, dataset, device, report) : QuickEvals{};
+
+  std::unique_ptr<dist::Communicator> communicator;
+  if (world.distributed()) {
+    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(config.dist_timeout * 1000));
+    communicator = dist::Communicator::connect(world, device, timeout);
+  }
 
   // Build everything that can fail on bad input before the run directory exists.
   const int64_t dataset_size = dataset.size();
-  Trainer trainer(config, std::move(dataset), device);
+  Trainer trainer(config, std::move(dataset), device, communicator.get());
   std::vector<std::string> restore_warnings;
   if (resume_from_) restore_warnings = trainer.restore(*resume_from_);
 
   if (config.out.empty()) config.out = default_run_directory(config.model.kind);
-  RunDirectory run = resume_from_ ? RunDirectory::reopen(config.out, resume_from_->meta().step, config.tensorboard)
-                                  : RunDirectory(config.out, config.force, config.tensorboard);
   const std::string config_toml = to_toml(config);
-  run.write_config(config_toml);
-  observer.run_directory_ready(run.path());
+  std::optional<RunDirectory> leader_run;  // rank 0's; the other ranks write nothing there but their logs
+  if (leader) {
+    leader_run.emplace(resume_from_ ? RunDirectory::reopen(config.out, resume_from_->meta().step, config.tensorboard)
+                                    : RunDirectory(config.out, config.force, config.tensorboard));
+    std::string written = config_toml;
+    if (world.distributed())
+      written += util::format("# trained by {} processes ({}, {}): the global batch is batch-size x {} = {} images\n", world.world_size,
+                              world.launcher, communicator->backend(), world.world_size, config.batch_size * world.world_size);
+    leader_run->write_config(written);
+  }
+  // The others wait for the directory (a rank that made it first would make rank 0 refuse an existing directory).
+  if (communicator) communicator->barrier("the start (rank 0 creating " + config.out + ")");
+  const std::string run_path = leader ? leader_run->path() : config.out;
+  if (!leader) std::filesystem::create_directories(run_path);  // for its log, also where the file system is not shared
+  observer.run_directory_ready(run_path);
   for (const auto& problem : skipped_checkpoints_) report.say(Severity::kWarn, "skipped a bad checkpoint: {}", problem);
   for (const auto& warning : restore_warnings) report.say(Severity::kWarn, warning);
   if (resume_from_) {
@@ -111,7 +142,10 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
     resume_from_.reset();
   }
   const int64_t total = total_steps(config, trainer.batches_per_epoch());
-  report.say(Severity::kInfo, "genai {} | run directory {}", GENAI_VERSION, run.path());
+  report.say(Severity::kInfo, "genai {} | run directory {}", GENAI_VERSION, run_path);
+  if (world.distributed())
+    report.say(Severity::kInfo, "data-parallel: {} | {} | global batch {} = {} x {} processes | BatchNorm statistics per process", world.describe(),
+               communicator->backend(), config.batch_size * world.world_size, config.batch_size, world.world_size);
   if (device.is_cpu()) {
     report.say(Severity::kInfo, "device {} | {} | BLAS: {}", device.str(), threads.describe(), util::blas_description());
   } else {  // the step runs on the GPU: the CPU's BLAS and its thread split do not matter
@@ -128,16 +162,17 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   TrainerEvents events;
   events.on_log = [&](const StepMetrics& m) {
     observer.progress(m, total);
+    if (!leader) return;
     try {
-      run.append_metrics(m);
+      leader_run->append_metrics(m);
     } catch (const RuntimeError& e) {
       report.say(Severity::kError, "{}; training goes on", e.what());
     }
   };
   events.on_samples = [&](int64_t step) {
     try {
-      report.say(Severity::kDebug, "wrote {}", run.write_samples(step, trainer.fixed_samples()));
-      run.write_loss_curve();
+      report.say(Severity::kDebug, "wrote {}", leader_run->write_samples(step, trainer.fixed_samples()));
+      leader_run->write_loss_curve();
     } catch (const RuntimeError& e) {
       report.say(Severity::kError, "{}; training goes on", e.what());
     }
@@ -145,8 +180,8 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   events.on_checkpoint = [&](int64_t step) {
     const auto start = std::chrono::steady_clock::now();
     try {
-      const auto path =
-          run.write_checkpoint(step, config.keep_checkpoints, [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
+      const auto path = leader_run->write_checkpoint(step, config.keep_checkpoints,
+                                                     [&](const std::string& target) { trainer.save_checkpoint(target, config_toml); });
       checkpoint_error.clear();
       report.say(Severity::kDebug, "wrote {}", path);
     } catch (const RuntimeError& e) {
@@ -168,14 +203,15 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
       const auto scores = quick.reference->quick_score(images);
       report.say(Severity::kInfo, "eval at step {}: FD-LeNet {:.4f} | classifier score {:.3f} | {}/{} classes covered ({} samples)", step,
                  scores.frechet_distance, scores.classifier_score.mean, scores.modes.covered, quick.reference->classes(), scores.count);
-      const double wall = run.trained_seconds_before() + std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
-      run.append_eval(step, eval::quick_eval_json(step, scores, wall), eval::quick_eval_scalars(scores));
-      run.add_quality_point(step, {wall, scores.frechet_distance, scores.modes.covered});
-      run.write_quality_curve(quick.reference->classes());
+      const double wall = leader_run->trained_seconds_before() + std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
+      leader_run->append_eval(step, eval::quick_eval_json(step, scores, wall), eval::quick_eval_scalars(scores));
+      leader_run->add_quality_point(step, {wall, scores.frechet_distance, scores.modes.covered});
+      leader_run->write_quality_curve(quick.reference->classes());
     } catch (const std::exception& e) {
       report.say(Severity::kError, "quick eval at step {} failed: {}; training goes on", step, e.what());
     }
   };
+  if (!leader) events.on_samples = events.on_checkpoint = events.on_eval = nullptr;  // rank 0 writes them
   bool nan_injected = false;
   events.should_stop = [&] {
     if (request_.inject_nan_at_step > 0 && !nan_injected && trainer.steps_done() == request_.inject_nan_at_step) {
@@ -196,7 +232,7 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
       std::vector<std::string> skipped;
       std::optional<Checkpoint> good;
       try {
-        good = open_newest_valid_checkpoint(run.path(), device, skipped);
+        good = open_newest_valid_checkpoint(run_path, device, skipped);
       } catch (const RuntimeError&) {
       }
       const std::string last_good = good ? good->path() : "none yet";
@@ -209,7 +245,7 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
       ++rollbacks;
       for (const auto& warning : trainer.restore(*good)) report.say(Severity::kWarn, warning);
       try {
-        run.rewind_events(good->meta().step);
+        leader_run->rewind_events(good->meta().step);
       } catch (const RuntimeError& error) {
         report.say(Severity::kError, "{}; TensorBoard may show the steps after step {} twice", error.what(), good->meta().step);
       }
@@ -221,16 +257,18 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
 
   if (!checkpoint_error.empty())
     throw RuntimeError("the last checkpoint could not be written (" + checkpoint_error + "); the newest earlier one is kept in " +
-                       run.file("checkpoints"));
+                       leader_run->file("checkpoints"));
   TrainingResult result;
-  result.run_directory = run.path();
+  result.run_directory = run_path;
   result.finished = outcome.finished;
   result.stop_reason = outcome.stop_reason;
   result.steps_done = trainer.steps_done();
   result.total_steps = total;
-  result.checkpoint = newest_checkpoint(run.path());
-  result.samples = run.samples_path(trainer.steps_done());
-  result.loss_curve = run.file("loss_curve.png");
+  if (leader_run) {  // the other ranks' file system may not even hold rank 0's files
+    result.checkpoint = newest_checkpoint(run_path);
+    result.samples = leader_run->samples_path(trainer.steps_done());
+    result.loss_curve = leader_run->file("loss_curve.png");
+  }
   return result;
 }
 

@@ -11,11 +11,11 @@
 
 namespace genai::util {
 
-torch::Device resolve_device(const std::string& spec) {
-  if (spec == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+torch::Device resolve_device(const std::string& spec, int local_rank) {
+  if (spec == "auto" && !torch::cuda::is_available()) return torch::Device(torch::kCPU);
   if (spec == "cpu") return torch::Device(torch::kCPU);
-  if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
-    int64_t index = 0;
+  if (spec == "auto" || spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
+    int64_t index = spec.size() > 5 ? 0 : local_rank;
     if (spec.size() > 5) {
       const std::string digits = spec.substr(5);
       if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos)
@@ -25,6 +25,9 @@ torch::Device resolve_device(const std::string& spec) {
     if (!torch::cuda::is_available())
       throw UsageError("device = \"" + spec + "\" but no CUDA device is available to this LibTorch build; use --device cpu");
     const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
+    if (index >= count && spec.size() <= 5)
+      throw UsageError("process " + std::to_string(local_rank) + " on this machine would take cuda:" + std::to_string(index) + " but only " +
+                       std::to_string(count) + " CUDA device(s) exist; start at most " + std::to_string(count) + " processes per machine");
     if (index >= count)
       throw UsageError("device = \"" + spec + "\" but only " + std::to_string(count) +
                        " CUDA device(s) exist; use cuda:0 .. cuda:" + std::to_string(count - 1));

@@ -24,16 +24,19 @@ ImageDataset to_dataset(const LabeledImages& source, const std::string& source_n
 // Yields batches of `batch_size` indices from a permutation of [0, n) that is a pure function of
 // (seed, epoch), so a position (epoch, batch) can be restored exactly. The last partial batch of an
 // epoch is dropped so every step sees a full batch (BatchNorm statistics stay comparable).
+// Data-parallel training: `shards` processes walk the same permutation in global batches of shards x
+// batch_size indices, and shard s takes the s-th slice of each, so the shards are disjoint and together
+// they see what one process with the global batch would see.
 class ShuffledBatcher {
  public:
-  ShuffledBatcher(int64_t dataset_size, int64_t batch_size, uint64_t seed, torch::Device device);
+  ShuffledBatcher(int64_t dataset_size, int64_t batch_size, uint64_t seed, torch::Device device, int shard = 0, int shards = 1);
 
   // Indices of the next batch, a view into the epoch's permutation (on the device).
   torch::Tensor next();
 
   int64_t epoch() const { return epoch_; }
   int64_t batch_in_epoch() const { return batch_; }
-  int64_t batches_per_epoch() const { return batches_per_epoch_; }
+  int64_t batches_per_epoch() const { return batches_per_epoch_; }  // global batches
   void seek(int64_t epoch, int64_t batch_in_epoch);
   // Switches to another seed's order (resume) and seeks.
   void reseed(uint64_t seed, int64_t epoch, int64_t batch_in_epoch);
@@ -47,6 +50,7 @@ class ShuffledBatcher {
 
   int64_t dataset_size_;
   int64_t batch_size_;
+  int shard_, shards_;
   uint64_t seed_;
   torch::Device device_;
   int64_t batches_per_epoch_;

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <functional>
 #include <vector>
 
 #include "genai/config.h"
@@ -24,10 +25,17 @@ namespace genai::train {
 
 class FlatAdam {
  public:
-  FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfig& config, double eps = 1e-8);
+  // `extra_slots` lengthens the flat gradient by that many values after the parameters' (zero_grad leaves
+  // them alone, the update ignores them): data-parallel training sends a flag along with the gradients.
+  FlatAdam(const std::vector<torch::Tensor>& parameters, const AdamConfig& config, double eps = 1e-8, int64_t extra_slots = 0);
 
-  void zero_grad();  // fills the flat gradient with zeros (gradients must stay defined: they are views)
+  void zero_grad();  // fills the parameters' gradients with zeros (they must stay defined: they are views)
+  // Calls the gradient reduction (if any) on the whole flat gradient, extra slots included, then updates.
   void step();
+
+  // Data-parallel training: e.g. all-reduce and average the flat gradient before every update.
+  void set_gradient_reduction(std::function<void(torch::Tensor& flat_gradient)> reduction) { reduction_ = std::move(reduction); }
+  torch::Tensor extra_slots() const { return flat_gradients_.narrow(0, parameter_count_, flat_gradients_.numel() - parameter_count_); }
 
   double lr() const { return lr_; }
   void set_lr(double lr) { lr_ = lr; }
@@ -51,6 +59,9 @@ class FlatAdam {
   std::vector<torch::Tensor> parameters_;
   std::vector<int64_t> offsets_;
   torch::Tensor flat_parameters_, flat_gradients_, exp_avg_, exp_avg_sq_;
+  torch::Tensor parameter_gradients_;  // flat_gradients_ without the extra slots
+  int64_t parameter_count_ = 0;
+  std::function<void(torch::Tensor&)> reduction_;
   torch::Tensor denominator_;  // the tensor-op path's scratch, without the fused kernel
   torch::Tensor fused_step_;   // the fused kernel's step count, on the device
   double lr_, beta1_, beta2_, eps_;

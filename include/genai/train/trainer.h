@@ -12,6 +12,7 @@
 #include "genai/checkpoint.h"
 #include "genai/config.h"
 #include "genai/data/dataset.h"
+#include "genai/dist/communicator.h"
 #include "genai/error.h"
 #include "genai/losses.h"
 #include "genai/models/gan.h"
@@ -59,7 +60,17 @@ int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch);
 class Trainer {
  public:
   // Seeds the model initialisation and the noise stream from config.seed.
-  Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device);
+  //
+  // With a communicator (data-parallel training, one Trainer per process): the leader's initial weights and
+  // buffers are broadcast; each rank takes its disjoint share of every global batch of batch_size x ranks
+  // images and the matching rows of the global noise batch (every rank draws the whole one from the same
+  // stream), so the ranks together compute what one process with the global batch would; each network's flat
+  // gradient is averaged over the ranks with ONE all-reduce per step, which also carries the ranks' stop
+  // votes (run() stops all of them after the same step). BatchNorm keeps per-rank batch statistics (as
+  // PyTorch's DDP without SyncBatchNorm); its running buffers are broadcast from the leader before every
+  // sample grid, eval and checkpoint, so what is saved or shown is the leader's. Non-leader ranks run the
+  // same schedule of collectives whether or not their events are set.
+  Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device, dist::Communicator* communicator = nullptr);
 
   // One iteration: discriminator_step on a real batch and a fresh fake batch, then generator_step on
   // the same fake batch. The unconditional MLP on the CPU runs the same iteration as MlpStep (hand-written
@@ -99,6 +110,7 @@ class Trainer {
   std::shared_ptr<models::Generator> ema_generator();
 
   int64_t steps_done() const { return step_; }
+  int world_size() const { return communicator_ ? communicator_->size() : 1; }
   int64_t epoch() const { return batcher_.epoch(); }
   int64_t batches_per_epoch() const { return batcher_.batches_per_epoch(); }
   models::Gan& gan() { return gan_; }
@@ -107,10 +119,17 @@ class Trainer {
  private:
   // Reads the device-side sums (one sync) and resets them.
   StepMetrics take_interval_means();
+  // Data-parallel: the local reason (sticky) goes into the next step's D all-reduce; returns a reason when the
+  // ranks' votes summed in the last step say stop, read on the CPU after every step, on CUDA at log steps.
+  std::string agreed_stop(const std::string& local_reason);
+  void broadcast_buffers();  // the leader's BatchNorm buffers to every rank, once per step at most
   torch::Tensor last_real_logits_, last_fake_logits_;
   TrainingState training_state();
 
   TrainConfig config_;
+  dist::Communicator* communicator_ = nullptr;
+  std::string stop_vote_;  // this rank's reason to stop, once it has one
+  int64_t buffers_broadcast_at_ = -1;
   GanLoss loss_;
   torch::Device device_;
   data::ImageDataset dataset_;
@@ -122,7 +141,8 @@ class Trainer {
   bool hand_written_step_ = true;
   at::Generator noise_generator_;
   torch::Tensor fixed_noise_;
-  torch::Tensor noise_;         // preallocated [B, z_dim]
+  torch::Tensor global_noise_;  // preallocated [B x ranks, z_dim]: every rank draws all of it
+  torch::Tensor noise_;         // this rank's rows of it, [B, z_dim]
   torch::Tensor real_batch_;    // preallocated [B, 1, 28, 28]
   torch::Tensor real_labels_;   // preallocated [B] (conditional models; undefined otherwise)
   torch::Tensor fixed_labels_;  // the sample grid's classes (conditional models)

@@ -13,6 +13,7 @@
 
 #include "genai/checkpoint.h"
 #include "genai/config.h"
+#include "genai/dist/world.h"
 #include "genai/train/trainer.h"
 
 namespace genai::train {
@@ -32,7 +33,11 @@ class TrainingObserver {
 };
 
 struct TrainingRequest {
-  TrainConfig config;   // as the user gave it (flags over a config file over the defaults)
+  TrainConfig config;  // as the user gave it (flags over a config file over the defaults)
+  // Data-parallel training when world.distributed(): every rank runs a TrainingRun with the same config; rank 0
+  // alone writes the run directory (config, metrics, samples, evals, checkpoints). The others only report to
+  // their observer, which gets the run directory for a log file of their own.
+  dist::World world;
   bool resume = false;  // continue config.out from its newest valid checkpoint, with its saved config
   // For a resume: whether the user gave this key (a flag or the config file); only those override the saved config.
   std::function<bool(const std::string& key)> given;
@@ -62,6 +67,7 @@ class TrainingRun {
 
   // The config the run will use (with --resume: the saved one with the allowed changes).
   const TrainConfig& config() const { return config_; }
+  const dist::World& world() const { return request_.world; }
 
   // Trains. Everything that can fail on bad input (data, model, checkpoint state) fails before the run
   // directory is created or touched.

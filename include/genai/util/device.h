@@ -7,8 +7,9 @@
 namespace genai::util {
 
 // "auto" (CUDA when available), "cpu", "cuda" or "cuda:N". Throws UsageError for an unknown spec or
-// a CUDA device that is not there.
-torch::Device resolve_device(const std::string& spec);
+// a CUDA device that is not there. `local_rank` (data-parallel: the process's index on its machine) picks the
+// GPU for "auto" and "cuda": cuda:local_rank.
+torch::Device resolve_device(const std::string& spec, int local_rank = 0);
 
 // Who gets the cores of a training step on the CPU. Never both: OpenBLAS's threads on top of LibTorch's
 // oversubscribe the cores (measured 3.7x slower).
