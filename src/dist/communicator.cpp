@@ -117,17 +117,18 @@ void Communicator::fail(const std::string& what, const std::string& cause) const
                      " exited, crashed or stalled for longer than --dist-timeout " + seconds(timeout_) + ": see its log and exit status");
 }
 
-void Communicator::all_reduce_sum(torch::Tensor& tensor, const std::string& what) {
-  std::vector<at::Tensor> tensors{tensor};
+void Communicator::all_reduce_sum(torch::Tensor& tensor, const char* what, int64_t step) {
+  one_tensor_.resize(1);
+  one_tensor_.front() = tensor;
   try {
-    auto work = group_->group->allreduce(tensors, c10d::AllreduceOptions{});
+    auto work = group_->group->allreduce(one_tensor_, c10d::AllreduceOptions{});
     if (group_->blocking_wait) {
       work->wait(timeout_);
     } else {
       work->wait();
     }
   } catch (const std::exception& e) {
-    fail(what, error_text(e));
+    fail(step >= 0 ? std::string(what) + " at step " + std::to_string(step) : std::string(what), error_text(e));
   }
 }
 
@@ -162,7 +163,8 @@ void Communicator::broadcast_from_leader(const std::vector<torch::Tensor>& tenso
 
 void Communicator::barrier(const std::string& what) {
   auto token = torch::zeros({1}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
-  all_reduce_sum(token, what);
+  all_reduce_sum(token, what.c_str());
+  (void)token.item<float>();  // NCCL's wait only orders the stream: reading the result makes the host wait too
 }
 
 }  // namespace genai::dist

@@ -67,13 +67,14 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
     for (const auto& b : gan_.discriminator->buffers()) state.push_back(b);
     communicator_->broadcast_from_leader(state, "the broadcast of the initial weights");
     const double ranks = communicator_->size();
+    stop_votes_ = optimizer_d_->extra_slots();
     optimizer_g_->set_gradient_reduction([this, ranks](torch::Tensor& gradient) {
-      communicator_->all_reduce_sum(gradient, "the all-reduce of G's gradients at step " + std::to_string(step_ + 1));
+      communicator_->all_reduce_sum(gradient, "the all-reduce of G's gradients", step_ + 1);
       gradient.div_(ranks);
     });
     optimizer_d_->set_gradient_reduction([this, ranks](torch::Tensor& gradient) {
-      optimizer_d_->extra_slots().fill_(stop_vote_.empty() ? 0.0 : 1.0);  // a fill from the host: no sync
-      communicator_->all_reduce_sum(gradient, "the all-reduce of D's gradients at step " + std::to_string(step_ + 1));
+      stop_votes_.fill_(stop_vote_.empty() ? 0.0 : 1.0);  // a fill from the host: no sync
+      communicator_->all_reduce_sum(gradient, "the all-reduce of D's gradients", step_ + 1);
       gradient.div_(ranks);
     });
   }
@@ -238,7 +239,7 @@ std::string Trainer::agreed_stop(const std::string& local_reason) {
   // The votes of the step just done (cast after the previous one) are the same sum on every rank. Reading them is
   // free on the CPU; on CUDA it is a sync, so only at the log steps (which sync anyway): a stop waits for one.
   if (!device_.is_cpu() && !(config_.log_every > 0 && step_ % config_.log_every == 0)) return "";
-  if (optimizer_d_->extra_slots().item<double>() <= 0) return "";
+  if (stop_votes_.item<double>() <= 0) return "";
   return stop_vote_.empty() ? "another rank stopped" : stop_vote_;
 }
 

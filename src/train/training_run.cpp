@@ -255,6 +255,9 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
     }
   }
 
+  // No rank leaves before rank 0 has written the last checkpoint: a launcher that ends the job at the first exit
+  // (srun --kill-on-bad-exit, torchrun after a stop's exit 75) must not cut that write short.
+  if (communicator) communicator->barrier("the end (rank 0 writing the last checkpoint)");
   if (!checkpoint_error.empty())
     throw RuntimeError("the last checkpoint could not be written (" + checkpoint_error + "); the newest earlier one is kept in " +
                        leader_run->file("checkpoints"));

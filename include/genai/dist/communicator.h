@@ -26,9 +26,10 @@ class Communicator {
   int size() const { return world_.world_size; }
   const std::string& backend() const { return backend_; }
 
-  // Sums `tensor` over all ranks, in place. On CUDA the work is queued on the current stream (no host wait);
-  // `what` names the collective in errors ("D's gradients").
-  void all_reduce_sum(torch::Tensor& tensor, const std::string& what);
+  // Sums `tensor` over all ranks, in place. On CUDA the work is queued on the current stream (no host wait).
+  // `what` and `step` name the collective in errors only ("the all-reduce of D's gradients", 15): nothing is
+  // formatted or allocated by genai on the way of a successful call.
+  void all_reduce_sum(torch::Tensor& tensor, const char* what, int64_t step = -1);
   // Copies rank 0's values into `tensors` on every rank (one collective per dtype).
   void broadcast_from_leader(const std::vector<torch::Tensor>& tensors, const std::string& what);
   // Waits until every rank got here.
@@ -38,6 +39,7 @@ class Communicator {
   struct Group;
   Communicator(World world, torch::Device device, std::string backend, std::unique_ptr<Group> group, std::chrono::milliseconds timeout);
   [[noreturn]] void fail(const std::string& what, const std::string& cause) const;
+  std::vector<at::Tensor> one_tensor_;  // c10d takes a vector: one, reused by every all-reduce
 
   World world_;
   torch::Device device_;

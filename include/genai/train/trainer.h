@@ -128,7 +128,8 @@ class Trainer {
 
   TrainConfig config_;
   dist::Communicator* communicator_ = nullptr;
-  std::string stop_vote_;  // this rank's reason to stop, once it has one
+  std::string stop_vote_;     // this rank's reason to stop, once it has one
+  torch::Tensor stop_votes_;  // D's extra gradient slot: the ranks' votes, summed by its all-reduce
   int64_t buffers_broadcast_at_ = -1;
   GanLoss loss_;
   torch::Device device_;
