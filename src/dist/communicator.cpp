@@ -7,6 +7,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "genai/error.h"
+#include "genai/util/format.h"
 #ifdef USE_C10D_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
@@ -34,7 +35,7 @@ std::string error_text(const std::exception& e) {
 
 bool is_loopback(const std::string& host) { return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1"; }
 
-std::string seconds(std::chrono::milliseconds timeout) { return std::to_string(timeout.count() / 1000.0).substr(0, 5) + " s"; }
+std::string seconds(std::chrono::milliseconds timeout) { return util::format("{:g} s", static_cast<double>(timeout.count()) / 1000.0); }
 
 }  // namespace
 

@@ -198,6 +198,26 @@ TEST_F(Distributed, AKilledRankMakesTheOtherExitWithinTheTimeoutNamingIt) {
   EXPECT_EQ(message.find('\n', at), message.size() - 1) << message;
 }
 
+TEST_F(Distributed, AStalledRankMakesTheOtherExitWhenTheTimeoutRunsOut) {
+  const int port = free_port();
+  const std::string args = std::string("train ") + kMlp + " --batch-size 16 --steps 1000000 --dist-timeout 3 --out stalled";
+  const int rank0 = spawn_genai_with(rank_environment(0, 2, port), args, dir_.path(), "stalled.rank0");
+  const int rank1 = spawn_genai_with(rank_environment(1, 2, port), args, dir_.path(), "stalled.rank1");
+  ASSERT_TRUE(wait_for_text(dir_.file("stalled/train.log"), "step 10/", std::chrono::seconds(120))) << err("stalled", 0);
+  ::kill(rank1, SIGSTOP);  // alive, connected, silent: only the timeout can tell
+  const auto stalled_at = Clock::now();
+  const int code = wait_at_most(rank0, std::chrono::seconds(60));
+  const double seconds = std::chrono::duration<double>(Clock::now() - stalled_at).count();
+  ::kill(rank1, SIGKILL);
+  wait_for_exit(rank1);
+  EXPECT_EQ(code, 1);
+  EXPECT_GT(seconds, 2.0) << "rank 0 gave up before --dist-timeout 3";
+  EXPECT_LT(seconds, 20.0) << "--dist-timeout 3 bounds the wait";
+  const std::string message = err("stalled", 0);
+  EXPECT_NE(message.find("genai: error: rank 0 lost rank 1 during"), std::string::npos) << message;
+  std::printf("rank 0 exited %.1f s after rank 1 stalled: %s", seconds, message.substr(message.find("genai: error")).c_str());
+}
+
 TEST_F(Distributed, SigtermStopsBothRanksAtOneStepAndTheResumeEndsWhereAnUninterruptedRunDoes) {
   const std::string args =
       "--data tiny --model mlp --g-hidden 48 --d-hidden 48 --log-every 5 --sample-every 0 --threads 1 --seed 9 --batch-size 16 "
