@@ -87,16 +87,7 @@ CommandResult run_genai_as_is(const std::string& arguments, const fs::path& work
   return result;
 }
 
-int spawn_genai(const std::string& arguments, const fs::path& work_dir) {
-  const std::string command = "cd '" + work_dir.string() + "' && exec '" + GENAI_TEST_BINARY + "' " + on_cpu(arguments) + " >'" +
-                              (work_dir / "bg.stdout").string() + "' 2>'" + (work_dir / "bg.stderr").string() + "' </dev/null";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  return pid;
-}
+int spawn_genai(const std::string& arguments, const fs::path& work_dir) { return spawn_genai_with("", arguments, work_dir, "bg"); }
 
 int spawn_genai_with(const std::string& environment, const std::string& arguments, const fs::path& work_dir, const std::string& name) {
   const std::string command = "cd '" + work_dir.string() + "' && exec env " + environment + " '" + GENAI_TEST_BINARY + "' " + on_cpu(arguments) +

@@ -33,6 +33,13 @@ at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
 // Bytes in a generator state of the given device type: CPU (mt19937 + normal cache) or CUDA (seed, offset).
 int64_t generator_state_bytes(bool cuda) { return cuda ? 16 : at::detail::createCPUGenerator(0).get_state().numel(); }
 
+// G's then D's buffers (BatchNorm statistics).
+std::vector<torch::Tensor> buffers_of(const models::Gan& gan) {
+  auto all = gan.generator->buffers();
+  for (const auto& b : gan.discriminator->buffers()) all.push_back(b);
+  return all;
+}
+
 void set_requires_grad(torch::nn::Module& module, bool requires_grad) {
   for (auto& p : module.parameters()) p.requires_grad_(requires_grad);
 }
@@ -62,9 +69,9 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   // D's flat gradient has one extra slot when data-parallel: this rank's stop vote, summed by the same all-reduce.
   optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d, 1e-8, communicator ? 1 : 0);
   if (communicator_) {
-    std::vector<torch::Tensor> state{optimizer_g_->flat_parameters(), optimizer_d_->flat_parameters()};
-    for (const auto& b : gan_.generator->buffers()) state.push_back(b);
-    for (const auto& b : gan_.discriminator->buffers()) state.push_back(b);
+    auto state = buffers_of(gan_);
+    state.push_back(optimizer_g_->flat_parameters());
+    state.push_back(optimizer_d_->flat_parameters());
     communicator_->broadcast_from_leader(state, "the broadcast of the initial weights");
     const double ranks = communicator_->size();
     stop_votes_ = optimizer_d_->extra_slots();
@@ -246,10 +253,8 @@ std::string Trainer::agreed_stop(const std::string& local_reason) {
 void Trainer::broadcast_buffers() {
   if (!communicator_ || buffers_broadcast_at_ == step_) return;
   buffers_broadcast_at_ = step_;
-  std::vector<torch::Tensor> buffers;
-  for (const auto& b : gan_.generator->buffers()) buffers.push_back(b);
-  for (const auto& b : gan_.discriminator->buffers()) buffers.push_back(b);
-  if (!buffers.empty()) communicator_->broadcast_from_leader(buffers, "the broadcast of BatchNorm's buffers at step " + std::to_string(step_));
+  const auto all = buffers_of(gan_);
+  if (!all.empty()) communicator_->broadcast_from_leader(all, "the broadcast of BatchNorm's buffers at step " + std::to_string(step_));
 }
 
 bool Trainer::weights_finite() {

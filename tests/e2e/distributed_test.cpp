@@ -101,15 +101,19 @@ class Distributed : public ::testing::Test {
  protected:
   void SetUp() override { genai::testing::write_tiny_dataset(dir_.path() / "tiny", 256); }
 
-  // Starts `ranks` processes of `genai train ARGS --out OUT` and waits for all; returns their exit codes.
-  std::vector<int> train_ranks(int ranks, const std::string& args, const std::string& out, std::chrono::seconds limit = std::chrono::seconds(240)) {
+  // Starts `ranks` processes of `genai train ARGS --out OUT` (output in OUT.rank<N>.stdout/stderr); their process ids.
+  std::vector<int> start_ranks(int ranks, const std::string& args, const std::string& out) {
     const int port = free_port();
     std::vector<int> pids;
     for (int r = 0; r < ranks; ++r)
       pids.push_back(
           spawn_genai_with(rank_environment(r, ranks, port), "train " + args + " --out " + out, dir_.path(), out + ".rank" + std::to_string(r)));
+    return pids;
+  }
+  // The same, waiting for all; their exit codes.
+  std::vector<int> train_ranks(int ranks, const std::string& args, const std::string& out, std::chrono::seconds limit = std::chrono::seconds(240)) {
     std::vector<int> codes;
-    for (int pid : pids) codes.push_back(wait_at_most(pid, limit));
+    for (int pid : start_ranks(ranks, args, out)) codes.push_back(wait_at_most(pid, limit));
     return codes;
   }
   // One process with the given environment; its exit code and stderr.
@@ -177,10 +181,8 @@ TEST_F(Distributed, TheSameTwoRankRunTwiceGivesIdenticalCheckpoints) {
 }
 
 TEST_F(Distributed, AKilledRankMakesTheOtherExitWithinTheTimeoutNamingIt) {
-  const int port = free_port();
-  const std::string args = std::string("train ") + kMlp + " --batch-size 16 --steps 1000000 --dist-timeout 10 --out killed";
-  const int rank0 = spawn_genai_with(rank_environment(0, 2, port), args, dir_.path(), "killed.rank0");
-  const int rank1 = spawn_genai_with(rank_environment(1, 2, port), args, dir_.path(), "killed.rank1");
+  const auto pids = start_ranks(2, std::string(kMlp) + " --batch-size 16 --steps 1000000 --dist-timeout 10", "killed");
+  const int rank0 = pids[0], rank1 = pids[1];
   ASSERT_TRUE(wait_for_text(dir_.file("killed/train.log"), "step 10/", std::chrono::seconds(120))) << err("killed", 0);
   ::kill(rank1, SIGKILL);
   const auto killed_at = Clock::now();
@@ -199,10 +201,8 @@ TEST_F(Distributed, AKilledRankMakesTheOtherExitWithinTheTimeoutNamingIt) {
 }
 
 TEST_F(Distributed, AStalledRankMakesTheOtherExitWhenTheTimeoutRunsOut) {
-  const int port = free_port();
-  const std::string args = std::string("train ") + kMlp + " --batch-size 16 --steps 1000000 --dist-timeout 3 --out stalled";
-  const int rank0 = spawn_genai_with(rank_environment(0, 2, port), args, dir_.path(), "stalled.rank0");
-  const int rank1 = spawn_genai_with(rank_environment(1, 2, port), args, dir_.path(), "stalled.rank1");
+  const auto pids = start_ranks(2, std::string(kMlp) + " --batch-size 16 --steps 1000000 --dist-timeout 3", "stalled");
+  const int rank0 = pids[0], rank1 = pids[1];
   ASSERT_TRUE(wait_for_text(dir_.file("stalled/train.log"), "step 10/", std::chrono::seconds(120))) << err("stalled", 0);
   ::kill(rank1, SIGSTOP);  // alive, connected, silent: only the timeout can tell
   const auto stalled_at = Clock::now();
@@ -226,9 +226,8 @@ TEST_F(Distributed, SigtermStopsBothRanksAtOneStepAndTheResumeEndsWhereAnUninter
   ASSERT_EQ(whole[0], 0) << err("whole", 0);
   ASSERT_EQ(whole[1], 0) << err("whole", 1);
 
-  const int port = free_port();
-  const int rank0 = spawn_genai_with(rank_environment(0, 2, port), "train " + args + " --out parts", dir_.path(), "parts.rank0");
-  const int rank1 = spawn_genai_with(rank_environment(1, 2, port), "train " + args + " --out parts", dir_.path(), "parts.rank1");
+  const auto pids = start_ranks(2, args, "parts");
+  const int rank0 = pids[0], rank1 = pids[1];
   // Both have their stop handlers once they log steps; then SIGTERM each, a little apart.
   ASSERT_TRUE(wait_for_text(dir_.file("parts/train.log"), "step 20/", std::chrono::seconds(120))) << err("parts", 0);
   ASSERT_TRUE(wait_for_text(dir_.file("parts/train.rank1.log"), "step 20/", std::chrono::seconds(120))) << err("parts", 1);
