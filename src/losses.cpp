@@ -8,7 +8,8 @@ GanLoss gan_loss(const std::string& name) {
   if (name == "bce") return GanLoss::kBce;
   if (name == "hinge") return GanLoss::kHinge;
   if (name == "lsgan") return GanLoss::kLsgan;
-  throw UsageError("loss = \"" + name + "\" is unknown; use bce, hinge or lsgan");
+  if (name == "wgan-gp") return GanLoss::kWgan;
+  throw UsageError("loss = \"" + name + "\" is unknown; use bce, hinge, lsgan or wgan-gp");
 }
 
 torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, GanLoss loss) {
@@ -17,6 +18,8 @@ torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::
       return torch::relu(1 - real_logits).mean() + torch::relu(1 + fake_logits).mean();
     case GanLoss::kLsgan:
       return 0.5 * (real_logits - 1).pow(2).mean() + 0.5 * fake_logits.pow(2).mean();
+    case GanLoss::kWgan:
+      return fake_logits.mean() - real_logits.mean();
     case GanLoss::kBce:
       break;
   }
@@ -26,6 +29,7 @@ torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::
 torch::Tensor generator_loss(const torch::Tensor& fake_logits, GanLoss loss) {
   switch (loss) {
     case GanLoss::kHinge:
+    case GanLoss::kWgan:
       return -fake_logits.mean();
     case GanLoss::kLsgan:
       return 0.5 * (fake_logits - 1).pow(2).mean();
@@ -38,6 +42,13 @@ torch::Tensor generator_loss(const torch::Tensor& fake_logits, GanLoss loss) {
 torch::Tensor r1_penalty(const torch::Tensor& real_logits, const torch::Tensor& real, double gamma) {
   const auto grad = torch::autograd::grad({real_logits.sum()}, {real}, /*grad_outputs=*/{}, /*retain_graph=*/true, /*create_graph=*/true)[0];
   return 0.5 * gamma * grad.pow(2).flatten(1).sum(1).mean();
+}
+
+torch::Tensor gradient_penalty(const torch::Tensor& logits, const torch::Tensor& between, double weight) {
+  const auto grad = torch::autograd::grad({logits.sum()}, {between}, /*grad_outputs=*/{}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  // sqrt of the squared norm plus a tiny constant: the gradient of a plain norm is NaN where the norm is 0.
+  const auto norm = (grad.pow(2).flatten(1).sum(1) + 1e-12).sqrt();
+  return weight * (norm - 1).pow(2).mean();
 }
 
 }  // namespace genai

@@ -59,6 +59,7 @@ TEST(Losses, NamesAndTheDefault) {
   EXPECT_EQ(gan_loss("hinge"), GanLoss::kHinge);
   EXPECT_EQ(gan_loss("lsgan"), GanLoss::kLsgan);
   EXPECT_EQ(gan_loss("bce"), GanLoss::kBce);
+  EXPECT_EQ(gan_loss("wgan-gp"), GanLoss::kWgan);
   EXPECT_THROW(gan_loss("wgan"), UsageError);
 }
 
@@ -80,6 +81,40 @@ TEST(Losses, R1OfAQuadraticDiscriminatorMatchesItsGradientByHand) {
   const auto logits = x.pow(2).flatten(1).sum(1);
   const double expected = 0.5 * 2.0 * (2 * x.detach()).pow(2).flatten(1).sum(1).mean().item<double>();
   EXPECT_NEAR(r1_penalty(logits, x, 2.0).item<double>(), expected, 1e-9);
+}
+
+TEST(Losses, WassersteinByHand) {
+  // D: mean {-2, 0.5} - mean {0.5, 2} = -0.75 - 1.25 = -2; G: -mean {-2, 0.5} = 0.75.
+  auto real = torch::tensor({0.5, 2.0}, torch::kFloat64), fake = torch::tensor({-2.0, 0.5}, torch::kFloat64);
+  EXPECT_NEAR(discriminator_loss(real, fake, GanLoss::kWgan).item<double>(), -2.0, 1e-12);
+  EXPECT_NEAR(generator_loss(fake, GanLoss::kWgan).item<double>(), 0.75, 1e-12);
+}
+
+TEST(Losses, GradientPenaltyOfALinearCriticIsLambdaTimesNormMinusOneSquaredAndTrainsIt) {
+  // D(x) = <w, x>: the gradient at every image is w, ||w|| = sqrt(30), so the penalty is 10 (sqrt 30 - 1)^2 and
+  // its gradient w.r.t. w is 10 * 2 (||w|| - 1) w / ||w||.
+  auto w = torch::tensor({1.0, 2.0, 3.0, 4.0}, torch::dtype(torch::kFloat64).requires_grad(true));
+  auto x = torch::randn({3, 1, 2, 2}, torch::kFloat64).requires_grad_(true);
+  const auto penalty = gradient_penalty((x.flatten(1) * w).sum(1), x, 10.0);
+  const double norm = std::sqrt(30.0);
+  EXPECT_NEAR(penalty.item<double>(), 10 * (norm - 1) * (norm - 1), 1e-9);
+  penalty.backward();
+  EXPECT_TRUE(torch::allclose(w.grad(), w.detach() * (20 * (norm - 1) / norm)));
+}
+
+TEST(Losses, GradientPenaltyMatchesAutogradOfAQuadraticCriticAndIsFiniteAtAFlatPoint) {
+  // D(x) = sum x^2 per image: the gradient is 2x, the penalty the mean of (||2x|| - 1)^2 times lambda.
+  auto x = torch::randn({4, 1, 3, 3}, torch::kFloat64).requires_grad_(true);
+  const double expected = 2.0 * ((2 * x.detach()).flatten(1).norm(2, 1) - 1).pow(2).mean().item<double>();
+  EXPECT_NEAR(gradient_penalty(x.pow(2).flatten(1).sum(1), x, 2.0).item<double>(), expected, 1e-9);
+  // At x = 0 the gradient norm is 0 (sqrt(0 + 1e-12) = 1e-6 as computed): the penalty is lambda (1 - 1e-6)^2, and
+  // its own gradient is finite (no 0/0).
+  auto zero = torch::zeros({2, 1, 2, 2}, torch::dtype(torch::kFloat64).requires_grad(true));
+  auto scale = torch::tensor(1.0, torch::dtype(torch::kFloat64).requires_grad(true));
+  const auto flat = gradient_penalty((zero.pow(2) * scale).flatten(1).sum(1), zero, 3.0);
+  EXPECT_NEAR(flat.item<double>(), 3.0 * (1 - 1e-6) * (1 - 1e-6), 1e-12);
+  flat.backward();
+  EXPECT_TRUE(torch::isfinite(scale.grad()).item<bool>());
 }
 
 }  // namespace

@@ -45,6 +45,10 @@ struct ModelConfig {
   std::string g_norm = "batch";  // mlp generator: batch | none
   // dcgan: channels of the 14x14 feature maps (the 7x7 maps have twice as many).
   int64_t dcgan_channels = 64;
+  // The discriminator, every kind: spectral normalization of its Linear and Conv2d weights (Miyato et al. 2018),
+  // and the minibatch-standard-deviation feature over groups of this many images (Karras et al. 2018; 0: none).
+  bool spectral_norm = false;
+  int64_t minibatch_stddev = 0;
   // Conditional models: the number of classes, set from the training labels (not a flag) and recorded
   // in checkpoints with the class names where the dataset has them.
   int64_t classes = 0;
@@ -67,19 +71,21 @@ struct TrainConfig {
   int64_t sample_every = 1000;
   int64_t checkpoint_every = 5000;
   int64_t keep_checkpoints = 3;
-  int64_t sample_grid = 64;     // images in the fixed-noise sample grids
-  int64_t eval_every = 0;       // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
-  int64_t eval_samples = 2000;  // generated images per quick eval
-  bool tensorboard = true;      // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; see README)
-  double ema_decay = 0;         // > 0: keep an exponential moving average of G's weights (sample and eval use it)
-  std::string loss = "bce";     // bce | hinge | lsgan: the adversarial objective (genai/losses.h)
-  double r1_gamma = 0;          // > 0: R1 penalty gamma/2 E||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
-  int64_t r1_every = 16;        // lazy R1: every this many steps, scaled by it (StyleGAN2)
-  std::string max_time;         // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
-  std::string on_nan = "stop";  // stop | rollback: what a NaN/Inf in losses or weights does
-  double dist_timeout = 300;    // data-parallel: seconds a rank waits for the others before it gives up with an error
-  std::string out;              // run directory; empty: runs/<model>-<timestamp>
-  bool force = false;           // allow an existing non-empty run directory
+  int64_t sample_grid = 64;      // images in the fixed-noise sample grids
+  int64_t eval_every = 0;        // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
+  int64_t eval_samples = 2000;   // generated images per quick eval
+  bool tensorboard = true;       // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; see README)
+  double ema_decay = 0;          // > 0: keep an exponential moving average of G's weights (sample and eval use it)
+  std::string loss = "bce";      // bce | hinge | lsgan | wgan-gp: the adversarial objective (genai/losses.h)
+  double gp_weight = 10;         // wgan-gp: lambda of the gradient penalty lambda E(||grad D(x^)|| - 1)^2
+  std::string augment = "none";  // none | translation | cutout | translation,cutout: DiffAugment before D (genai/train/augment.h)
+  double r1_gamma = 0;           // > 0: R1 penalty gamma/2 E||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
+  int64_t r1_every = 16;         // lazy R1: every this many steps, scaled by it (StyleGAN2)
+  std::string max_time;          // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
+  std::string on_nan = "stop";   // stop | rollback: what a NaN/Inf in losses or weights does
+  double dist_timeout = 300;     // data-parallel: seconds a rank waits for the others before it gives up with an error
+  std::string out;               // run directory; empty: runs/<model>-<timestamp>
+  bool force = false;            // allow an existing non-empty run directory
 };
 
 inline constexpr int64_t kDefaultSteps = 10000;

@@ -5,15 +5,16 @@
 //   exactly binary_cross_entropy_with_logits without building target tensors.
 // - hinge (Lim & Ye 2017; SAGAN, BigGAN): D: relu(1 - D(x)) + relu(1 + D(G(z))), G: -D(G(z)).
 // - lsgan (Mao et al. 2017, targets 0 and 1): D: (D(x) - 1)^2 / 2 + D(G(z))^2 / 2, G: (D(G(z)) - 1)^2 / 2.
+// - wgan-gp (Gulrajani et al. 2017): D (a critic): D(G(z)) - D(x), plus gradient_penalty below, G: -D(G(z)).
 #include <torch/torch.h>
 
 #include <string>
 
 namespace genai {
 
-enum class GanLoss { kBce, kHinge, kLsgan };
+enum class GanLoss { kBce, kHinge, kLsgan, kWgan };
 
-// "bce", "hinge", "lsgan"; throws UsageError otherwise.
+// "bce", "hinge", "lsgan", "wgan-gp"; throws UsageError otherwise.
 GanLoss gan_loss(const std::string& name);
 
 torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, GanLoss loss = GanLoss::kBce);
@@ -22,5 +23,9 @@ torch::Tensor generator_loss(const torch::Tensor& fake_logits, GanLoss loss = Ga
 // The R1 penalty (Mescheder et al. 2018): gamma / 2 * mean over the batch of ||d sum(D(x)) / dx||^2, where
 // `real_logits` = D(real) and `real` requires grad. Differentiable (create_graph), so D learns from it.
 torch::Tensor r1_penalty(const torch::Tensor& real_logits, const torch::Tensor& real, double gamma);
+
+// WGAN-GP's penalty: weight * mean over the batch of (||d sum(D(x^)) / dx^|| - 1)^2, where `logits` = D(x^) and
+// `between` = x^ (requiring grad) are images on lines between real and fake ones. Differentiable (create_graph).
+torch::Tensor gradient_penalty(const torch::Tensor& logits, const torch::Tensor& between, double weight);
 
 }  // namespace genai

@@ -29,6 +29,16 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   return best;
 }
 
+namespace {
+
+// Words of CLI11's own messages, never the user's typo: "argument" is two edits from "augment".
+bool is_message_word(const std::string& word) {
+  static const char* const kWords[] = {"argument", "arguments", "following", "expected", "option", "options", "required", "requires", "extras"};
+  return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* w) { return word == w; });
+}
+
+}  // namespace
+
 std::string did_you_mean(const std::string& message, const CLI::App& app, const CLI::App* subcommand) {
   std::vector<std::string> flags, subcommands;
   for (const CLI::App* command : {&app, subcommand}) {
@@ -42,15 +52,17 @@ std::string did_you_mean(const std::string& message, const CLI::App& app, const 
   std::string text = message;
   for (char& c : text)
     if (c == ':' || c == '"' || c == ';' || c == ',' || c == '(' || c == ')') c = ' ';
-  std::istringstream words(text);
-  std::string word;
-  while (words >> word) {
-    const bool was_flag = word.rfind("--", 0) == 0;
+  // Words written as flags first: the message's own words ("argument") must not win over the typo ("--batch-sise").
+  std::istringstream in(text);
+  std::vector<std::pair<std::string, bool>> words;  // (word, written as a flag)
+  for (std::string word; in >> word;) words.emplace_back(word, word.rfind("--", 0) == 0);
+  std::stable_partition(words.begin(), words.end(), [](const auto& w) { return w.second; });
+  const bool config_key = message.find("config key") != std::string::npos;
+  for (auto [word, was_flag] : words) {
     word.erase(0, word.find_first_not_of('-'));
     const auto dot = word.rfind('.');
     if (dot != std::string::npos) word = word.substr(dot + 1);
-    if (word.size() < 3) continue;
-    const bool config_key = message.find("config key") != std::string::npos;
+    if (word.size() < 3 || is_message_word(word)) continue;
     if (auto flag = closest_match(word, flags); !flag.empty()) return " (did you mean " + (config_key ? "" : std::string("--")) + flag + "?)";
     if (!was_flag && subcommand == nullptr)
       if (auto sub = closest_match(word, subcommands); !sub.empty()) return " (did you mean " + sub + "?)";

@@ -50,16 +50,17 @@ torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tenso
   return h;
 }
 
-DcganDiscriminator::DcganDiscriminator(int64_t channels) : feature_dim_(2 * channels * 7 * 7) {
+DcganDiscriminator::DcganDiscriminator(int64_t channels, int64_t minibatch_stddev)
+    : FeatureDiscriminator(minibatch_stddev), body_feature_dim_(2 * channels * 7 * 7) {
   // No BatchNorm on the first layer, as in the paper: it sees raw images.
   features_ = nn::Sequential(down_conv(1, channels, true), leaky(),                                              // 28 -> 14
                              down_conv(channels, 2 * channels, false), nn::BatchNorm2d(2 * channels), leaky());  // 14 -> 7
   register_module("features", features_);
-  classify_ = register_module("classify", nn::Linear(2 * channels * 7 * 7, 1));
+  classify_ = register_module("classify", nn::Linear(feature_dim(), 1));
   dcgan_init(*this);
 }
 
-torch::Tensor DcganDiscriminator::features(const torch::Tensor& images) {
+torch::Tensor DcganDiscriminator::body_features(const torch::Tensor& images) {
   return features_->forward(conv_layout(images)).contiguous().flatten(1);  // flatten in NCHW order, as the weights expect
 }
 torch::Tensor DcganDiscriminator::head(const torch::Tensor& features) { return classify_(features); }

@@ -20,18 +20,19 @@ MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bo
 
 torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) { return body_->forward(z).view({-1, 1, kImageSide, kImageSide}); }
 
-MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden) : feature_dim_(hidden.empty() ? kImagePixels : hidden.back()) {
+MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden, int64_t minibatch_stddev)
+    : FeatureDiscriminator(minibatch_stddev), body_feature_dim_(hidden.empty() ? kImagePixels : hidden.back()) {
   int64_t in = kImagePixels;
   for (int64_t width : hidden) {
     body_->push_back(torch::nn::Linear(in, width));
     body_->push_back(leaky());
     in = width;
   }
-  body_->push_back(torch::nn::Linear(in, 1));
+  body_->push_back(torch::nn::Linear(feature_dim(), 1));
   register_module("body", body_);
 }
 
-torch::Tensor MlpDiscriminator::features(const torch::Tensor& images) {
+torch::Tensor MlpDiscriminator::body_features(const torch::Tensor& images) {
   auto x = images.reshape({images.size(0), kImagePixels});
   auto layer = body_->begin();
   for (size_t i = 0; i + 1 < body_->size(); ++i, ++layer) x = layer->forward(x);

@@ -32,9 +32,10 @@ Gan make_gan(const ModelConfig& config) {
   gan.generator = make_generator(config);
   std::shared_ptr<FeatureDiscriminator> discriminator;
   if (is_convolutional(config.kind))
-    discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels);
+    discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels, config.minibatch_stddev);
   else
-    discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden);
+    discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden, config.minibatch_stddev);
+  if (config.spectral_norm) discriminator->use_spectral_norm();
   if (is_conditional(config.kind))
     gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.classes);
   else

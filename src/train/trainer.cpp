@@ -15,6 +15,18 @@ namespace {
 
 constexpr uint64_t kFixedNoiseSeedOffset = 0x5A3D1E;  // keeps the fixed grid noise apart from the training stream
 
+// The columns of a step's uniform draws: one augmentation for each of D's three inputs (the real and the fake
+// batch in D's step, the fake batch in G's), then WGAN-GP's interpolation weight.
+enum DrawSlot : int64_t { kRealInD = 0, kFakeInD = 1, kFakeInG = 2 };
+constexpr int64_t kInterpolationColumn = 3 * kAugmentDraws;
+constexpr int64_t kStepDraws = kInterpolationColumn + 1;
+
+// MlpStep's hand-written gradients are those of the plain objective: BCE, no penalty, no augmentation, a plain D.
+bool plain_objective(const TrainConfig& config) {
+  return config.loss == "bce" && config.r1_gamma == 0 && config.augment == "none" && !config.model.spectral_norm &&
+         config.model.minibatch_stddev == 0;
+}
+
 at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
   if (device.is_cpu()) return at::detail::createCPUGenerator(seed);
     // CUDA: a generator of the trainer's own, so that two trainers in one process (tests, a quick eval's
@@ -56,6 +68,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
     : config_(config),
       communicator_(communicator),
       loss_(gan_loss(config.loss)),
+      augment_(augment_policy(config.augment)),
       device_(device),
       dataset_(std::move(dataset)),
       batcher_(dataset_.size(), config.batch_size, config.seed, device, communicator ? communicator->rank() : 0,
@@ -85,9 +98,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
       gradient.div_(ranks);
     });
   }
-  // MlpStep's hand-written gradients are those of BCE without R1; other objectives take the autograd step.
-  if (MlpStep::handles(config.model, device) && loss_ == GanLoss::kBce && config.r1_gamma == 0)
-    mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device);
+  if (MlpStep::handles(config.model, device) && plain_objective(config)) mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device);
 
   if (config.ema_decay > 0) {
     ema_flat_ = optimizer_g_->flat_parameters().detach().clone();
@@ -104,6 +115,10 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   global_noise_ = torch::empty({config.batch_size * ranks, config.model.z_dim}, on_device);
   noise_ = global_noise_.narrow(0, rank * config.batch_size, config.batch_size);
   real_batch_ = torch::empty({config.batch_size, 1, models::kImageSide, models::kImageSide}, on_device);
+  if (augment_.any() || loss_ == GanLoss::kWgan) {
+    global_draws_ = torch::zeros({config.batch_size * ranks, kStepDraws}, on_device);
+    draws_ = global_draws_.narrow(0, rank * config.batch_size, config.batch_size);
+  }
   interval_sums_ = torch::zeros({4}, on_device);
   if (is_conditional(config.model.kind)) {
     real_labels_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
@@ -117,23 +132,35 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   // Decided by the step count alone, so a resumed run applies it on the same steps.
   const bool r1_now = config_.r1_gamma > 0 && step_ % config_.r1_every == 0;
   const auto real_input = r1_now ? real.detach().requires_grad_(true) : real;
-  last_real_logits_ = D.forward(real_input, labels);
-  last_fake_logits_ = D.forward(fake.detach(), labels);
-  auto loss = discriminator_loss(last_real_logits_, last_fake_logits_, loss_);
-  optimizer_d_->zero_grad();
-  if (r1_now) {
-    (loss + static_cast<double>(config_.r1_every) * r1_penalty(last_real_logits_, real_input, config_.r1_gamma)).backward();
-  } else {
-    loss.backward();
+  const auto real_seen = seen_by_discriminator(real_input, kRealInD), fake_seen = seen_by_discriminator(fake.detach(), kFakeInD);
+  last_real_logits_ = D.forward(real_seen, labels);
+  last_fake_logits_ = D.forward(fake_seen, labels);
+  const auto loss = discriminator_loss(last_real_logits_, last_fake_logits_, loss_);
+  auto total = loss;
+  // R1 differentiates through the augmentation, with respect to the real images themselves (as StyleGAN2-ADA).
+  if (r1_now) total = total + static_cast<double>(config_.r1_every) * r1_penalty(last_real_logits_, real_input, config_.r1_gamma);
+  if (loss_ == GanLoss::kWgan) {
+    // Images on random points of the lines between the real and the fake images D saw (one weight per pair).
+    const auto weight = draws_.narrow(0, 0, real.size(0)).select(1, kInterpolationColumn).view({-1, 1, 1, 1});
+    const auto between = (real_seen.detach() * weight + fake_seen.detach() * (1 - weight)).requires_grad_(true);
+    total = total + gradient_penalty(D.forward(between, labels), between, config_.gp_weight);
   }
+  optimizer_d_->zero_grad();
+  total.backward();
   optimizer_d_->step();
-  return loss;  // the adversarial loss alone: the metrics stay comparable between R1 and plain steps
+  return loss;  // the adversarial loss alone: the metrics stay comparable between penalised and plain steps
+}
+
+torch::Tensor Trainer::seen_by_discriminator(const torch::Tensor& images, int64_t slot) {
+  if (!augment_.any()) return images;
+  TORCH_CHECK(images.size(0) <= draws_.size(0), "augmentation draws for ", draws_.size(0), " images, got ", images.size(0));
+  return augment(images, draws_.narrow(0, 0, images.size(0)).narrow(1, slot * kAugmentDraws, kAugmentDraws), augment_);
 }
 
 torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Tensor& labels) {
   // D's weight gradients are not needed here: freezing D skips their matrix products in the backward.
   set_requires_grad(*gan_.discriminator, false);
-  auto loss = generator_loss(gan_.discriminator->forward(fake, labels), loss_);
+  auto loss = generator_loss(gan_.discriminator->forward(seen_by_discriminator(fake, kFakeInG), labels), loss_);
   set_requires_grad(*gan_.discriminator, true);
   optimizer_g_->zero_grad();
   loss.backward();
@@ -147,6 +174,7 @@ void Trainer::step() {
   // Conditional models: G draws the real batch's classes, so fakes follow the data's class frequencies.
   if (real_labels_.defined()) torch::index_select_out(real_labels_, dataset_.labels, 0, index);
   global_noise_.normal_(0.0, 1.0, noise_generator_);
+  if (global_draws_.defined()) global_draws_.uniform_(0.0, 1.0, noise_generator_);
   if (runs_hand_written_step()) {
     interval_sums_.add_(mlp_step_->run(real_batch_, noise_, *optimizer_g_, *optimizer_d_));
   } else {
@@ -254,7 +282,7 @@ void Trainer::broadcast_buffers() {
   if (!communicator_ || buffers_broadcast_at_ == step_) return;
   buffers_broadcast_at_ = step_;
   const auto all = buffers_of(gan_);
-  if (!all.empty()) communicator_->broadcast_from_leader(all, "the broadcast of BatchNorm's buffers at step " + std::to_string(step_));
+  if (!all.empty()) communicator_->broadcast_from_leader(all, "the broadcast of the networks' buffers at step " + std::to_string(step_));
 }
 
 bool Trainer::weights_finite() {

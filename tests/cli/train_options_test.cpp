@@ -57,6 +57,8 @@ TEST(TrainOptions, TyposGetASuggestion) {
   TrainOptions options;
   auto* train = add_train_command(app, options);
   EXPECT_EQ(did_you_mean("The following argument was not expected: --batch-sise", app, train), " (did you mean --batch-size?)");
+  // CLI11's own words are not typos, even two edits from a flag ("argument", "--augment").
+  EXPECT_EQ(did_you_mean("The following arguments were not expected: 8", app, train), "");
 }
 
 }  // namespace

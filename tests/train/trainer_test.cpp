@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "genai/losses.h"
 #include "support.h"
 
@@ -127,6 +129,56 @@ TEST(Trainer, OtherObjectivesAndR1TakeTheAutogradStep) {
   c.loss = "bce";
   c.r1_gamma = 1;
   EXPECT_FALSE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());
+  // Every option that changes D's function or input has no hand-written gradients either.
+  for (auto change : std::vector<std::function<void(TrainConfig&)>>{
+           [](TrainConfig& t) { t.augment = "cutout"; }, [](TrainConfig& t) { t.model.spectral_norm = true; },
+           [](TrainConfig& t) { t.model.minibatch_stddev = 4; }, [](TrainConfig& t) { t.loss = "wgan-gp"; }}) {
+    auto other = tiny_config("mlp");
+    change(other);
+    EXPECT_FALSE(Trainer(other, tiny_dataset(), torch::kCPU).runs_hand_written_step());
+  }
+}
+
+TEST(Trainer, GradientPenaltyChangesTheCriticUpdateButNotTheReportedLoss) {
+  for (const char* kind : {"mlp", "dcgan"}) {
+    auto plain = tiny_config(kind), penalised = tiny_config(kind);
+    plain.loss = penalised.loss = "wgan-gp";
+    plain.gp_weight = 0;
+    Trainer a(plain, tiny_dataset(), torch::kCPU), b(penalised, tiny_dataset(), torch::kCPU);
+    const auto real = tiny_dataset(16).images;
+    const auto fake = torch::randn({16, 1, 28, 28}).tanh();
+    const auto loss_a = a.discriminator_step(real, fake), loss_b = b.discriminator_step(real, fake);
+    EXPECT_EQ(loss_a.item<double>(), loss_b.item<double>()) << kind;
+    EXPECT_FALSE(same_weights(a, b)) << kind;
+  }
+}
+
+TEST(Trainer, AugmentationDrawsFromTheSeededStream) {
+  auto augmented = tiny_config("dcgan");
+  augmented.augment = "translation,cutout";
+  Trainer a(augmented, tiny_dataset(), torch::kCPU), b(augmented, tiny_dataset(), torch::kCPU),
+      plain(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  for (int i = 0; i < 5; ++i) a.step(), b.step(), plain.step();
+  EXPECT_TRUE(same_weights(a, b));
+  EXPECT_FALSE(same_weights(a, plain));
+}
+
+TEST(Trainer, EveryRegularizerTogetherTrainsEveryKindWithoutNaN) {
+  for (const char* kind : {"mlp", "dcgan", "cmlp", "cdcgan"}) {
+    auto c = tiny_config(kind);
+    c.model.classes = is_conditional(c.model.kind) ? 10 : 0;
+    c.loss = "wgan-gp";
+    c.model.spectral_norm = true;
+    c.model.minibatch_stddev = 4;
+    c.augment = "translation,cutout";
+    c.r1_gamma = 1;
+    c.r1_every = 2;
+    c.ema_decay = 0.9;
+    Trainer trainer(c, tiny_dataset(), torch::kCPU);
+    for (int i = 0; i < 4; ++i) trainer.step();
+    EXPECT_TRUE(trainer.weights_finite()) << kind;
+    EXPECT_EQ(trainer.steps_done(), 4) << kind;
+  }
 }
 
 TEST(Trainer, R1ChangesTheDiscriminatorUpdateButNotTheReportedLoss) {
@@ -145,7 +197,7 @@ TEST(Trainer, R1ChangesTheDiscriminatorUpdateButNotTheReportedLoss) {
 }
 
 TEST(Trainer, EveryLossTrainsWithoutNaN) {
-  for (const char* loss : {"bce", "hinge", "lsgan"}) {
+  for (const char* loss : {"bce", "hinge", "lsgan", "wgan-gp"}) {
     auto c = tiny_config("dcgan");
     c.loss = loss;
     c.r1_gamma = 1;

@@ -22,13 +22,16 @@ class DcganGenerator : public Generator {
 
 class DcganDiscriminator : public FeatureDiscriminator {
  public:
-  explicit DcganDiscriminator(int64_t channels);
-  torch::Tensor features(const torch::Tensor& images) override;  // the flattened 2C x 7 x 7 maps
+  // minibatch_stddev: see FeatureDiscriminator (0: none).
+  explicit DcganDiscriminator(int64_t channels, int64_t minibatch_stddev = 0);
   torch::Tensor head(const torch::Tensor& features) override;
-  int64_t feature_dim() const override { return feature_dim_; }
+
+ protected:
+  torch::Tensor body_features(const torch::Tensor& images) override;  // the flattened 2C x 7 x 7 maps
+  int64_t body_feature_dim() const override { return body_feature_dim_; }
 
  private:
-  int64_t feature_dim_;
+  int64_t body_feature_dim_;
   torch::nn::Sequential features_;
   torch::nn::Linear classify_{nullptr};
 };

@@ -7,6 +7,7 @@
 
 #include "genai/config.h"
 #include "genai/image_shape.h"
+#include "genai/models/spectral_norm.h"
 
 namespace genai::models {
 
@@ -25,12 +26,25 @@ struct Discriminator : torch::nn::Module {
 };
 
 // An unconditional discriminator split into features phi(x) and a linear head, so a projection
-// discriminator can be built on top of it.
+// discriminator can be built on top of it. The base class adds what every architecture can have: spectral
+// normalization of its layers (refreshed before each features()) and the minibatch-stddev feature appended
+// to phi (the head of a subclass built with minibatch_stddev > 0 takes body_feature_dim() + 1 inputs).
 struct FeatureDiscriminator : Discriminator {
-  virtual torch::Tensor features(const torch::Tensor& images) = 0;  // [B, feature_dim()]
-  virtual torch::Tensor head(const torch::Tensor& features) = 0;    // [B, 1]
-  virtual int64_t feature_dim() const = 0;
+  torch::Tensor features(const torch::Tensor& images);            // [B, feature_dim()]
+  virtual torch::Tensor head(const torch::Tensor& features) = 0;  // [B, 1]
+  int64_t feature_dim() const { return body_feature_dim() + (minibatch_stddev_ > 0 ? 1 : 0); }
   torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& = {}) override { return head(features(images)).view({-1}); }
+  // Normalizes every Linear and Conv2d weight from now on (call once, after the weights are initialised).
+  void use_spectral_norm() { spectral_norm_ = SpectralNorm(*this); }
+
+ protected:
+  explicit FeatureDiscriminator(int64_t minibatch_stddev) : minibatch_stddev_(minibatch_stddev) {}
+  virtual torch::Tensor body_features(const torch::Tensor& images) = 0;  // [B, body_feature_dim()]
+  virtual int64_t body_feature_dim() const = 0;
+
+ private:
+  int64_t minibatch_stddev_;  // group size; 0: no minibatch-stddev feature
+  SpectralNorm spectral_norm_;
 };
 
 struct Gan {

@@ -18,15 +18,18 @@ class MlpGenerator : public Generator {
 
 class MlpDiscriminator : public FeatureDiscriminator {
  public:
-  explicit MlpDiscriminator(const std::vector<int64_t>& hidden);
-  torch::Tensor features(const torch::Tensor& images) override;  // the last hidden layer's activations
+  // minibatch_stddev: see FeatureDiscriminator (0: none).
+  explicit MlpDiscriminator(const std::vector<int64_t>& hidden, int64_t minibatch_stddev = 0);
   torch::Tensor head(const torch::Tensor& features) override;
-  int64_t feature_dim() const override { return feature_dim_; }
   const torch::nn::Sequential& body() const { return body_; }  // for the hand-written training step
+
+ protected:
+  torch::Tensor body_features(const torch::Tensor& images) override;  // the last hidden layer's activations
+  int64_t body_feature_dim() const override { return body_feature_dim_; }
 
  private:
   torch::nn::Sequential body_;  // hidden layers, then the final Linear (one Sequential: checkpoint names stay)
-  int64_t feature_dim_;
+  int64_t body_feature_dim_;
 };
 
 }  // namespace genai::models

@@ -1,6 +1,7 @@
 #pragma once
 // The adversarial loop. Per step: one G forward whose output serves both the D step (detached) and the
-// G step; D minimises BCE(D(x), 1) + BCE(D(G(z)), 0), G the non-saturating BCE(D(G(z)), 1); one Adam
+// G step; D minimises its loss (genai/losses.h: BCE(D(x), 1) + BCE(D(G(z)), 0) by default, plus R1 or WGAN-GP's
+// penalty when asked), G the non-saturating BCE(D(G(z)), 1) or its objective's counterpart; one Adam
 // per network over a flat parameter buffer (FlatAdam), D frozen during the G step. The step never reads a value back to the host: losses and D
 // outputs are summed on the device and read once per log interval. I/O happens in the callbacks, outside this class.
 #include <torch/torch.h>
@@ -16,6 +17,7 @@
 #include "genai/error.h"
 #include "genai/losses.h"
 #include "genai/models/gan.h"
+#include "genai/train/augment.h"
 #include "genai/train/flat_adam.h"
 #include "genai/train/mlp_step.h"
 
@@ -123,6 +125,8 @@ class Trainer {
   // ranks' votes summed in the last step say stop, read on the CPU after every step, on CUDA at log steps.
   std::string agreed_stop(const std::string& local_reason);
   void broadcast_buffers();  // the leader's BatchNorm buffers to every rank, once per step at most
+  // `images` as D is shown them: augmented with the step's draws of `slot` when --augment is on.
+  torch::Tensor seen_by_discriminator(const torch::Tensor& images, int64_t slot);
   torch::Tensor last_real_logits_, last_fake_logits_;
   TrainingState training_state();
 
@@ -132,6 +136,7 @@ class Trainer {
   torch::Tensor stop_votes_;  // D's extra gradient slot: the ranks' votes, summed by its all-reduce
   int64_t buffers_broadcast_at_ = -1;
   GanLoss loss_;
+  AugmentPolicy augment_;
   torch::Device device_;
   data::ImageDataset dataset_;
   data::ShuffledBatcher batcher_;
@@ -145,6 +150,9 @@ class Trainer {
   torch::Tensor global_noise_;  // preallocated [B x ranks, z_dim]: every rank draws all of it
   torch::Tensor noise_;         // this rank's rows of it, [B, z_dim]
   torch::Tensor real_batch_;    // preallocated [B, 1, 28, 28]
+  // Augmentation and WGAN-GP's interpolation draw per step, from the noise stream, [B x ranks, kStepDraws]
+  // uniforms (undefined when neither is on, so other runs' noise streams are unchanged); draws_: this rank's rows.
+  torch::Tensor global_draws_, draws_;
   torch::Tensor real_labels_;   // preallocated [B] (conditional models; undefined otherwise)
   torch::Tensor fixed_labels_;  // the sample grid's classes (conditional models)
   // EMA of G's weights in the layout of G's flat parameter buffer: one lerp_ per step, no host sync.

@@ -1,0 +1,33 @@
+#pragma once
+// Differentiable augmentation (DiffAugment, Zhao et al. 2020): the same random translation and cutout are applied
+// to real and fake images alike on their way into D, in both networks' steps, so D cannot memorise the few
+// training images and G is not taught the augmentation (it cannot tell which image a transform came from).
+// Both are a gather and a mask, so gradients flow through them to G, and to the real images for R1.
+// - translation: each image moves by up to 1/8 of its side (-3..3 pixels) in each direction; pixels that come
+//   in from outside are background (-1).
+// - cutout: a 14x14 square (half the side) at a random centre, clipped at the edges, becomes background.
+// The randomness comes in as `draws`, [B, 4] uniform in [0, 1) (dy, dx, cutout row, cutout column), so the
+// trainer draws them from its own seeded stream and a resumed run continues exactly.
+#include <torch/torch.h>
+
+#include <string>
+
+namespace genai::train {
+
+struct AugmentPolicy {
+  bool translation = false;
+  bool cutout = false;
+  bool any() const { return translation || cutout; }
+};
+
+// "none", "translation", "cutout", "translation,cutout" (the schema checks the choices).
+AugmentPolicy augment_policy(const std::string& name);
+
+inline constexpr int64_t kAugmentDraws = 4;  // uniforms per image
+inline constexpr int64_t kMaxShift = 3;      // translation: up to 28 / 8 pixels
+inline constexpr int64_t kCutoutSide = 14;   // cutout: half of 28
+
+// images [B, 1, H, W] in [-1, 1]; draws [B, kAugmentDraws] in [0, 1).
+torch::Tensor augment(const torch::Tensor& images, const torch::Tensor& draws, AugmentPolicy policy);
+
+}  // namespace genai::train
