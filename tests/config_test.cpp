@@ -39,6 +39,20 @@ TEST(Config, EveryProblemIsReportedAtOnceWithItsRange) {
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
+TEST(Config, RegularizerOptionsAreChecked) {
+  TrainConfig c;
+  c.augment = "flip";
+  c.loss = "wgan";
+  c.model.minibatch_stddev = -1;
+  c.gp_weight = -0.5;
+  const auto message = error_of(c);
+  EXPECT_NE(message.find("4 problems"), std::string::npos) << message;
+  EXPECT_NE(message.find("augment = \"flip\" is unknown; use none, translation, cutout or translation,cutout"), std::string::npos) << message;
+  EXPECT_NE(message.find("loss = \"wgan\" is unknown; use bce, hinge, lsgan or wgan-gp"), std::string::npos) << message;
+  EXPECT_NE(message.find("minibatch-stddev = -1 must be in [0, 256] (0: none)"), std::string::npos) << message;
+  EXPECT_NE(message.find("gp-weight = -0.5 must be in [0, 1e+06]"), std::string::npos) << message;
+}
+
 TEST(Config, ModelKindsAreNamedAndKnowTheirProperties) {
   EXPECT_EQ(model_kind_names(), "mlp, dcgan, cmlp or cdcgan");
   for (const char* kind : {"mlp", "dcgan", "cmlp", "cdcgan"}) EXPECT_STREQ(name(model_kind(kind)), kind);
