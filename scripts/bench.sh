@@ -6,14 +6,15 @@
 #   py 1.13      Debian's python3-torch, five thread/BLAS configurations (see the legend it prints)
 #   py 2.x       the pinned wheel in its venv: eager; eager + fused Adam; the same on 1 thread; torch.compile
 #                of G and D + fused Adam (compile time reported apart; timed windows start after it)
-# Runs are interleaved case by case; the table shows each figure, the best Python of ALL configurations,
-# the best genai build, and their ratio. A build or Python that is missing shows n/a.
+# Within a case every configuration runs in lockstep (scripts/bench_lockstep.py): one window each in turn,
+# --windows rounds, each figure the median of its windows. The table shows each figure, the best Python of
+# ALL configurations, the best genai build, and their ratio. A build or Python that is missing shows n/a.
 #
 # Usage: scripts/bench.sh [--seconds S] [--windows N] [--cases "mlp:1 mlp:64 ..."] [--json FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/torch-wheel.sh
-seconds=3; windows=3; json=""; cases="mlp:1 mlp:64 mlp:256 dcgan:1 dcgan:64 dcgan:256"
+seconds=2; windows=5; json=""; cases="mlp:1 mlp:64 mlp:256 dcgan:1 dcgan:64 dcgan:256"
 while (($#)); do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
@@ -37,59 +38,39 @@ reference_blas=/usr/lib/x86_64-linux-gnu/blas
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
-record() {  # label, then the command; appends {"label":..., result...} to $results
-  local label=$1; shift
-  local line
-  if line=$("$@" 2>/dev/null | tail -n 1) && [ -n "$line" ]; then
-    echo "{\"label\":\"$label\",\"result\":$line}" >>"$results"
-  else
-    echo "{\"label\":\"$label\",\"result\":null}" >>"$results"
-  fi
-}
-
 cores=$(nproc)
 for case in $cases; do
   model=${case%%:*}; batch=${case##*:}
-  echo "bench: $model batch $batch" >&2
-  common=(--seconds "$seconds" --windows "$windows")
-  tmp_json=$(mktemp)
+  echo "bench: $model batch $batch ($windows rounds of lockstep windows)" >&2
+  contenders=()
   for build in "${genai_builds[@]}"; do
     version=${build%%:*}; binary=${build#*:}
-    run_genai() {  # label, then extra arguments
-      local label=$1; shift
-      rm -f "$tmp_json"
-      if "$binary" bench --device cpu --model "$model" --batch-size "$batch" "${common[@]}" "$@" --json "$tmp_json" >/dev/null; then
-        echo "{\"label\":\"$label\",\"result\":$(tr -d '\n' <"$tmp_json" | sed 's/^\[ *//; s/ *\]$//')}" >>"$results"
-      else
-        echo "{\"label\":\"$label\",\"result\":null}" >>"$results"
-      fi
-    }
-    run_genai "genai-$version"
+    g="$binary bench --lockstep --device cpu --model $model --batch-size $batch --seconds $seconds --windows $windows"
+    contenders+=("genai-$version=$g")
     if [ "$version" = 1.13 ]; then
-      # "swap": the other split of the cores than genai's plan picked (LibTorch <-> OpenBLAS's pool).
-      swap=blas; grep -q '"blas_threads":1,' "$tmp_json" || swap=torch
-      run_genai "genai-$version-1t" --threads 1
-      run_genai "genai-$version-swap" --thread-split "$swap"
+      # "swap": the other split of the cores than genai's plan picks for this model (LibTorch <-> OpenBLAS's pool).
+      swap=torch; [ "$model" = dcgan ] && swap=blas
+      contenders+=("genai-$version-1t=$g --threads 1" "genai-$version-swap=$g --thread-split $swap")
     else
       # The wheel's MKL has no pool of its own to give the cores to, so there is no other split: the same
       # configuration again, which shows the run-to-run noise next to the figures.
-      run_genai "genai-$version-again"
+      contenders+=("genai-$version-again=$g")
     fi
   done
-  rm -f "$tmp_json"
-  py=("$python" scripts/bench_reference.py --model "$model" --batch-size "$batch" "${common[@]}")
-  record py-refblas env LD_LIBRARY_PATH=$reference_blas "${py[@]}" --threads "$cores"
-  record py-ob1 env OPENBLAS_NUM_THREADS=1 "${py[@]}" --threads 1
-  record py-ob-default "${py[@]}" --threads "$cores"
-  record py-ob1-t2 env OPENBLAS_NUM_THREADS=1 "${py[@]}" --threads "$cores"
-  record py-ob-t1 env OPENBLAS_NUM_THREADS="$cores" "${py[@]}" --threads 1
+  py="$python scripts/bench_reference.py --lockstep --model $model --batch-size $batch --seconds $seconds --windows $windows"
+  contenders+=("py-refblas=env LD_LIBRARY_PATH=$reference_blas $py --threads $cores"
+               "py-ob1=env OPENBLAS_NUM_THREADS=1 $py --threads 1"
+               "py-ob-default=$py --threads $cores"
+               "py-ob1-t2=env OPENBLAS_NUM_THREADS=1 $py --threads $cores"
+               "py-ob-t1=env OPENBLAS_NUM_THREADS=$cores $py --threads 1")
   if [ -n "$python2" ]; then
-    py2=("$python2" scripts/bench_reference.py --model "$model" --batch-size "$batch" "${common[@]}")
-    record py2-eager "${py2[@]}" --threads "$cores"
-    record py2-fused "${py2[@]}" --threads "$cores" --fused-adam
-    record py2-fused-t1 "${py2[@]}" --threads 1 --fused-adam
-    record py2-compile "${py2[@]}" --threads "$cores" --fused-adam --compile
+    py2="$python2 scripts/bench_reference.py --lockstep --model $model --batch-size $batch --seconds $seconds --windows $windows"
+    contenders+=("py2-eager=$py2 --threads $cores" "py2-fused=$py2 --threads $cores --fused-adam"
+                 "py2-fused-t1=$py2 --threads 1 --fused-adam" "py2-compile=$py2 --threads $cores --fused-adam --compile")
   fi
+  # Every contender's windows alternate with the others' (scripts/bench_lockstep.py): the machine's speed
+  # drifts over minutes, and only windows taken in turn compare the code rather than the moment.
+  python3 scripts/bench_lockstep.py --rounds "$windows" --out "$results" "${contenders[@]}" >&2
 done
 
 "$python" - "$results" "$json" "$python2" <<'PY'

@@ -11,6 +11,8 @@ scripts/torch-wheel.sh), where two of 2.x's speed-ups can be switched on:
   --fused-adam   torch.optim.Adam(fused=True): one fused kernel per optimizer step (CPU support since 2.4)
   --compile      torch.compile of G and D (TorchInductor); the compile time is reported apart, as
                  compile_s, and the warm-up and the timed windows start after it
+  --lockstep     take turns with other benchmark processes (scripts/bench_lockstep.py), as `genai bench
+                 --lockstep`: wait for a line on stdin before the warm-up and each window, print a JSON line after each
 
 Prints one JSON object.
 """
@@ -18,6 +20,7 @@ import argparse
 import json
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -93,7 +96,17 @@ def main():
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--fused-adam", action="store_true")
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--lockstep", action="store_true")
     args = parser.parse_args()
+
+    def wait_turn():
+        if args.lockstep and not sys.stdin.readline():
+            sys.exit("bench_reference: --lockstep: standard input closed before this benchmark's turn")
+
+    def turn_done(window, it_per_s):
+        if args.lockstep:
+            print(json.dumps({"lockstep": "warmup" if window < 0 else "window", "window": window, "it_per_s": it_per_s}), flush=True)
+
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -141,18 +154,22 @@ def main():
         for _ in range(2):
             step()
         compile_s = time.perf_counter() - start
+    wait_turn()
     start, warmup_steps = time.perf_counter(), 0
     while warmup_steps < 3 or time.perf_counter() - start < args.warmup:
         step()
         warmup_steps += 1
     rate = warmup_steps / (time.perf_counter() - start)
+    turn_done(-1, rate)
     steps = max(1, int(rate * args.seconds + 0.5))
     windows = []
-    for _ in range(args.windows):
+    for w in range(args.windows):
+        wait_turn()
         start = time.perf_counter()
         for _ in range(steps):
             step()
         windows.append(steps / (time.perf_counter() - start))
+        turn_done(w, windows[-1])
     it_per_s = statistics.median(windows)
     print(json.dumps({
         "torch": torch.__version__, "fused_adam": args.fused_adam, "compile": args.compile, "compile_s": compile_s and round(compile_s, 1),

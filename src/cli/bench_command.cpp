@@ -1,6 +1,7 @@
 #include "bench_command.h"
 
 #include <cstdio>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -23,6 +24,9 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--g-norm", o.g_norm, "mlp generator normalization (default: batch; none at batch 1)");
   cmd->add_option("--json", o.json, "Also write the results as JSON to this file");
+  cmd->add_flag("--lockstep", o.lockstep,
+                "Take turns with other benchmark processes: wait for a line on stdin before the warm-up and each window, print a JSON "
+                "line after each (scripts/bench_lockstep.py drives it); needs one --model and one --batch-size");
   cmd->add_flag("!--no-keep-memory", o.keep_memory)->group("");                                           // for measuring the allocator setting
   cmd->add_flag("--autograd-step", o.autograd_step)->group("");                                           // for measuring the hand-written MLP step
   cmd->add_option("--thread-split", o.thread_split)->check(CLI::IsMember({"torch", "blas"}))->group("");  // for measuring the plan
@@ -58,6 +62,8 @@ int run_bench(const BenchOptions& o) {
   if (!(o.seconds > 0 && o.seconds <= 600)) problems.push_back("seconds must be in (0, 600]");
   if (o.windows < 1 || o.windows > 100) problems.push_back("windows = " + std::to_string(o.windows) + " must be in [1, 100]");
   if (!(o.warmup >= 0 && o.warmup <= 600)) problems.push_back("warmup must be in [0, 600]");
+  if (o.lockstep && (o.model == "all" || o.batch_size == 0))
+    problems.push_back("--lockstep times one case: give --model mlp or dcgan and a --batch-size above 0");
   throw_if_problems(problems, "invalid bench options");
   const torch::Device device = util::resolve_device(o.device);
   if (o.keep_memory) util::keep_freed_memory_in_process();
@@ -84,12 +90,30 @@ int run_bench(const BenchOptions& o) {
       const auto threads = util::plan_threads(o.threads, split);
       util::configure_cpu(threads);
       train::BenchSettings settings{o.warmup, o.seconds, o.windows, !o.autograd_step};
+      if (o.lockstep) {
+        settings.wait_turn = [] {
+          std::string line;
+          if (!std::getline(std::cin, line))
+            throw UsageError("--lockstep: standard input closed before this benchmark's turn; run it from scripts/bench_lockstep.py");
+        };
+        settings.turn_done = [](int window, double it_per_s) {
+          const nlohmann::ordered_json turn{{"lockstep", window < 0 ? "warmup" : "window"}, {"window", window}, {"it_per_s", it_per_s}};
+          std::printf("%s\n", turn.dump().c_str());
+          std::fflush(stdout);
+        };
+      }
       const auto r = train::benchmark_training_step(config, device, settings);
       std::printf("%-6s %-6s %5lld %10.2f %11.1f %12.5f %9.2f %9.1f  %s\n", model.c_str(), !is_convolutional(kind) ? r.g_norm.c_str() : "-",
                   static_cast<long long>(batch), r.it_per_s, r.img_per_s, r.flops_per_step / 1e9, r.gflop_per_s, r.peak_rss_mb,
                   threads.describe().c_str());
       std::fflush(stdout);
       results.push_back(json_result(r, threads, device.str()));
+      if (o.lockstep) {
+        auto line = results.back();
+        line["lockstep"] = "result";
+        std::printf("%s\n", line.dump().c_str());
+        std::fflush(stdout);
+      }
     }
   }
   if (!o.json.empty()) {

@@ -15,6 +15,7 @@ struct BenchOptions {
   std::string device = "auto";
   std::string g_norm;  // mlp generator normalization; empty: batch, or none at batch 1 (BatchNorm needs 2 images)
   std::string json;
+  bool lockstep = false;       // take turns with other benchmarks over stdin/stdout (scripts/bench_lockstep.py)
   bool keep_memory = true;     // hidden: measure the allocator setting
   std::string thread_split;    // hidden: "torch" or "blas" overrides the plan, to measure it
   bool autograd_step = false;  // hidden: measure the hand-written MLP step against autograd

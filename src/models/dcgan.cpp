@@ -10,7 +10,10 @@ constexpr int64_t kUpStride = 2, kUpPadding = 1;
 nn::ConvTranspose2d up_conv(int64_t in, int64_t out) {
   return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(kUpStride).padding(kUpPadding).bias(false));
 }
-nn::Conv2d down_conv(int64_t in, int64_t out, bool bias) { return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(bias)); }
+constexpr int64_t kDownStride = 2, kDownPadding = 1;
+nn::Conv2d down_conv(int64_t in, int64_t out, bool bias) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(kDownStride).padding(kDownPadding).bias(bias));
+}
 // On the CPU, batches of 32 or more keep their convolution activations channels-last (NHWC): oneDNN's
 // kernels work on that layout directly, where NCHW tensors are reordered to its blocked layout and back
 // around every convolution. Measured on 2 cores: +14 % it/s at batch 64, even at 8 and 32, and 30 %
@@ -24,6 +27,22 @@ torch::Tensor conv_layout(const torch::Tensor& x) {
   return x.contiguous(at::MemoryFormat::ChannelsLast);
 }
 nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); }
+
+// Flattens [B, C, H, W] maps in NCHW order (the order of the head's weights) and hands the gradient back in
+// the maps' own layout. A plain contiguous() would return an NCHW gradient to layers that ran channels-last,
+// and LibTorch's elementwise backward kernels (LeakyReLU, BatchNorm) take a slow strided path on mixed
+// layouts: 1.0 ms instead of 0.035 ms for [64, 128, 7, 7] on 2 cores.
+struct FlattenNchw : torch::autograd::Function<FlattenNchw> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& maps) {
+    ctx->saved_data["format"] = static_cast<int64_t>(maps.suggest_memory_format());
+    ctx->saved_data["sizes"] = maps.sizes().vec();
+    return maps.contiguous().flatten(1);
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::tensor_list grads) {
+    const auto format = static_cast<at::MemoryFormat>(ctx->saved_data["format"].toInt());
+    return {grads[0].view(ctx->saved_data["sizes"].toIntVector()).contiguous(format)};
+  }
+};
 }  // namespace
 
 DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels) : channels_(channels) {
@@ -61,7 +80,11 @@ DcganDiscriminator::DcganDiscriminator(int64_t channels, int64_t minibatch_stdde
 }
 
 torch::Tensor DcganDiscriminator::body_features(const torch::Tensor& images) {
-  return features_->forward(conv_layout(images)).contiguous().flatten(1);  // flatten in NCHW order, as the weights expect
+  // The first convolution sees one channel: its input gradient (G's step) takes the one-channel path.
+  auto* first = (*features_)[0]->as<nn::Conv2dImpl>();
+  auto x = conv2d_from_one_channel(conv_layout(images), first->weight, first->bias, kDownStride, kDownPadding);
+  for (auto layer = features_->begin() + 1; layer != features_->end(); ++layer) x = layer->forward(x);
+  return FlattenNchw::apply(x);  // NCHW order, as the head's weights expect
 }
 torch::Tensor DcganDiscriminator::head(const torch::Tensor& features) { return classify_(features); }
 

@@ -84,12 +84,21 @@ BenchResult benchmark_training_step(const TrainConfig& config, torch::Device dev
   Trainer trainer(config, std::move(dataset), device);
   trainer.use_hand_written_step(settings.hand_written_step);
 
+  auto wait_turn = [&] {
+    if (settings.wait_turn) settings.wait_turn();
+  };
+  auto turn_done = [&](int window, double it_per_s) {
+    if (settings.turn_done) settings.turn_done(window, it_per_s);
+  };
+
   // Warm-up: first-touch allocations, BLAS buffers, CUDA kernels; it also sizes the windows.
+  wait_turn();
   int64_t warmup_steps = 0;
   auto start = Clock::now();
   while (warmup_steps < 3 || seconds_since(start) < settings.warmup_seconds) trainer.step(), ++warmup_steps;
   synchronize(device);
   const double rate = static_cast<double>(warmup_steps) / seconds_since(start);
+  turn_done(-1, rate);
 
   BenchResult result;
   result.model = name(config.model.kind);
@@ -97,10 +106,12 @@ BenchResult benchmark_training_step(const TrainConfig& config, torch::Device dev
   result.batch_size = config.batch_size;
   result.steps_per_window = std::max<int64_t>(1, static_cast<int64_t>(rate * settings.window_seconds + 0.5));
   for (int w = 0; w < settings.windows; ++w) {
+    wait_turn();
     start = Clock::now();
     for (int64_t s = 0; s < result.steps_per_window; ++s) trainer.step();
     synchronize(device);
     result.window_it_per_s.push_back(static_cast<double>(result.steps_per_window) / seconds_since(start));
+    turn_done(w, result.window_it_per_s.back());
   }
   auto sorted = result.window_it_per_s;
   std::sort(sorted.begin(), sorted.end());

@@ -1,5 +1,8 @@
 #include "genai/train/mlp_step.h"
 
+#include <array>
+#include <cmath>
+
 #include "genai/error.h"
 #include "genai/models/mlp.h"
 
@@ -25,9 +28,44 @@ struct DenseStack::Layer {
   torch::Tensor pre_buffer, out_buffer, act_grad_buffer, input_grad_buffer;
   torch::Tensor save_mean, save_invstd;
   torch::Tensor input, pre, act_input, out;
+
+  // The buffers' views for one row count. A stack sees at most two counts (D: 2B in its step, B in G's),
+  // so they are made once instead of four narrow() calls per layer and pass.
+  struct Rows {
+    int64_t rows = -1;
+    torch::Tensor pre, out, act_grad, input_grad;
+  };
+  std::array<Rows, 2> rows_cache;
+  Rows& views(int64_t rows) {
+    for (auto& r : rows_cache)
+      if (r.rows == rows) return r;
+    auto& slot = rows_cache[rows_cache[0].rows < 0 ? 0 : 1];
+    slot.rows = rows;
+    slot.pre = pre_buffer.narrow(0, 0, rows);
+    slot.out = out_buffer.defined() ? out_buffer.narrow(0, 0, rows) : torch::Tensor();
+    slot.act_grad = act_grad_buffer.narrow(0, 0, rows);
+    slot.input_grad = input_grad_buffer.narrow(0, 0, rows);
+    return slot;
+  }
 };
 
 namespace {
+
+// LeakyReLU and its gradient as single passes, the arithmetic of LibTorch's kernels (x > 0 ? x : x * slope;
+// g where x > 0, else g * slope): the same values, without a dispatch and a TensorIterator per call.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void leaky_relu_pass(float* __restrict out, const float* __restrict in, int64_t n, float slope) {
+  for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : in[i] * slope;
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void leaky_relu_backward_pass(float* __restrict grad_in, const float* __restrict grad_out, const float* __restrict in, int64_t n, float slope) {
+  for (int64_t i = 0; i < n; ++i) grad_in[i] = in[i] > 0.0f ? grad_out[i] : grad_out[i] * slope;
+}
 
 torch::Tensor grad_alias(const torch::Tensor& parameter) {
   if (!parameter.grad().defined()) throw RuntimeError("internal: MlpStep needs gradients held by FlatAdam");
@@ -36,7 +74,7 @@ torch::Tensor grad_alias(const torch::Tensor& parameter) {
 
 }  // namespace
 
-DenseStack::DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torch::Device device) : max_rows_(max_rows) {
+DenseStack::DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torch::Device device, const torch::Tensor& output) : max_rows_(max_rows) {
   const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   for (const auto& child : *body) {
     const auto& module = child.ptr();
@@ -81,6 +119,13 @@ DenseStack::DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torc
     }
   }
   if (layers_.empty()) throw RuntimeError("internal: MlpStep: empty stack");
+  auto& last = *layers_.back();
+  if (output.defined()) {
+    const int64_t width = last.weight.size(0);
+    if (!last.out_buffer.defined() || output.size(0) != max_rows || output.numel() != max_rows * width || !output.is_contiguous())
+      throw RuntimeError("internal: MlpStep: the output buffer must be [max_rows, width] and follow an activation");
+    last.out_buffer = output.view({max_rows, width});
+  }
 }
 
 const torch::Tensor& DenseStack::forward(const torch::Tensor& input) {
@@ -89,8 +134,9 @@ const torch::Tensor& DenseStack::forward(const torch::Tensor& input) {
   torch::Tensor x = input;
   for (auto& layer_ptr : layers_) {
     auto& layer = *layer_ptr;
+    auto& views = layer.views(rows_);
     layer.input = x;
-    layer.pre = layer.pre_buffer.narrow(0, 0, rows_);
+    layer.pre = views.pre;
     at::addmm_out(layer.pre, layer.bias, x, layer.weight.t());
     layer.act_input = layer.pre;
     if (layer.batch_norm) {
@@ -104,11 +150,11 @@ const torch::Tensor& DenseStack::forward(const torch::Tensor& input) {
         layer.out = layer.act_input;
         break;
       case Activation::kLeakyRelu:
-        layer.out = layer.out_buffer.narrow(0, 0, rows_);
-        at::leaky_relu_out(layer.out, layer.act_input, layer.slope);
+        layer.out = views.out;
+        leaky_relu_pass(layer.out.data_ptr<float>(), layer.act_input.data_ptr<float>(), layer.out.numel(), static_cast<float>(layer.slope));
         break;
       case Activation::kTanh:
-        layer.out = layer.out_buffer.narrow(0, 0, rows_);
+        layer.out = views.out;
         at::tanh_out(layer.out, layer.act_input);
         break;
     }
@@ -121,17 +167,20 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
   torch::Tensor g = output_gradient;
   for (size_t i = layers_.size(); i-- > 0;) {
     auto& layer = *layers_[i];
+    auto& views = layer.views(rows_);
     switch (layer.activation) {
       case Activation::kNone:
         break;
       case Activation::kLeakyRelu: {
-        auto grad = layer.act_grad_buffer.narrow(0, 0, rows_);
-        at::leaky_relu_backward_out(grad, g, layer.act_input, layer.slope, /*self_is_result=*/false);
+        auto& grad = views.act_grad;
+        const auto g_in = g.contiguous();
+        leaky_relu_backward_pass(grad.data_ptr<float>(), g_in.data_ptr<float>(), layer.act_input.data_ptr<float>(), grad.numel(),
+                                 static_cast<float>(layer.slope));
         g = grad;
         break;
       }
       case Activation::kTanh: {
-        auto grad = layer.act_grad_buffer.narrow(0, 0, rows_);
+        auto& grad = views.act_grad;
         at::tanh_backward_out(grad, g, layer.out);
         g = grad;
         break;
@@ -151,7 +200,7 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
       at::sum_out(layer.bias_grad, g, at::IntArrayRef(kRowDim));
     }
     if (i == 0 && !input_gradient) return {};
-    auto input_grad = layer.input_grad_buffer.narrow(0, 0, rows_);
+    auto& input_grad = views.input_grad;
     at::mm_out(input_grad, g, layer.weight);
     g = input_grad;
   }
@@ -172,54 +221,71 @@ const torch::nn::Sequential& body_of(const std::shared_ptr<Network>& network) {
 
 }  // namespace
 
+namespace {
+
+// Allocated before the stacks, which write into it: G's last layer writes its images straight into D's fake rows.
+torch::Tensor discriminator_input(int64_t batch_size, torch::Device device) {
+  return torch::empty({2 * batch_size, models::kImagePixels}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+}
+
+// BCE on logits in one pass over rows [begin, end): with s = sign * logit, the loss is mean softplus(s) and
+// d loss / d logit = sign * sigmoid(s) / batch. Returns the loss sum; adds sigmoid(s) per half to `sigmoid_sums`
+// (sigmoid(-logit) over real rows is 1 - D(x); sigmoid(logit) over fake rows is D(G(z))). softplus as LibTorch's
+// (beta 1, threshold 20). Rows are at most 2 x 4096: a scalar loop costs less than the dozen small ops it replaces.
+double bce_logit_pass(const float* logits, const float* sign, float* gradient, int64_t rows, int64_t half, double inv_batch, double sigmoid_sums[2]) {
+  double loss = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    const float s = sign[i] * logits[i];
+    const float sigmoid = 1.0f / (1.0f + std::exp(-s));
+    gradient[i] = static_cast<float>(sign[i] * sigmoid * inv_batch);
+    loss += s > 20.0f ? s : std::log1p(std::exp(s));
+    sigmoid_sums[i < half ? 0 : 1] += sigmoid;
+  }
+  return loss;
+}
+
+}  // namespace
+
 MlpStep::MlpStep(models::Gan& gan, int64_t batch_size, torch::Device device)
     : batch_size_(batch_size),
-      generator_(body_of<models::MlpGenerator>(gan.generator), batch_size, device),
+      d_input_(discriminator_input(batch_size, device)),
+      generator_(body_of<models::MlpGenerator>(gan.generator), batch_size, device, d_input_.narrow(0, batch_size, batch_size)),
       discriminator_(body_of<models::MlpDiscriminator>(gan.discriminator), 2 * batch_size, device) {
   const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
   const int64_t rows = 2 * batch_size;
-  d_input_ = torch::empty({rows, models::kImagePixels}, options);
   sign_ = torch::cat({torch::full({batch_size, 1}, -1.0f, options), torch::full({batch_size, 1}, 1.0f, options)});
-  sign_over_batch_ = sign_ / static_cast<double>(batch_size);
-  signed_logits_ = torch::empty({rows, 1}, options);
-  sigmoid_ = torch::empty({rows, 1}, options);
   logit_gradient_ = torch::empty({rows, 1}, options);
-  softplus_ = torch::empty({rows, 1}, options);
   metrics_ = torch::empty({4}, options);
+  real_input_ = d_input_.narrow(0, 0, batch_size).view({batch_size, 1, models::kImageSide, models::kImageSide});
+  fake_input_ = d_input_.narrow(0, batch_size, batch_size);
+  g_logit_gradient_ = logit_gradient_.narrow(0, 0, batch_size);
 }
 
 const torch::Tensor& MlpStep::run(const torch::Tensor& real, const torch::Tensor& noise, FlatAdam& optimizer_g, FlatAdam& optimizer_d) {
   torch::NoGradGuard no_grad;
   const int64_t b = batch_size_;
   const double inv_b = 1.0 / static_cast<double>(b);
-  auto real_rows = d_input_.narrow(0, 0, b), fake_rows = d_input_.narrow(0, b, b);
-  real_rows.copy_(real.view({b, models::kImagePixels}));
-  fake_rows.copy_(generator_.forward(noise));
+  if (!real.is_same(real_input_)) real_input_.copy_(real);
+  generator_.forward(noise);  // into D's fake rows
+  float* metrics = metrics_.data_ptr<float>();
+  const float* sign = sign_.data_ptr<float>();
+  float* gradient = logit_gradient_.data_ptr<float>();
 
-  // D step on [real; fake]: loss = (1/B) sum softplus(sign * logit), so d loss / d logit = sign * sigmoid(sign * logit) / B.
+  // D step on [real; fake]: real rows have sign -1, fake rows +1.
+  double sigmoid_sums[2] = {0, 0};
   const auto& logits = discriminator_.forward(d_input_);
-  at::mul_out(signed_logits_, logits, sign_);
-  at::sigmoid_out(sigmoid_, signed_logits_);
-  at::mul_out(logit_gradient_, sigmoid_, sign_over_batch_);
-  at::softplus_out(softplus_, signed_logits_);
-  auto d_loss = metrics_.narrow(0, 0, 1), g_loss = metrics_.narrow(0, 1, 1), d_outputs = metrics_.narrow(0, 2, 2);
-  at::sum_out(d_loss, softplus_, at::IntArrayRef(kRowDim)).mul_(inv_b);
-  // Sums of sigmoid(-logit) over real rows and sigmoid(logit) over fake rows -> mean D(x) and mean D(G(z)).
-  at::sum_out(d_outputs, sigmoid_.view({2, b}), at::IntArrayRef(std::array<int64_t, 1>{1})).mul_(inv_b);
-  metrics_.narrow(0, 2, 1).neg_().add_(1.0);
+  const double d_loss = bce_logit_pass(logits.data_ptr<float>(), sign, gradient, 2 * b, b, inv_b, sigmoid_sums);
+  metrics[0] = static_cast<float>(d_loss * inv_b);
+  metrics[2] = static_cast<float>(1.0 - sigmoid_sums[0] * inv_b);  // mean D(x)
+  metrics[3] = static_cast<float>(sigmoid_sums[1] * inv_b);        // mean D(G(z))
   discriminator_.backward(logit_gradient_, /*parameter_gradients=*/true, /*input_gradient=*/false);
   optimizer_d.step();
 
-  // G step through the updated D on the same fake rows; the first B signs are -1: loss = mean softplus(-logit).
-  const auto& g_logits = discriminator_.forward(fake_rows);
-  auto g_signed = signed_logits_.narrow(0, 0, b), g_sigmoid = sigmoid_.narrow(0, 0, b), g_gradient = logit_gradient_.narrow(0, 0, b),
-       g_softplus = softplus_.narrow(0, 0, b);
-  at::mul_out(g_signed, g_logits, sign_.narrow(0, 0, b));
-  at::sigmoid_out(g_sigmoid, g_signed);
-  at::mul_out(g_gradient, g_sigmoid, sign_over_batch_.narrow(0, 0, b));
-  at::softplus_out(g_softplus, g_signed);
-  at::sum_out(g_loss, g_softplus, at::IntArrayRef(kRowDim)).mul_(inv_b);
-  const auto image_gradient = discriminator_.backward(g_gradient, /*parameter_gradients=*/false, /*input_gradient=*/true);
+  // G step through the updated D on the same fake rows, with the real rows' sign -1: loss = mean softplus(-logit).
+  double unused[2] = {0, 0};
+  const auto& g_logits = discriminator_.forward(fake_input_);
+  metrics[1] = static_cast<float>(bce_logit_pass(g_logits.data_ptr<float>(), sign, gradient, b, b, inv_b, unused) * inv_b);
+  const auto image_gradient = discriminator_.backward(g_logit_gradient_, /*parameter_gradients=*/false, /*input_gradient=*/true);
   generator_.backward(image_gradient, /*parameter_gradients=*/true, /*input_gradient=*/false);
   optimizer_g.step();
   return metrics_;

@@ -170,13 +170,15 @@ torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Te
 
 void Trainer::step() {
   const auto index = batcher_.next();
-  torch::index_select_out(real_batch_, dataset_.images, 0, index);
+  // The hand-written step's real batch is selected straight into its D input.
+  auto real_target = runs_hand_written_step() ? mlp_step_->real_input() : real_batch_;
+  torch::index_select_out(real_target, dataset_.images, 0, index);
   // Conditional models: G draws the real batch's classes, so fakes follow the data's class frequencies.
   if (real_labels_.defined()) torch::index_select_out(real_labels_, dataset_.labels, 0, index);
   global_noise_.normal_(0.0, 1.0, noise_generator_);
   if (global_draws_.defined()) global_draws_.uniform_(0.0, 1.0, noise_generator_);
   if (runs_hand_written_step()) {
-    interval_sums_.add_(mlp_step_->run(real_batch_, noise_, *optimizer_g_, *optimizer_d_));
+    interval_sums_.add_(mlp_step_->run(mlp_step_->real_input(), noise_, *optimizer_g_, *optimizer_d_));
   } else {
     const auto fake = gan_.generator->forward(noise_, real_labels_);
     const auto d_loss = discriminator_step(real_batch_, fake, real_labels_);

@@ -40,7 +40,55 @@ TEST(TransposedConv, MatchesConvTranspose2dInDoublePrecision) {
 
 TEST(TransposedConv, MatchesConvTranspose2dInFloatAtDcganSize) {
   expect_matches_reference({16, 32, 16, 7, 4, 2, 1}, torch::kFloat32, 1e-5);
-  expect_matches_reference({16, 16, 1, 14, 4, 2, 1}, torch::kFloat32, 1e-5);
+  expect_matches_reference({16, 16, 1, 14, 4, 2, 1}, torch::kFloat32, 1e-5);  // to one channel: the patch-scatter path
+}
+
+TEST(TransposedConv, OneChannelScatterHandlesOtherStridesKernelsAndPaddings) {
+  expect_matches_reference({2, 3, 1, 5, 3, 1, 0}, torch::kFloat32, 1e-5);
+  expect_matches_reference({3, 5, 1, 6, 5, 3, 2}, torch::kFloat32, 1e-5);
+  expect_matches_reference({1, 4, 1, 4, 4, 2, 3}, torch::kFloat32, 1e-5);  // padding that crops whole patches
+}
+
+// Forward, every gradient, and the gradient of a penalty on the input gradient (as R1 differentiates D) of
+// conv2d_from_one_channel against torch::conv2d, for NCHW and channels-last inputs.
+void expect_one_channel_conv_matches(int64_t batch, int64_t out, int64_t side, int64_t kernel, int64_t stride, int64_t padding, bool channels_last) {
+  torch::manual_seed(3);
+  auto x = torch::randn({batch, 1, side, side});
+  if (channels_last) x = torch::empty_like(x, at::MemoryFormat::ChannelsLast).copy_(x);
+  x.requires_grad_(true);
+  auto w = (0.1 * torch::randn({out, 1, kernel, kernel})).requires_grad_(true);
+  auto b = torch::randn({out}).requires_grad_(true);
+  auto x_ref = x.detach().clone().requires_grad_(true), w_ref = w.detach().clone().requires_grad_(true),
+       b_ref = b.detach().clone().requires_grad_(true);
+  auto y = conv2d_from_one_channel(x, w, b, stride, padding);
+  auto y_ref = torch::conv2d(x_ref, w_ref, b_ref, stride, padding);
+  ASSERT_EQ(y.sizes(), y_ref.sizes());
+  auto relative = [](const torch::Tensor& a, const torch::Tensor& r) { return ((a - r).abs().max() / r.abs().max()).item<double>(); };
+  EXPECT_LT(relative(y, y_ref), 1e-6);
+  const auto upstream = torch::randn_like(y_ref);
+  (y * upstream).sum().backward();
+  (y_ref * upstream).sum().backward();
+  EXPECT_LT(relative(x.grad(), x_ref.grad()), 1e-5);
+  EXPECT_LT(relative(w.grad(), w_ref.grad()), 1e-5);
+  EXPECT_LT(relative(b.grad(), b_ref.grad()), 1e-5);
+
+  w.mutable_grad() = torch::Tensor();
+  w_ref.mutable_grad() = torch::Tensor();
+  auto penalty = [&](const torch::Tensor& input, const torch::Tensor& output) {
+    const auto g = torch::autograd::grad({(output * upstream).sum()}, {input}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+    return g.pow(2).sum();
+  };
+  penalty(x, conv2d_from_one_channel(x, w, b, stride, padding)).backward();
+  penalty(x_ref, torch::conv2d(x_ref, w_ref, b_ref, stride, padding)).backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_GT(w.grad().abs().sum().item<double>(), 0);
+  EXPECT_LT(relative(w.grad(), w_ref.grad()), 1e-5);
+}
+
+TEST(TransposedConv, ConvolutionFromOneChannelMatchesConv2dWithItsGradients) {
+  expect_one_channel_conv_matches(8, 16, 28, 4, 2, 1, /*channels_last=*/false);  // DCGAN's first D layer
+  expect_one_channel_conv_matches(8, 16, 28, 4, 2, 1, /*channels_last=*/true);
+  expect_one_channel_conv_matches(3, 5, 9, 3, 1, 0, /*channels_last=*/false);
 }
 
 TEST(TransposedConv, DcganGeneratorKeepsItsParametersAndUsesThem) {

@@ -9,6 +9,9 @@
 // linear map (a transposed convolution is the adjoint of a convolution; cuDNN computes it this way), so
 // parameters, initialisation and checkpoints are those of torch::nn::ConvTranspose2d. Other devices use
 // torch::conv_transpose2d.
+//
+// Transposed convolutions to ONE channel (DCGAN's last G layer; the input gradient of D's first convolution)
+// are one matrix product and a scatter of k x k patches instead: oneDNN's kernel for that shape is 9x slower.
 #include <torch/torch.h>
 
 namespace genai::models {
@@ -16,5 +19,10 @@ namespace genai::models {
 // input [B, C_in, H, W], weight [C_in, C_out, k, k] (ConvTranspose2d's layout) -> [B, C_out, H', W'] with
 // H' = (H - 1) * stride - 2 * padding + k.
 torch::Tensor conv_transpose2d(const torch::Tensor& input, const torch::Tensor& weight, int64_t stride, int64_t padding);
+
+// torch::conv2d (dilation 1, one group) of a one-channel input [B, 1, H, W]; on the CPU its input gradient
+// takes the one-channel path above (except when the backward itself is differentiated). Other inputs: torch::conv2d.
+torch::Tensor conv2d_from_one_channel(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
+                                      int64_t padding);
 
 }  // namespace genai::models

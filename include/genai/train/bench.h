@@ -3,6 +3,7 @@
 // MNIST-shaped data resident on the device: warm-up excluded, then the median of several windows.
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@ struct BenchSettings {
   double window_seconds = 3.0;
   int windows = 3;
   bool hand_written_step = true;  // false: the MLP runs the autograd iteration (to measure MlpStep's effect)
+  // Lockstep with other benchmark processes (scripts/bench_lockstep.py): when set, wait_turn is called before
+  // the warm-up and before each window and returns when it is this process's turn; turn_done follows each
+  // with its rate (window -1: the warm-up). This machine's speed drifts by up to 2x over minutes, so rates
+  // are only comparable when the contenders' windows alternate.
+  std::function<void()> wait_turn;
+  std::function<void(int window, double it_per_s)> turn_done;
 };
 
 struct BenchResult {

@@ -9,6 +9,9 @@
 // (D's weight gradients in the G step, the input gradient of each network's first layer). On 2 cores this
 // removed most of the fixed cost of a small step (see README, Speed). BatchNorm uses LibTorch's own
 // native_batch_norm kernels, so batch statistics and running averages match the module path.
+// What is left besides the GEMMs is kept to single passes: the real batch is selected and G's images are
+// written straight into D's input rows, the buffers' row views are made once, LeakyReLU (forward and
+// backward) and the BCE loss with its gradient and metrics are one loop each instead of a dispatched op each.
 #include <torch/torch.h>
 
 #include <memory>
@@ -23,7 +26,8 @@ namespace genai::train {
 // for up to max_rows rows.
 class DenseStack {
  public:
-  DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torch::Device device);
+  // `output`, when given, is where the last layer writes ([max_rows, width], contiguous): a caller's buffer.
+  DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torch::Device device, const torch::Tensor& output = {});
 
   // Forward over the first rows() rows of `input` ([rows, in], contiguous); returns the output view.
   const torch::Tensor& forward(const torch::Tensor& input);
@@ -47,16 +51,22 @@ class MlpStep {
 
   // One iteration on a real batch [B, 1, 28, 28] and noise [B, z_dim]; steps both optimizers. Returns
   // [4] on the device: D loss, G loss, mean D(x) and mean D(G(z)) in the D step (overwritten next call).
+  // `real` may be real_input() itself (then nothing is copied).
   const torch::Tensor& run(const torch::Tensor& real, const torch::Tensor& noise, FlatAdam& optimizer_g, FlatAdam& optimizer_d);
+
+  // [B, 1, 28, 28]: D's real rows. A caller that selects the batch straight into it saves a copy per step.
+  const torch::Tensor& real_input() const { return real_input_; }
 
  private:
   int64_t batch_size_;
+  torch::Tensor d_input_;  // [2B, 784]: real rows then fake rows (G's last layer writes the fake rows)
   DenseStack generator_, discriminator_;
-  torch::Tensor d_input_;  // [2B, 784]: real rows then fake rows
-  torch::Tensor sign_;     // [2B, 1]: -1 for real rows, +1 for fake rows (loss = softplus(sign * logit))
-  torch::Tensor sign_over_batch_;
-  torch::Tensor signed_logits_, sigmoid_, logit_gradient_, softplus_;  // [2B, 1]
-  torch::Tensor metrics_;                                              // [4]
+  torch::Tensor real_input_;        // d_input_'s real rows as images
+  torch::Tensor fake_input_;        // d_input_'s fake rows
+  torch::Tensor sign_;              // [2B, 1]: -1 for real rows, +1 for fake rows (loss = softplus(sign * logit))
+  torch::Tensor logit_gradient_;    // [2B, 1]
+  torch::Tensor g_logit_gradient_;  // its first B rows, for G's step
+  torch::Tensor metrics_;           // [4]
 };
 
 }  // namespace genai::train
