@@ -111,6 +111,7 @@ print("  ob-default = OpenBLAS's own threads + LibTorch threads = cores; ob1-t2 
 print("  ob-t1 = OpenBLAS threads = cores + 1 LibTorch thread")
 print("py 2.x configurations (MKL inside the wheel): eager, threads = cores; fused = Adam(fused=True); fused-t1 = the same on")
 print("  1 thread; compile = torch.compile(G), torch.compile(D) + fused Adam, timed after compiling (compile s in its own column)")
+print("each figure: the median of its windows; every configuration of a case ran in lockstep, one window each per round")
 print("genai: its default thread plan; 1t = 1 thread; swap = the other split of the cores (LibTorch <-> OpenBLAS);")
 print("  2.x again = the same run repeated (MKL has no pool of its own, so no other split): the run-to-run noise")
 print()
