@@ -1,9 +1,11 @@
 #include "genai/util/device.h"
 
+#include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -65,6 +67,16 @@ void configure_cpu(const ThreadPlan& plan) {
   torch::set_num_threads(plan.intra_op);
   if (auto set_openblas = openblas_set_threads()) set_openblas(plan.blas);
   at::globalContext().setFlushDenormal(true);
+}
+
+int parallel_for_threads() {
+  const int64_t chunks = at::get_num_threads();
+  std::vector<int> ran(static_cast<size_t>(chunks), 0);
+  at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) ran[static_cast<size_t>(i)] = at::get_thread_num();
+  });
+  std::sort(ran.begin(), ran.end());
+  return static_cast<int>(std::unique(ran.begin(), ran.end()) - ran.begin());
 }
 
 std::string blas_description() {

@@ -91,6 +91,36 @@ TEST(TransposedConv, ConvolutionFromOneChannelMatchesConv2dWithItsGradients) {
   expect_one_channel_conv_matches(3, 5, 9, 3, 1, 0, /*channels_last=*/false);
 }
 
+// DCGAN's D runs its first convolution through conv2d_from_one_channel and flattens channels-last maps with a
+// gradient handed back channels-last. Its logits, weight gradients and the weight gradients of an R1 penalty
+// (a derivative of the input gradient) equal those of its own modules run plainly, in NCHW.
+TEST(TransposedConv, DcganDiscriminatorKeepsFirstAndSecondDerivatives) {
+  torch::manual_seed(4);
+  DcganDiscriminator d(8);
+  auto modules = d.named_children();
+  auto body = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(modules["features"]);
+  auto classify = std::dynamic_pointer_cast<torch::nn::LinearImpl>(modules["classify"]);
+  ASSERT_TRUE(body && classify);
+  auto plain = [&](const torch::Tensor& images) { return classify->forward(body->forward(images).contiguous().flatten(1)).view({-1}); };
+  const auto images = torch::randn({32, 1, 28, 28});  // 32 or more: the channels-last path
+  auto gradients = [&](bool fast) {
+    d.zero_grad();
+    auto x = images.clone().requires_grad_(true);
+    const auto logits = fast ? d.forward(x) : plain(x);
+    const auto input_gradient = torch::autograd::grad({logits.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+    (logits.pow(2).sum() + input_gradient.pow(2).sum()).backward();
+    std::vector<torch::Tensor> all{logits.detach()};
+    for (const auto& p : d.parameters()) all.push_back(p.grad().clone());
+    return all;
+  };
+  const auto fast = gradients(true), reference = gradients(false);
+  ASSERT_EQ(fast.size(), reference.size());
+  for (size_t i = 0; i < fast.size(); ++i) {
+    ASSERT_GT(reference[i].abs().max().item<double>(), 0) << i;
+    EXPECT_LT(((fast[i] - reference[i]).abs().max() / reference[i].abs().max()).item<double>(), 1e-4) << "tensor " << i;
+  }
+}
+
 TEST(TransposedConv, DcganGeneratorKeepsItsParametersAndUsesThem) {
   torch::manual_seed(2);
   DcganGenerator g(8, 4);

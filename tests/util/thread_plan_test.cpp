@@ -1,3 +1,4 @@
+#include <ATen/Parallel.h>
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -35,6 +36,17 @@ TEST(ThreadPlan, NeverGivesTheCoresToBothPools) {
   }
   EXPECT_EQ(plan_threads(1, CoreSplit::kBlas).describe(), "1 core: LibTorch 1 thread, BLAS 1 thread");
   EXPECT_GE(plan_threads(0, CoreSplit::kLibTorch).cores, 1);  // 0: every core
+}
+
+// genai's own at::parallel_for loops (FlatAdam's CPU update) run on the planned threads: they are compiled with
+// OpenMP. Without it the plan's LibTorch threads are ignored there and this sees 1.
+TEST(ThreadPlan, GenaisParallelLoopsUseTheLibTorchThreads) {
+  const int before = at::get_num_threads();
+  at::set_num_threads(2);
+  EXPECT_EQ(parallel_for_threads(), 2);
+  at::set_num_threads(1);
+  EXPECT_EQ(parallel_for_threads(), 1);
+  at::set_num_threads(before);
 }
 
 TEST(ThreadPlan, ConfigureAppliesTheLibTorchThreadsAndFlushesDenormals) {

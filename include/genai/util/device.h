@@ -39,6 +39,10 @@ ThreadPlan plan_threads(int64_t requested, CoreSplit split);
 // GAN weights and Adam moments drift into that range).
 void configure_cpu(const ThreadPlan& plan);
 
+// How many threads an at::parallel_for in genai's own code really runs on now (at most LibTorch's intra-op
+// threads). at::parallel_for is inline OpenMP: compiled without -fopenmp it silently runs on one thread.
+int parallel_for_threads();
+
 // The BLAS library the process ended up with, e.g. "OpenBLAS 0.3.21" or "reference BLAS".
 std::string blas_description();
 
