@@ -228,10 +228,11 @@ torch::Tensor discriminator_input(int64_t batch_size, torch::Device device) {
   return torch::empty({2 * batch_size, models::kImagePixels}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
 }
 
-// BCE on logits in one pass over rows [begin, end): with s = sign * logit, the loss is mean softplus(s) and
-// d loss / d logit = sign * sigmoid(s) / batch. Returns the loss sum; adds sigmoid(s) per half to `sigmoid_sums`
-// (sigmoid(-logit) over real rows is 1 - D(x); sigmoid(logit) over fake rows is D(G(z))). softplus as LibTorch's
-// (beta 1, threshold 20). Rows are at most 2 x 4096: a scalar loop costs less than the dozen small ops it replaces.
+// BCE on `rows` logits in one pass: with s = sign * logit, the loss is mean softplus(s) and d loss / d logit =
+// sign * sigmoid(s) / batch. Returns the loss sum; adds sigmoid(s) of the first `half` rows and of the rest to
+// sigmoid_sums[0] and [1] (sigmoid(-logit) over real rows is 1 - D(x); sigmoid(logit) over fake rows is D(G(z))).
+// softplus as LibTorch's (beta 1, threshold 20). One scalar loop over 2B logits costs less than the dozen
+// dispatched ops on [2B, 1] tensors it replaces.
 double bce_logit_pass(const float* logits, const float* sign, float* gradient, int64_t rows, int64_t half, double inv_batch, double sigmoid_sums[2]) {
   double loss = 0;
   for (int64_t i = 0; i < rows; ++i) {
