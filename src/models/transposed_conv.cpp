@@ -81,7 +81,8 @@ struct OneChannelInputConvolution : torch::autograd::Function<OneChannelInputCon
     const std::array<bool, 3> mask{ctx->needs_input_grad(0) && !fast_input_grad, ctx->needs_input_grad(1), has_bias && ctx->needs_input_grad(2)};
     torch::Tensor grad_input, grad_weight, grad_bias;
     if (mask[0] || mask[1] || mask[2]) {
-      const c10::optional<at::IntArrayRef> bias_sizes = has_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef{weight.size(0)}) : c10::nullopt;
+      const int64_t bias_size[] = {weight.size(0)};  // outlives the call: an IntArrayRef only points at it
+      const c10::optional<at::IntArrayRef> bias_sizes = has_bias ? c10::optional<at::IntArrayRef>(at::IntArrayRef(bias_size)) : c10::nullopt;
       std::tie(grad_input, grad_weight, grad_bias) = at::convolution_backward(grad, input, weight, bias_sizes, s, p, d, false, none, 1, mask);
     }
     if (fast_input_grad) grad_input = scatter_to_one_channel(grad, weight, stride, padding, input.size(2), input.size(3));
