@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "genai/error.h"
 #include "genai/models/mlp.h"
@@ -11,7 +12,13 @@ namespace {
 
 enum class Activation { kNone, kLeakyRelu, kTanh };
 
-const int64_t kRowDim[] = {0};
+// The parameters, statistics and scratch of one BatchNorm1d pass (see batch_norm_forward).
+struct NormArgs {
+  const float *gamma, *beta;
+  float *running_mean, *running_var, *save_mean, *save_invstd;
+  double momentum, eps;
+  double* sums;  // [2 * width] scratch
+};
 
 }  // namespace
 
@@ -25,17 +32,30 @@ struct DenseStack::Layer {
   double slope = 0;
 
   // Buffers [max_rows, width], and the views of the last forward.
-  torch::Tensor pre_buffer, out_buffer, act_grad_buffer, input_grad_buffer;
-  torch::Tensor save_mean, save_invstd;
+  torch::Tensor pre_buffer, out_buffer, act_grad_buffer, input_grad_buffer, norm_out_buffer, norm_grad_buffer;
+  torch::Tensor save_mean, save_invstd;  // [width], the batch statistics of the last forward
+  std::vector<double> norm_sums;         // [2 * width] scratch of the BatchNorm passes
   torch::Tensor input, pre, act_input, out;
 
   // The buffers' views for one row count. A stack sees at most two counts (D: 2B in its step, B in G's),
   // so they are made once instead of four narrow() calls per layer and pass.
   struct Rows {
     int64_t rows = -1;
-    torch::Tensor pre, out, act_grad, input_grad;
+    torch::Tensor pre, out, act_grad, input_grad, norm_out, norm_grad;
   };
   std::array<Rows, 2> rows_cache;
+
+  NormArgs norm_args() {
+    return {gamma.data_ptr<float>(),
+            beta.data_ptr<float>(),
+            running_mean.data_ptr<float>(),
+            running_var.data_ptr<float>(),
+            save_mean.data_ptr<float>(),
+            save_invstd.data_ptr<float>(),
+            momentum,
+            eps,
+            norm_sums.data()};
+  }
   Rows& views(int64_t rows) {
     for (auto& r : rows_cache)
       if (r.rows == rows) return r;
@@ -45,6 +65,8 @@ struct DenseStack::Layer {
     slot.out = out_buffer.defined() ? out_buffer.narrow(0, 0, rows) : torch::Tensor();
     slot.act_grad = act_grad_buffer.narrow(0, 0, rows);
     slot.input_grad = input_grad_buffer.narrow(0, 0, rows);
+    slot.norm_out = norm_out_buffer.defined() ? norm_out_buffer.narrow(0, 0, rows) : torch::Tensor();
+    slot.norm_grad = norm_grad_buffer.defined() ? norm_grad_buffer.narrow(0, 0, rows) : torch::Tensor();
     return slot;
   }
 };
@@ -65,6 +87,92 @@ __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void leaky_relu_backward_pass(float* __restrict grad_in, const float* __restrict grad_out, const float* __restrict in, int64_t n, float slope) {
   for (int64_t i = 0; i < n; ++i) grad_in[i] = in[i] > 0.0f ? grad_out[i] : grad_out[i] * slope;
+}
+
+// Column sums of a row-major [rows, width] matrix (the bias gradient), in one pass over the rows.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void column_sums(float* __restrict sums, const float* __restrict m, int64_t rows, int64_t width) {
+  for (int64_t j = 0; j < width; ++j) sums[j] = 0.0f;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < width; ++j) sums[j] += m[i * width + j];
+}
+
+// Training-mode BatchNorm1d over a row-major [n, width] batch with native_batch_norm's arithmetic: batch
+// statistics summed in double, the biased variance normalizes, the running variance takes the unbiased one
+// (n - 1 = 0 gives NaN, as LibTorch's does), and y = x * (invstd * gamma) + (beta - mean * invstd * gamma).
+// The batches are 64-256 rows of 64-256 columns: one thread does them in microseconds, where native_batch_norm's
+// dispatch, three allocations and parallel region cost more than the arithmetic.
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void batch_norm_forward(float* __restrict y, const float* __restrict x, int64_t n, int64_t width, const NormArgs& a) {
+  double* mean = a.sums;
+  double* squares = a.sums + width;
+  for (int64_t j = 0; j < width; ++j) mean[j] = squares[j] = 0.0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < width; ++j) mean[j] += x[i * width + j];
+  for (int64_t j = 0; j < width; ++j) mean[j] /= static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < width; ++j) {
+      const double d = x[i * width + j] - mean[j];
+      squares[j] += d * d;
+    }
+  const double m = a.momentum;
+  for (int64_t j = 0; j < width; ++j) {
+    const double invstd = 1.0 / std::sqrt(squares[j] / static_cast<double>(n) + a.eps);
+    a.save_mean[j] = static_cast<float>(mean[j]);
+    a.save_invstd[j] = static_cast<float>(invstd);
+    a.running_mean[j] = static_cast<float>(m * mean[j] + (1.0 - m) * a.running_mean[j]);
+    a.running_var[j] = static_cast<float>(m * squares[j] / static_cast<double>(n - 1) + (1.0 - m) * a.running_var[j]);
+    // Reuse the scratch for the affine map's scale and shift.
+    const double scale = invstd * a.gamma[j];
+    squares[j] = scale;
+    mean[j] = a.beta[j] - mean[j] * scale;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < width; ++j)
+      y[i * width + j] = static_cast<float>(x[i * width + j] * static_cast<float>(squares[j]) + static_cast<float>(mean[j]));
+}
+
+// Its backward from the saved statistics: with xhat = (x - mean) * invstd, d beta = sum dy, d gamma =
+// sum dy * xhat, and dx = (dy - mean(dy) - xhat * mean(dy * xhat)) * invstd * gamma. Parameter gradients are
+// written when gamma_grad is non-null.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void batch_norm_backward(float* __restrict dx, const float* __restrict dy, const float* __restrict x, int64_t n, int64_t width,
+                         const NormArgs& a, float* gamma_grad, float* beta_grad) {
+  double* dy_sum = a.sums;
+  double* dot = a.sums + width;  // sum dy * (x - mean)
+  for (int64_t j = 0; j < width; ++j) dy_sum[j] = dot[j] = 0.0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < width; ++j) {
+      const float g = dy[i * width + j];
+      dy_sum[j] += g;
+      dot[j] += static_cast<double>(g) * (x[i * width + j] - a.save_mean[j]);
+    }
+  if (gamma_grad)
+    for (int64_t j = 0; j < width; ++j) {
+      gamma_grad[j] = static_cast<float>(dot[j] * a.save_invstd[j]);
+      beta_grad[j] = static_cast<float>(dy_sum[j]);
+    }
+  const double inv_n = 1.0 / static_cast<double>(n);
+  for (int64_t j = 0; j < width; ++j) {
+    const double invstd = a.save_invstd[j];
+    // dx = dy * scale - (x - mean) * k - c, with scale = invstd * gamma, k = dot / n * invstd^2 * scale, c = mean(dy) * scale.
+    const double scale = invstd * a.gamma[j];
+    dot[j] = dot[j] * inv_n * invstd * invstd * scale;
+    dy_sum[j] = dy_sum[j] * inv_n * scale;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < width; ++j) {
+      const float scale = a.save_invstd[j] * a.gamma[j];
+      dx[i * width + j] =
+          dy[i * width + j] * scale - (x[i * width + j] - a.save_mean[j]) * static_cast<float>(dot[j]) - static_cast<float>(dy_sum[j]);
+    }
 }
 
 torch::Tensor grad_alias(const torch::Tensor& parameter) {
@@ -107,6 +215,11 @@ DenseStack::DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torc
       layer.batches_tracked = norm->num_batches_tracked;
       layer.eps = norm->options.eps();
       layer.momentum = *norm->options.momentum();
+      layer.norm_out_buffer = torch::empty({max_rows, width}, options);
+      layer.norm_grad_buffer = torch::empty({max_rows, width}, options);
+      layer.save_mean = torch::empty({width}, options);
+      layer.save_invstd = torch::empty({width}, options);
+      layer.norm_sums.assign(static_cast<size_t>(2 * width), 0.0);
     } else if (auto* leaky = module->as<torch::nn::LeakyReLUImpl>()) {
       layer.activation = Activation::kLeakyRelu;
       layer.slope = leaky->options.negative_slope();
@@ -140,10 +253,9 @@ const torch::Tensor& DenseStack::forward(const torch::Tensor& input) {
     at::addmm_out(layer.pre, layer.bias, x, layer.weight.t());
     layer.act_input = layer.pre;
     if (layer.batch_norm) {
-      // native_batch_norm has no CPU out= kernel in LibTorch 1.13: its three small results are allocated.
-      std::tie(layer.act_input, layer.save_mean, layer.save_invstd) = at::native_batch_norm(
-          layer.pre, layer.gamma, layer.beta, layer.running_mean, layer.running_var, /*training=*/true, layer.momentum, layer.eps);
-      layer.batches_tracked.add_(1);  // as BatchNorm1d's forward does in training mode
+      layer.act_input = views.norm_out;
+      batch_norm_forward(layer.act_input.data_ptr<float>(), layer.pre.data_ptr<float>(), rows_, layer.pre.size(1), layer.norm_args());
+      ++*layer.batches_tracked.data_ptr<int64_t>();  // as BatchNorm1d's forward does in training mode
     }
     switch (layer.activation) {
       case Activation::kNone:
@@ -187,17 +299,17 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
       }
     }
     if (layer.batch_norm) {
-      auto grads = at::native_batch_norm_backward(g, layer.pre, layer.gamma, layer.running_mean, layer.running_var, layer.save_mean,
-                                                  layer.save_invstd, /*train=*/true, layer.eps, {true, parameter_gradients, parameter_gradients});
-      if (parameter_gradients) {
-        layer.gamma_grad.copy_(std::get<1>(grads));
-        layer.beta_grad.copy_(std::get<2>(grads));
-      }
-      g = std::get<0>(grads);
+      const auto g_in = g.contiguous();
+      auto& grad = views.norm_grad;
+      batch_norm_backward(grad.data_ptr<float>(), g_in.data_ptr<float>(), layer.pre.data_ptr<float>(), rows_, grad.size(1), layer.norm_args(),
+                          parameter_gradients ? layer.gamma_grad.data_ptr<float>() : nullptr,
+                          parameter_gradients ? layer.beta_grad.data_ptr<float>() : nullptr);
+      g = grad;
     }
     if (parameter_gradients) {
       at::mm_out(layer.weight_grad, g.t(), layer.input);
-      at::sum_out(layer.bias_grad, g, at::IntArrayRef(kRowDim));
+      const auto g_in = g.contiguous();
+      column_sums(layer.bias_grad.data_ptr<float>(), g_in.data_ptr<float>(), rows_, g_in.size(1));
     }
     if (i == 0 && !input_gradient) return {};
     auto& input_grad = views.input_grad;
