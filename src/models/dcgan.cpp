@@ -21,10 +21,7 @@ nn::Conv2d down_conv(int64_t in, int64_t out, bool bias) {
 constexpr int64_t kChannelsLastMinBatch = 32;
 torch::Tensor conv_layout(const torch::Tensor& x) {
   if (!x.is_cpu() || x.size(0) < kChannelsLastMinBatch) return x;
-  // empty_like + copy_ rather than contiguous(): a one-channel NCHW tensor already counts as
-  // channels-last-contiguous, and only explicit NHWC strides make the convolutions pick NHWC.
-  if (x.size(1) == 1) return torch::empty_like(x, at::MemoryFormat::ChannelsLast).copy_(x);
-  return x.contiguous(at::MemoryFormat::ChannelsLast);
+  return in_memory_format(x, at::MemoryFormat::ChannelsLast);
 }
 nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); }
 

@@ -8,15 +8,6 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-// `x` in `format`, with explicit strides even where they are ambiguous: a one-channel NCHW tensor already counts
-// as channels-last-contiguous, so contiguous(ChannelsLast) keeps its NCHW strides, the convolution then runs and
-// answers in NCHW, and the next layer's elementwise backward mixes layouts (a slow strided path, ~30x).
-torch::Tensor in_layout(const torch::Tensor& x, at::MemoryFormat format) {
-  if (format == at::MemoryFormat::ChannelsLast && x.size(1) == 1 && x.stride(1) != 1)
-    return torch::empty_like(x, at::MemoryFormat::ChannelsLast).copy_(x);
-  return x.contiguous(format);
-}
-
 // True where the one-channel path below serves: float maps on the CPU.
 bool one_channel_path(const torch::Tensor& maps, const torch::Tensor& weight) {
   return maps.is_cpu() && maps.scalar_type() == torch::kFloat32 && weight.scalar_type() == torch::kFloat32 && weight.size(1) == 1;
@@ -115,7 +106,7 @@ struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> 
     const auto& weight = saved[1];
     const int64_t stride = ctx->saved_data["stride"].toInt(), padding = ctx->saved_data["padding"].toInt();
     const int64_t s[] = {stride, stride}, p[] = {padding, padding}, d[] = {1, 1}, none[] = {0, 0};
-    const auto grad = in_layout(grad_outputs[0], input.suggest_memory_format());
+    const auto grad = in_memory_format(grad_outputs[0], input.suggest_memory_format());
     torch::Tensor grad_input, grad_weight;
     if (ctx->needs_input_grad(0)) grad_input = at::convolution(grad, weight, c10::nullopt, s, p, d, /*transposed=*/false, none, 1);
     if (ctx->needs_input_grad(1))
@@ -127,6 +118,12 @@ struct TransposedConvolution : torch::autograd::Function<TransposedConvolution> 
 };
 
 }  // namespace
+
+torch::Tensor in_memory_format(const torch::Tensor& x, at::MemoryFormat format) {
+  if (format == at::MemoryFormat::ChannelsLast && x.size(1) == 1 && x.stride(1) != 1)
+    return torch::empty_like(x, at::MemoryFormat::ChannelsLast).copy_(x);
+  return x.contiguous(format);
+}
 
 torch::Tensor conv2d_from_one_channel(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
                                       int64_t padding) {

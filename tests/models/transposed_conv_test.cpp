@@ -32,6 +32,19 @@ void expect_matches_reference(const Case& c, torch::ScalarType dtype, double tol
   EXPECT_LT(relative(w.grad(), w_ref.grad()), tolerance);
 }
 
+TEST(TransposedConv, InMemoryFormatGivesOneChannelTensorsExplicitNhwcStrides) {
+  const auto one = torch::randn({4, 1, 5, 5});  // NCHW strides, which also count as channels-last-contiguous
+  ASSERT_TRUE(one.is_contiguous(at::MemoryFormat::ChannelsLast));
+  ASSERT_EQ(one.stride(1), 25);
+  const auto nhwc = in_memory_format(one, at::MemoryFormat::ChannelsLast);
+  EXPECT_EQ(nhwc.strides(), (std::vector<int64_t>{25, 1, 5, 1}));
+  EXPECT_TRUE(torch::equal(nhwc, one));
+  EXPECT_TRUE(in_memory_format(nhwc, at::MemoryFormat::ChannelsLast).is_same(nhwc));  // already explicit: no copy
+  const auto three = torch::randn({4, 3, 5, 5});
+  EXPECT_EQ(in_memory_format(three, at::MemoryFormat::ChannelsLast).strides(), (std::vector<int64_t>{75, 1, 15, 3}));
+  EXPECT_TRUE(in_memory_format(three, at::MemoryFormat::Contiguous).is_same(three));
+}
+
 TEST(TransposedConv, MatchesConvTranspose2dInDoublePrecision) {
   expect_matches_reference({3, 4, 5, 7, 4, 2, 1}, torch::kFloat64, 1e-12);  // DCGAN's layer shape
   expect_matches_reference({2, 3, 2, 6, 3, 1, 0}, torch::kFloat64, 1e-12);  // another stride, kernel and padding

@@ -16,6 +16,11 @@
 
 namespace genai::models {
 
+// `x` in `format`, with explicit strides even where they are ambiguous: a one-channel NCHW tensor already counts
+// as channels-last-contiguous, so contiguous(ChannelsLast) keeps its NCHW strides, a convolution then runs and
+// answers in NCHW, and the next layer's elementwise backward mixes layouts (a slow strided path, ~30x).
+torch::Tensor in_memory_format(const torch::Tensor& x, at::MemoryFormat format);
+
 // input [B, C_in, H, W], weight [C_in, C_out, k, k] (ConvTranspose2d's layout) -> [B, C_out, H', W'] with
 // H' = (H - 1) * stride - 2 * padding + k.
 torch::Tensor conv_transpose2d(const torch::Tensor& input, const torch::Tensor& weight, int64_t stride, int64_t padding);
