@@ -101,10 +101,9 @@ void column_sums(float* __restrict sums, const float* __restrict m, int64_t rows
 
 // Training-mode BatchNorm1d over a row-major [n, width] batch with native_batch_norm's arithmetic: batch
 // statistics summed in double, the biased variance normalizes, the running variance takes the unbiased one
-// (n - 1 = 0 gives NaN, as LibTorch's does), and y = x * (invstd * gamma) + (beta - mean * invstd * gamma).
-// The batches are 64-256 rows of 64-256 columns: one thread does them in microseconds, where native_batch_norm's
-// dispatch, three allocations and parallel region cost more than the arithmetic.
-
+// (n >= 2: the config refuses BatchNorm with one image per batch), and y = x * (invstd * gamma) + (beta - mean *
+// invstd * gamma). The batches are 64-256 rows of 64-256 columns: one thread does them in microseconds, where
+// native_batch_norm's dispatch, three allocations and parallel region cost more than the arithmetic.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
