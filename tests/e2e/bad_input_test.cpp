@@ -187,7 +187,9 @@ TEST_P(BadInputs, OneLineErrorExitCodeAndNothingHalfWritten) {
   const BadInput& c = GetParam();
   genai::testing::TempDir dir;
   genai::testing::write_tiny_dataset(dir.path() / "tiny", 64);
-  if (c.needs_run) ASSERT_EQ(run_genai("train --data tiny --steps 4 --batch-size 16 --threads 1 --out run", dir.path()).exit_code, 0);
+  if (c.needs_run) {
+    ASSERT_EQ(run_genai("train --data tiny --steps 4 --batch-size 16 --threads 1 --out run", dir.path()).exit_code, 0);
+  }
   c.setup(dir.path());
   const auto r = run_genai(c.arguments, dir.path());
   EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
@@ -197,7 +199,9 @@ TEST_P(BadInputs, OneLineErrorExitCodeAndNothingHalfWritten) {
   std::printf("%-28s exit %d  %s", c.name, r.exit_code, r.err.c_str());
   for (const auto& entry : fs::recursive_directory_iterator(dir.path()))
     EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << entry.path();
-  if (!c.needs_run && std::string(c.arguments).find("train") == 0) EXPECT_FALSE(fs::exists(dir.path() / "runs")) << "a run directory was started";
+  if (!c.needs_run && std::string(c.arguments).find("train") == 0) {
+    EXPECT_FALSE(fs::exists(dir.path() / "runs")) << "a run directory was started";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Suite, BadInputs, ::testing::ValuesIn(kCases),
