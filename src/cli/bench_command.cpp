@@ -89,7 +89,11 @@ int run_bench(const BenchOptions& o) {
                                                     : util::CoreSplit::kLibTorch;
       const auto threads = util::plan_threads(o.threads, split);
       util::configure_cpu(threads);
-      train::BenchSettings settings{o.warmup, o.seconds, o.windows, !o.autograd_step};
+      train::BenchSettings settings;
+      settings.warmup_seconds = o.warmup;
+      settings.window_seconds = o.seconds;
+      settings.windows = o.windows;
+      settings.hand_written_step = !o.autograd_step;
       if (o.lockstep) {
         settings.wait_turn = [] {
           std::string line;

@@ -27,7 +27,7 @@ void for_each_distance_block(const torch::Tensor& from, const torch::Tensor& to,
   }
 }
 
-void check_sets(const torch::Tensor& real, const torch::Tensor& fake, int64_t k, int64_t block_rows) {
+void check_sets(const torch::Tensor& real, const torch::Tensor& fake, int64_t k) {
   if (real.dim() != 2 || fake.dim() != 2 || real.size(1) != fake.size(1))
     throw RuntimeError("nearest-neighbour metrics need two [N, D] feature sets of equal width");
   if (k < 1 || k >= real.size(0) || k >= fake.size(0))
@@ -49,7 +49,7 @@ torch::Tensor kth_neighbor_distances(const torch::Tensor& x_in, int64_t k, int64
 }
 
 PrecisionRecall precision_recall(const torch::Tensor& real_in, const torch::Tensor& fake_in, int64_t k, int64_t block_rows) {
-  check_sets(real_in, fake_in, k, block_rows);
+  check_sets(real_in, fake_in, k);
   const auto real = as_float64(real_in), fake = as_float64(fake_in);
   auto share_inside = [&](const torch::Tensor& points, const torch::Tensor& centres) {
     const auto radii = kth_neighbor_distances(centres, k, block_rows);
@@ -62,7 +62,7 @@ PrecisionRecall precision_recall(const torch::Tensor& real_in, const torch::Tens
 }
 
 DensityCoverage density_coverage(const torch::Tensor& real_in, const torch::Tensor& fake_in, int64_t k, int64_t block_rows) {
-  check_sets(real_in, fake_in, k, block_rows);
+  check_sets(real_in, fake_in, k);
   const auto real = as_float64(real_in), fake = as_float64(fake_in);
   const auto radii = kth_neighbor_distances(real, k, block_rows);
   int64_t memberships = 0;  // (fake j, real ball i) pairs with j inside ball i

@@ -100,7 +100,9 @@ TEST(Bench, LockstepDriverAlternatesWindowsAndReportsMedians) {
     std::vector<double> windows = r["windows"].get<std::vector<double>>();
     std::sort(windows.begin(), windows.end());
     EXPECT_EQ(r["result"]["it_per_s"].get<double>(), windows[1]);  // the median of the three turns
-    if (i == 1) EXPECT_EQ(r["result"]["threads"], 1);
+    if (i == 1) {
+      EXPECT_EQ(r["result"]["threads"], 1);
+    }
   }
   EXPECT_EQ(records[2]["label"], "broken");
   EXPECT_TRUE(records[2]["result"].is_null());
