@@ -4,18 +4,17 @@
 
 #include <cmath>
 
+#include "genai/util/simd.h"
+
 namespace genai::train {
 namespace {
 
 // The whole Adam update in one pass over the four flat buffers (the tensor-op form below makes seven
 // passes, each streaming the network's state through the cache again). Same arithmetic, in float, as
 // torch::optim::Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
-// Compiled for AVX-512, AVX2 and baseline x86-64; the loader picks the one the CPU runs.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void adam_pass(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t begin,
-               int64_t end, float beta1, float beta2, float step_size, float sqrt_bc2, float eps) {
+GENAI_CPU_CLONES
+void adam_pass(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t begin, int64_t end, float beta1,
+               float beta2, float step_size, float sqrt_bc2, float eps) {
   const float one_minus_beta1 = 1.0f - beta1, one_minus_beta2 = 1.0f - beta2;
   for (int64_t i = begin; i < end; ++i) {
     const float gi = g[i];

@@ -6,6 +6,7 @@
 
 #include "genai/error.h"
 #include "genai/models/mlp.h"
+#include "genai/util/simd.h"
 
 namespace genai::train {
 namespace {
@@ -75,24 +76,18 @@ namespace {
 
 // LeakyReLU and its gradient as single passes, the arithmetic of LibTorch's kernels (x > 0 ? x : x * slope;
 // g where x > 0, else g * slope): the same values, without a dispatch and a TensorIterator per call.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+GENAI_CPU_CLONES
 void leaky_relu_pass(float* __restrict out, const float* __restrict in, int64_t n, float slope) {
   for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : in[i] * slope;
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+GENAI_CPU_CLONES
 void leaky_relu_backward_pass(float* __restrict grad_in, const float* __restrict grad_out, const float* __restrict in, int64_t n, float slope) {
   for (int64_t i = 0; i < n; ++i) grad_in[i] = in[i] > 0.0f ? grad_out[i] : grad_out[i] * slope;
 }
 
 // Column sums of a row-major [rows, width] matrix (the bias gradient), in one pass over the rows.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+GENAI_CPU_CLONES
 void column_sums(float* __restrict sums, const float* __restrict m, int64_t rows, int64_t width) {
   for (int64_t j = 0; j < width; ++j) sums[j] = 0.0f;
   for (int64_t i = 0; i < rows; ++i)
@@ -104,9 +99,7 @@ void column_sums(float* __restrict sums, const float* __restrict m, int64_t rows
 // (n >= 2: the config refuses BatchNorm with one image per batch), and y = x * (invstd * gamma) + (beta - mean *
 // invstd * gamma). The batches are 64-256 rows of 64-256 columns: one thread does them in microseconds, where
 // native_batch_norm's dispatch, three allocations and parallel region cost more than the arithmetic.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+GENAI_CPU_CLONES
 void batch_norm_forward(float* __restrict y, const float* __restrict x, int64_t n, int64_t width, const NormArgs& a) {
   double* mean = a.sums;
   double* squares = a.sums + width;
@@ -139,11 +132,9 @@ void batch_norm_forward(float* __restrict y, const float* __restrict x, int64_t 
 // Its backward from the saved statistics: with xhat = (x - mean) * invstd, d beta = sum dy, d gamma =
 // sum dy * xhat, and dx = (dy - mean(dy) - xhat * mean(dy * xhat)) * invstd * gamma. Parameter gradients are
 // written when gamma_grad is non-null.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void batch_norm_backward(float* __restrict dx, const float* __restrict dy, const float* __restrict x, int64_t n, int64_t width,
-                         const NormArgs& a, float* gamma_grad, float* beta_grad) {
+GENAI_CPU_CLONES
+void batch_norm_backward(float* __restrict dx, const float* __restrict dy, const float* __restrict x, int64_t n, int64_t width, const NormArgs& a,
+                         float* gamma_grad, float* beta_grad) {
   double* dy_sum = a.sums;
   double* dot = a.sums + width;  // sum dy * (x - mean)
   for (int64_t j = 0; j < width; ++j) dy_sum[j] = dot[j] = 0.0;
