@@ -11,6 +11,7 @@ draws the same noise (and, for conditional models, the same labels) as `genai sa
 copy this file next to your code.
 """
 import json
+import math
 import struct
 
 import torch
@@ -87,6 +88,26 @@ class ConditionalGenerator(nn.Module):
         return self.inner(torch.cat([z, self.label_embedding(labels)], 1))
 
 
+class LatentCodeGenerator(nn.Module):
+    """InfoGAN's categorical code (genai --info-codes K): code = floor(K * Phi(z[:, -1])), its learned embedding
+    joined to z, then the unconditional generator of the same family."""
+
+    def __init__(self, inner, codes, embedding_dim):
+        super().__init__()
+        self.inner = inner
+        self.codes = codes
+        self.code_embedding = nn.Embedding(codes, embedding_dim)
+
+    def forward(self, z):
+        return self.inner(torch.cat([z, self.code_embedding(latent_code(z, self.codes))], 1))
+
+
+def latent_code(z, codes):
+    """genai's code of noise rows z: the standard normal CDF of the last entry, in double, binned into `codes`."""
+    uniform = torch.erfc(z[:, -1].double() * (-1.0 / math.sqrt(2.0))) * 0.5
+    return (uniform * codes).floor().clamp(0, codes - 1).long()
+
+
 class Generator(nn.Module):
     """What load_generator returns: forward(z, labels=None) -> images [B, 1, 28, 28] in [-1, 1]; `spec` is
     genai's model spec (kind, z_dim, classes, class_names, step, ema, ...)."""
@@ -96,14 +117,19 @@ class Generator(nn.Module):
         self.spec = spec
         kind = spec["kind"]
         conditional = kind in ("cmlp", "cdcgan")
-        z_in = spec["z_dim"] + (spec["label_embedding_dim"] if conditional else 0)
+        codes = spec.get("info_codes", 0)
+        z_in = spec["z_dim"] + (spec["label_embedding_dim"] if conditional or codes else 0)
         if kind in ("mlp", "cmlp"):
             net = MlpGenerator(z_in, spec["g_hidden"], spec["g_norm"] == "batch")
         elif kind in ("dcgan", "cdcgan"):
             net = DcganGenerator(z_in, spec["dcgan_channels"])
         else:
             raise ValueError(f"unknown genai model kind {kind!r}; this genai_torch.py knows mlp, dcgan, cmlp and cdcgan")
-        self.net = ConditionalGenerator(net, spec["classes"], spec["label_embedding_dim"]) if conditional else net
+        if conditional:
+            net = ConditionalGenerator(net, spec["classes"], spec["label_embedding_dim"])
+        elif codes:
+            net = LatentCodeGenerator(net, codes, spec["label_embedding_dim"])
+        self.net = net
 
     @property
     def z_dim(self):

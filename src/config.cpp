@@ -43,12 +43,25 @@ std::string model_kind_names() {
   return out;
 }
 
+namespace {
+
+// The model's rules that tie fields together, or that a range cannot say.
+void check_model_rules(const ModelConfig& model, std::vector<std::string>& problems) {
+  if (model.g_hidden.empty() || model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
+  if (model.info_codes == 1) problems.push_back("info-codes = 1 is no choice; use 0 (none) or at least 2, e.g. 10");
+  if (model.info_codes > 0 && is_conditional(model.kind))
+    problems.push_back(std::string("info-codes with model = \"") + name(model.kind) +
+                       "\": the conditional models already take the class as their code; use --info-codes 0, or model mlp or dcgan");
+}
+
+}  // namespace
+
 void validate(const ModelConfig& model, std::vector<std::string>& problems) {
   // A default config around the model: only the model's own fields can break their checks.
   TrainConfig config;
   config.model = model;
   check_fields(config, problems);
-  if (model.g_hidden.empty() || model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
+  check_model_rules(model, problems);
 }
 
 double parse_duration_seconds(const std::string& text, const std::string& key) {
@@ -86,7 +99,7 @@ void validate(const TrainConfig& config) {
   std::vector<std::string> problems;
   check_fields(config, problems);  // each field's range or choices, from the schema
   // The rules that tie fields together, or that a range cannot say.
-  if (config.model.g_hidden.empty() || config.model.d_hidden.empty()) problems.push_back("g-hidden and d-hidden need at least one layer size");
+  check_model_rules(config.model, problems);
   if (!config.max_time.empty()) {
     try {
       if (parse_duration_seconds(config.max_time, "max-time") <= 0) problems.push_back("max-time = \"" + config.max_time + "\" must be positive");

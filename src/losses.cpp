@@ -51,4 +51,12 @@ torch::Tensor gradient_penalty(const torch::Tensor& logits, const torch::Tensor&
   return weight * (norm - 1).pow(2).mean();
 }
 
+torch::Tensor mode_seeking_penalty(const torch::Tensor& fake, const torch::Tensor& noise) {
+  TORCH_CHECK(fake.size(0) >= 2 && noise.size(0) == fake.size(0), "the mode-seeking term needs a batch of at least 2 pairs of image and noise");
+  const int64_t half = fake.size(0) / 2;
+  const auto images = (fake.narrow(0, 0, half) - fake.narrow(0, half, half)).abs().mean();
+  const auto latents = (noise.narrow(0, 0, half) - noise.narrow(0, half, half)).abs().mean();
+  return 1.0 / (images / latents + 1e-5);
+}
+
 }  // namespace genai

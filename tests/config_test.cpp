@@ -53,6 +53,24 @@ TEST(Config, RegularizerOptionsAreChecked) {
   EXPECT_NE(message.find("gp-weight = -0.5 must be in [0, 1e+06]"), std::string::npos) << message;
 }
 
+TEST(Config, InfoCodesNeedAnUnconditionalModelAndTwoValues) {
+  TrainConfig c;
+  c.model.info_codes = 1;
+  EXPECT_NE(error_of(c).find("info-codes = 1 is no choice; use 0 (none) or at least 2, e.g. 10"), std::string::npos) << error_of(c);
+  c.model.kind = ModelKind::kCdcgan;
+  c.model.info_codes = 10;
+  EXPECT_NE(error_of(c).find("info-codes with model = \"cdcgan\": the conditional models already take the class as their code"), std::string::npos)
+      << error_of(c);
+  c.model.info_codes = 257;
+  EXPECT_NE(error_of(c).find("info-codes = 257 must be in [0, 256] (0: none)"), std::string::npos) << error_of(c);
+  c.model.kind = ModelKind::kDcgan;
+  c.model.info_codes = 10;
+  c.info_weight = -1;
+  EXPECT_NE(error_of(c).find("info-weight = -1.0 must be in [0, 1e+06]"), std::string::npos) << error_of(c);
+  c.info_weight = 1;
+  EXPECT_NO_THROW(validate(c));
+}
+
 TEST(Config, ModelKindsAreNamedAndKnowTheirProperties) {
   EXPECT_EQ(model_kind_names(), "mlp, dcgan, cmlp or cdcgan");
   for (const char* kind : {"mlp", "dcgan", "cmlp", "cdcgan"}) EXPECT_STREQ(name(model_kind(kind)), kind);

@@ -83,6 +83,21 @@ TEST(Losses, R1OfAQuadraticDiscriminatorMatchesItsGradientByHand) {
   EXPECT_NEAR(r1_penalty(logits, x, 2.0).item<double>(), expected, 1e-9);
 }
 
+TEST(Losses, ModeSeekingByHand) {
+  // Rows 0 and 2 pair up, and rows 1 and 3; row 4 is left out. Images [5, 2]: |diff| = {1, 3} and {0, 4}, mean 2.
+  // Noise [5, 1]: |diff| = {0.5} and {1.5}, mean 1. Ratio 2: the term is 1 / (2 + 1e-5).
+  auto images = torch::tensor({0.0, 0.0, 1.0, 1.0, 1.0, -3.0, 1.0, 5.0, 9.0, 9.0}, torch::kFloat64).view({5, 2}).requires_grad_(true);
+  auto noise = torch::tensor({0.0, 1.0, 0.5, -0.5, 7.0}, torch::kFloat64).view({5, 1});
+  const auto term = mode_seeking_penalty(images, noise);
+  EXPECT_NEAR(term.item<double>(), 1.0 / (2.0 + 1e-5), 1e-12);
+  // d term / d image = -1 / (ratio + eps)^2 * d ratio / d image, with d ratio / d x0 = sign(x0 - x2) / 4 / 1 (4 image
+  // differences, noise mean 1), and the opposite sign for x2; |0|' is 0 in torch; row 4 gets no gradient.
+  term.backward();
+  const double scale = -1.0 / std::pow(2.0 + 1e-5, 2) / 4.0;
+  const auto expected = torch::tensor({-1.0, 1.0, 0.0, -1.0, 1.0, -1.0, 0.0, 1.0, 0.0, 0.0}, torch::kFloat64).view({5, 2}) * scale;
+  EXPECT_TRUE(torch::allclose(images.grad(), expected, 0, 1e-12)) << images.grad();
+}
+
 TEST(Losses, WassersteinByHand) {
   // D: mean {-2, 0.5} - mean {0.5, 2} = -0.75 - 1.25 = -2; G: -mean {-2, 0.5} = 0.75.
   auto real = torch::tensor({0.5, 2.0}, torch::kFloat64), fake = torch::tensor({-2.0, 0.5}, torch::kFloat64);

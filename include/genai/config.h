@@ -49,6 +49,8 @@ struct ModelConfig {
   // and the minibatch-standard-deviation feature over groups of this many images (Karras et al. 2018; 0: none).
   bool spectral_norm = false;
   int64_t minibatch_stddev = 0;
+  // Unconditional kinds: InfoGAN's categorical latent code with this many values (genai/models/latent_code.h; 0: none).
+  int64_t info_codes = 0;
   // Conditional models: the number of classes, set from the training labels (not a flag) and recorded
   // in checkpoints with the class names where the dataset has them.
   int64_t classes = 0;
@@ -81,6 +83,8 @@ struct TrainConfig {
   std::string augment = "none";  // none | translation | cutout | translation,cutout: DiffAugment before D (genai/train/augment.h)
   double r1_gamma = 0;           // > 0: R1 penalty gamma/2 E||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
   int64_t r1_every = 16;         // lazy R1: every this many steps, scaled by it (StyleGAN2)
+  double mode_seeking = 0;       // > 0: weight of MSGAN's mode-seeking term in G's loss (genai/losses.h); 0: none
+  double info_weight = 1;        // model.info_codes > 0: weight lambda of the code's cross-entropy in G's and D's losses
   std::string max_time;          // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
   std::string on_nan = "stop";   // stop | rollback: what a NaN/Inf in losses or weights does
   double dist_timeout = 300;     // data-parallel: seconds a rank waits for the others before it gives up with an error

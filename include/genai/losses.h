@@ -28,4 +28,10 @@ torch::Tensor r1_penalty(const torch::Tensor& real_logits, const torch::Tensor& 
 // `between` = x^ (requiring grad) are images on lines between real and fake ones. Differentiable (create_graph).
 torch::Tensor gradient_penalty(const torch::Tensor& logits, const torch::Tensor& between, double weight);
 
+// The mode-seeking term of MSGAN (Mao et al. 2019), which G minimises: 1 / (ratio + 1e-5), where ratio is the mean
+// absolute difference between the images of the first and the second half of the batch over that between their
+// noise rows. The halves are drawn in pairs with the same condition, so a G that ignores z for a given class (or
+// code) pays for it. `fake` [B, ...] and `noise` [B, z_dim] with B >= 2; an odd last row is left out.
+torch::Tensor mode_seeking_penalty(const torch::Tensor& fake, const torch::Tensor& noise);
+
 }  // namespace genai

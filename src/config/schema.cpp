@@ -103,6 +103,10 @@ const std::vector<TrainField>& train_fields() {
        GENAI_MEMBER(model.spectral_norm)},
       {"minibatch-stddev", "D gets the minibatch standard deviation over groups of this many images as an extra feature (0: none), e.g. 4", false,
        GENAI_MEMBER(model.minibatch_stddev), in(0, 256, "0: none")},
+      {"info-codes",
+       "mlp, dcgan: InfoGAN's categorical latent code with this many values, which D learns to read back from G's images (0: none), "
+       "e.g. 10",
+       false, GENAI_MEMBER(model.info_codes), in(0, 256, "0: none")},
       {"data", "mnist | fashion-mnist | DIR with IDX files (raw or .gz)", false, GENAI_MEMBER(data)},
       {"data-root", "Where mnist and fashion-mnist live (scripts/get-data.sh puts them in data/)", true, GENAI_MEMBER(data_root)},
       {"device", "auto | cpu | cuda | cuda:N", true, GENAI_MEMBER(device)},
@@ -136,6 +140,12 @@ const std::vector<TrainField>& train_fields() {
       {"augment", "Differentiable augmentation of real and fake images before D: none | translation | cutout | translation,cutout", false,
        GENAI_MEMBER(augment), one_of({"none", "translation", "cutout", "translation,cutout"})},
       {"r1", "R1 gradient penalty weight gamma on real images (0: none), e.g. 10 for BCE", false, GENAI_MEMBER(r1_gamma), in(0, 1e6, "0: none")},
+      {"mode-seeking",
+       "Weight of the mode-seeking term (MSGAN) in G's loss: pairs of images with the same class or code must differ as their noise does "
+       "(0: none), e.g. 1",
+       false, GENAI_MEMBER(mode_seeking), in(0, 1e6, "0: none")},
+      {"info-weight", "Weight lambda of the code's cross-entropy in G's and D's losses (with --info-codes)", false, GENAI_MEMBER(info_weight),
+       in(0, 1e6)},
       {"r1-every", "Apply R1 every this many steps, scaled by it (lazy regularization)", false, GENAI_MEMBER(r1_every), in(1, 1000)},
       {"tensorboard", "Write TensorBoard event files to RUN_DIR/tb (scalars, sample grids, config; on by default): tensorboard --logdir runs", true,
        GENAI_MEMBER(tensorboard)},

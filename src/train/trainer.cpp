@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "genai/losses.h"
 #include "genai/models/gan.h"
+#include "genai/models/latent_code.h"
 
 namespace genai::train {
 namespace {
@@ -24,7 +26,7 @@ constexpr int64_t kStepDraws = kInterpolationColumn + 1;
 // MlpStep's hand-written gradients are those of the plain objective: BCE, no penalty, no augmentation, a plain D.
 bool plain_objective(const TrainConfig& config) {
   return config.loss == "bce" && config.r1_gamma == 0 && config.augment == "none" && !config.model.spectral_norm &&
-         config.model.minibatch_stddev == 0;
+         config.model.minibatch_stddev == 0 && config.model.info_codes == 0 && config.mode_seeking == 0;
 }
 
 at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
@@ -78,6 +80,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   gan_ = models::make_gan(config.model);
   gan_.generator->to(device);
   gan_.discriminator->to(device);
+  code_discriminator_ = std::dynamic_pointer_cast<models::CodeDiscriminator>(gan_.discriminator);
   optimizer_g_ = std::make_unique<FlatAdam>(gan_.generator->parameters(), config.adam_g);
   // D's flat gradient has one extra slot when data-parallel: this rank's stop vote, summed by the same all-reduce.
   optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d, 1e-8, communicator ? 1 : 0);
@@ -122,11 +125,14 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   interval_sums_ = torch::zeros({4}, on_device);
   if (is_conditional(config.model.kind)) {
     real_labels_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    fake_labels_ = torch::empty_like(real_labels_);
     fixed_labels_ = torch::arange(config.sample_grid, torch::kInt64).remainder(config.model.classes).to(device);
   }
 }
 
-torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels) {
+torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels,
+                                          const torch::Tensor& fake_labels_in) {
+  const auto& fake_labels = fake_labels_in.defined() ? fake_labels_in : labels;
   auto& D = *gan_.discriminator;
   // Lazy R1 (StyleGAN2): every r1_every steps, the penalty times r1_every, so its average weight is gamma.
   // Decided by the step count alone, so a resumed run applies it on the same steps.
@@ -134,9 +140,17 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   const auto real_input = r1_now ? real.detach().requires_grad_(true) : real;
   const auto real_seen = seen_by_discriminator(real_input, kRealInD), fake_seen = seen_by_discriminator(fake.detach(), kFakeInD);
   last_real_logits_ = D.forward(real_seen, labels);
-  last_fake_logits_ = D.forward(fake_seen, labels);
+  torch::Tensor code_loss;
+  if (code_discriminator_) {
+    torch::Tensor code_logits;
+    std::tie(last_fake_logits_, code_logits) = code_discriminator_->forward_with_codes(fake_seen);
+    code_loss = torch::cross_entropy_loss(code_logits, fake_codes_);
+  } else {
+    last_fake_logits_ = D.forward(fake_seen, fake_labels);
+  }
   const auto loss = discriminator_loss(last_real_logits_, last_fake_logits_, loss_);
   auto total = loss;
+  if (code_loss.defined()) total = total + config_.info_weight * code_loss;  // Q learns to read the code back
   // R1 differentiates through the augmentation, with respect to the real images themselves (as StyleGAN2-ADA).
   if (r1_now) total = total + static_cast<double>(config_.r1_every) * r1_penalty(last_real_logits_, real_input, config_.r1_gamma);
   if (loss_ == GanLoss::kWgan) {
@@ -151,19 +165,43 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   return loss;  // the adversarial loss alone: the metrics stay comparable between penalised and plain steps
 }
 
+const torch::Tensor& Trainer::pair_conditions() {
+  if (config_.mode_seeking == 0 || noise_.size(0) < 2) return real_labels_;
+  // The mode-seeking term compares row i with row i + half: give both the same class (the first half's) or code.
+  const int64_t half = noise_.size(0) / 2;
+  if (code_discriminator_) {
+    const int64_t last = noise_.size(1) - 1;
+    noise_.narrow(0, half, half).select(1, last).copy_(noise_.narrow(0, 0, half).select(1, last));
+  }
+  if (!real_labels_.defined()) return real_labels_;
+  fake_labels_.copy_(real_labels_);
+  fake_labels_.narrow(0, half, half).copy_(real_labels_.narrow(0, 0, half));
+  return fake_labels_;
+}
+
 torch::Tensor Trainer::seen_by_discriminator(const torch::Tensor& images, int64_t slot) {
   if (!augment_.any()) return images;
   TORCH_CHECK(images.size(0) <= draws_.size(0), "augmentation draws for ", draws_.size(0), " images, got ", images.size(0));
   return augment(images, draws_.narrow(0, 0, images.size(0)).narrow(1, slot * kAugmentDraws, kAugmentDraws), augment_);
 }
 
-torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Tensor& labels) {
+torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Tensor& labels, const torch::Tensor& noise) {
   // D's weight gradients are not needed here: freezing D skips their matrix products in the backward.
   set_requires_grad(*gan_.discriminator, false);
-  auto loss = generator_loss(gan_.discriminator->forward(seen_by_discriminator(fake, kFakeInG), labels), loss_);
+  const auto fake_seen = seen_by_discriminator(fake, kFakeInG);
+  torch::Tensor loss, total;
+  if (code_discriminator_) {
+    // G makes its code readable: the same cross-entropy Q minimises in D's step.
+    auto [logits, code_logits] = code_discriminator_->forward_with_codes(fake_seen);
+    loss = generator_loss(logits, loss_);
+    total = loss + config_.info_weight * torch::cross_entropy_loss(code_logits, fake_codes_);
+  } else {
+    loss = total = generator_loss(gan_.discriminator->forward(fake_seen, labels), loss_);
+  }
   set_requires_grad(*gan_.discriminator, true);
+  if (config_.mode_seeking > 0 && noise.defined()) total = total + config_.mode_seeking * mode_seeking_penalty(fake, noise);
   optimizer_g_->zero_grad();
-  loss.backward();
+  total.backward();
   optimizer_g_->step();
   return loss;
 }
@@ -180,9 +218,11 @@ void Trainer::step() {
   if (runs_hand_written_step()) {
     interval_sums_.add_(mlp_step_->run(mlp_step_->real_input(), noise_, *optimizer_g_, *optimizer_d_));
   } else {
-    const auto fake = gan_.generator->forward(noise_, real_labels_);
-    const auto d_loss = discriminator_step(real_batch_, fake, real_labels_);
-    const auto g_loss = generator_step(fake, real_labels_);  // through the updated D, reusing the same fake batch
+    const auto& fake_labels = pair_conditions();
+    if (code_discriminator_) fake_codes_ = models::latent_code(noise_, config_.model.info_codes);
+    const auto fake = gan_.generator->forward(noise_, fake_labels);
+    const auto d_loss = discriminator_step(real_batch_, fake, real_labels_, fake_labels);
+    const auto g_loss = generator_step(fake, fake_labels, noise_);  // through the updated D, reusing the same fake batch
     torch::NoGradGuard no_grad;
     interval_sums_.add_(
         torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(), torch::sigmoid(last_fake_logits_).mean()}));

@@ -90,9 +90,9 @@ TEST_F(Resume, EveryRegularizerResumesBitwise) {
   // Spectral normalization's power-iteration vectors, the augmentation and interpolation draws, lazy R1, the
   // minibatch-stddev feature and the EMA generator all continue exactly in a new process.
   for (const std::string model : {"dcgan", "cmlp"}) {
-    const std::string flags = "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 --model " +
-                              model +
-                              " --loss wgan-gp --spectral-norm --minibatch-stddev 4 --augment translation,cutout --r1 1 --r1-every 2 --ema-decay 0.9";
+    const std::string flags =
+        "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 --model " + model +
+        " --loss wgan-gp --spectral-norm --minibatch-stddev 4 --augment translation,cutout --r1 1 --r1-every 2 --ema-decay 0.9 --mode-seeking 1";
     ASSERT_EQ(run_genai(flags + " --steps 11 --out straight-" + model, dir_.path()).exit_code, 0);
     auto first = run_genai(flags + " --steps 5 --out split-" + model, dir_.path());
     ASSERT_EQ(first.exit_code, 0) << first.err;
@@ -106,6 +106,24 @@ TEST_F(Resume, EveryRegularizerResumesBitwise) {
     EXPECT_TRUE(run.meta.model.spectral_norm);
     EXPECT_EQ(run.meta.model.minibatch_stddev, 4);
   }
+}
+
+TEST_F(Resume, InfoCodesResumeBitwise) {
+  const std::string flags =
+      "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 --model dcgan --info-codes 4 "
+      "--info-weight 2 --mode-seeking 0.5";
+  ASSERT_EQ(run_genai(flags + " --steps 11 --out straight", dir_.path()).exit_code, 0);
+  auto first = run_genai(flags + " --steps 5 --out split", dir_.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto resumed = run_genai("train --resume --out split --steps 11", dir_.path());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_same_state(ckpt("straight", 11), ckpt("split", 11));
+  LoadedRun run(ckpt("split", 11));
+  EXPECT_EQ(run.meta.model.info_codes, 4);
+  EXPECT_EQ(run.trainer->gan().discriminator->named_parameters()["code_head.weight"].size(0), 4);
+  ASSERT_EQ(run_genai("sample --run straight --seed 2 --out a.png", dir_.path()).exit_code, 0);
+  ASSERT_EQ(run_genai("sample --run split --seed 2 --out b.png", dir_.path()).exit_code, 0);
+  EXPECT_EQ(genai::testing::read_bytes((dir_.path() / "a.png").string()), genai::testing::read_bytes((dir_.path() / "b.png").string()));
 }
 
 TEST_F(Resume, TheComparisonCanFail) {

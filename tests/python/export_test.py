@@ -16,6 +16,7 @@ MODELS = {  # small sizes: the test is about equal computation, not quality
     "mlp-nonorm": ["--model", "mlp", "--g-hidden", "24", "--d-hidden", "16", "--g-norm", "none"],
     # DCGAN's N(0, 0.02) initial weights draw flat gray: a higher G learning rate gives images to compare
     "dcgan": ["--model", "dcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3"],
+    "dcgan-info": ["--model", "dcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3", "--info-codes", "10"],
     "cmlp": ["--model", "cmlp", "--g-hidden", "32,16", "--d-hidden", "32", "--ema-decay", "0.9"],
     "cdcgan": ["--model", "cdcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3", "--ema-decay", "0.9"],
 }
@@ -74,6 +75,11 @@ class ExportToPython(TempDirTest):
     def test_dcgan(self):
         spec, _ = self.export_and_compare("dcgan")
         self.assertEqual((spec["kind"], spec["dcgan_channels"]), ("dcgan", 8))
+
+    def test_dcgan_with_info_codes(self):
+        spec, ours = self.export_and_compare("dcgan-info")
+        self.assertEqual((spec["kind"], spec["classes"], spec["info_codes"]), ("dcgan", 0, 10))
+        self.assertEqual(tuple(ours["code_embedding.weight"].shape), (10, spec["label_embedding_dim"]))
 
     def test_cmlp_with_and_without_ema(self):
         spec, ema = self.export_and_compare("cmlp")

@@ -132,7 +132,8 @@ TEST(Trainer, OtherObjectivesAndR1TakeTheAutogradStep) {
   // Every option that changes D's function or input has no hand-written gradients either.
   for (auto change : std::vector<std::function<void(TrainConfig&)>>{
            [](TrainConfig& t) { t.augment = "cutout"; }, [](TrainConfig& t) { t.model.spectral_norm = true; },
-           [](TrainConfig& t) { t.model.minibatch_stddev = 4; }, [](TrainConfig& t) { t.loss = "wgan-gp"; }}) {
+           [](TrainConfig& t) { t.model.minibatch_stddev = 4; }, [](TrainConfig& t) { t.loss = "wgan-gp"; },
+           [](TrainConfig& t) { t.model.info_codes = 4; }, [](TrainConfig& t) { t.mode_seeking = 1; }}) {
     auto other = tiny_config("mlp");
     change(other);
     EXPECT_FALSE(Trainer(other, tiny_dataset(), torch::kCPU).runs_hand_written_step());
@@ -174,6 +175,8 @@ TEST(Trainer, EveryRegularizerTogetherTrainsEveryKindWithoutNaN) {
     c.r1_gamma = 1;
     c.r1_every = 2;
     c.ema_decay = 0.9;
+    c.mode_seeking = 1;
+    if (!is_conditional(c.model.kind)) c.model.info_codes = 3;
     Trainer trainer(c, tiny_dataset(), torch::kCPU);
     for (int i = 0; i < 4; ++i) trainer.step();
     EXPECT_TRUE(trainer.weights_finite()) << kind;
@@ -194,6 +197,20 @@ TEST(Trainer, R1ChangesTheDiscriminatorUpdateButNotTheReportedLoss) {
     EXPECT_EQ(loss_a.item<double>(), loss_b.item<double>()) << kind;  // the adversarial loss alone, before the update
     EXPECT_FALSE(same_weights(a, b)) << kind;                         // the penalty moved D differently
   }
+}
+
+TEST(Trainer, ModeSeekingChangesTheGeneratorUpdateOnly) {
+  auto plain = tiny_config("dcgan"), seeking = tiny_config("dcgan");
+  seeking.mode_seeking = 1;
+  Trainer a(plain, tiny_dataset(), torch::kCPU), b(seeking, tiny_dataset(), torch::kCPU);
+  const auto real = tiny_dataset(16).images;
+  const auto fake = torch::randn({16, 1, 28, 28}).tanh();
+  a.discriminator_step(real, fake), b.discriminator_step(real, fake);
+  EXPECT_TRUE(same_weights(a, b));  // D's objective is unchanged
+  const auto z = torch::randn({16, 100});
+  const auto loss_a = a.generator_step(a.gan().generator->forward(z), {}, z), loss_b = b.generator_step(b.gan().generator->forward(z), {}, z);
+  EXPECT_EQ(loss_a.item<double>(), loss_b.item<double>());  // the reported loss is the adversarial one alone
+  EXPECT_FALSE(same_tensors(a.gan().generator->parameters(), b.gan().generator->parameters()));
 }
 
 TEST(Trainer, EveryLossTrainsWithoutNaN) {

@@ -17,6 +17,7 @@
 #include "genai/error.h"
 #include "genai/losses.h"
 #include "genai/models/gan.h"
+#include "genai/models/latent_code.h"
 #include "genai/train/augment.h"
 #include "genai/train/flat_adam.h"
 #include "genai/train/mlp_step.h"
@@ -104,8 +105,11 @@ class Trainer {
 
   // The two halves of step(), public for tests. Each returns its loss (on the device, no sync).
   // `labels` condition conditional models (the real batch's labels serve both halves).
-  torch::Tensor discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels = {});
-  torch::Tensor generator_step(const torch::Tensor& fake, const torch::Tensor& labels = {});
+  // `fake_labels` condition the fake batch when they differ from the real batch's (the mode-seeking pairs);
+  // `noise` is the fake batch's noise, for the mode-seeking term.
+  torch::Tensor discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels = {},
+                                   const torch::Tensor& fake_labels = {});
+  torch::Tensor generator_step(const torch::Tensor& fake, const torch::Tensor& labels = {}, const torch::Tensor& noise = {});
 
   // The EMA generator (config.ema_decay > 0; else nullptr), brought up to date: its weights are the
   // moving average, its BatchNorm buffers copied from G.
@@ -127,7 +131,13 @@ class Trainer {
   void broadcast_buffers();  // the leader's BatchNorm buffers to every rank, once per step at most
   // `images` as D is shown them: augmented with the step's draws of `slot` when --augment is on.
   torch::Tensor seen_by_discriminator(const torch::Tensor& images, int64_t slot);
+  // The fake batch's classes: the real batch's, except with --mode-seeking, where the second half of the noise
+  // rows gets the first half's classes (and codes, with --info-codes) so that the rows pair up.
+  const torch::Tensor& pair_conditions();
   torch::Tensor last_real_logits_, last_fake_logits_;
+  // --info-codes: D with its code head Q (else nullptr), and the codes of the step's fake batch.
+  std::shared_ptr<models::CodeDiscriminator> code_discriminator_;
+  torch::Tensor fake_codes_;
   TrainingState training_state();
 
   TrainConfig config_;
@@ -154,6 +164,7 @@ class Trainer {
   // uniforms (undefined when neither is on, so other runs' noise streams are unchanged); draws_: this rank's rows.
   torch::Tensor global_draws_, draws_;
   torch::Tensor real_labels_;   // preallocated [B] (conditional models; undefined otherwise)
+  torch::Tensor fake_labels_;   // preallocated [B]: the fake batch's classes with --mode-seeking
   torch::Tensor fixed_labels_;  // the sample grid's classes (conditional models)
   // EMA of G's weights in the layout of G's flat parameter buffer: one lerp_ per step, no host sync.
   torch::Tensor ema_flat_;

@@ -1,0 +1,45 @@
+#pragma once
+// InfoGAN's categorical latent code (Chen et al. 2016) for the unconditional models (--info-codes K).
+// An unconditional G must map one connected latent space onto data that falls apart into separate pieces (MNIST's
+// ten digits); the samples its latent space puts between the pieces are the malformed ones. With a code, G gets K
+// discrete inputs, and an auxiliary head Q on D's features learns to tell the code back from G's image; G and Q
+// both minimise the cross-entropy of Q's guess, so each code value is driven to its own, recognisable kind of
+// image. No labels are used: the codes find their own split of the data.
+// - The code is a function of z: c = floor(K * Phi(z_last)), where Phi is the standard normal CDF of z's last
+//   entry, so c is uniform on 0..K-1 and every interface that draws z (sampling, interpolation, eval, export)
+//   stays unconditional. G sees z whole plus a learned embedding of c, as the conditional generator does.
+// - Q is one Linear layer on D's features phi(x) (the features its adversarial head reads).
+#include "genai/models/conditional.h"
+#include "genai/models/gan.h"
+
+namespace genai::models {
+
+// [B] int64 codes in [0, codes) of the noise rows z [B, z_dim].
+torch::Tensor latent_code(const torch::Tensor& z, int64_t codes);
+
+class LatentCodeGenerator : public Generator {
+ public:
+  // `inner` takes z_dim + kLabelEmbeddingDim inputs.
+  LatentCodeGenerator(std::shared_ptr<Generator> inner, int64_t codes);
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;  // labels are ignored
+  int64_t codes() const { return codes_; }
+
+ private:
+  std::shared_ptr<Generator> inner_;
+  torch::nn::Embedding embedding_{nullptr};
+  int64_t codes_;
+};
+
+class CodeDiscriminator : public Discriminator {
+ public:
+  CodeDiscriminator(std::shared_ptr<FeatureDiscriminator> inner, int64_t codes);
+  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;  // D's logits [B]
+  // D's logits [B] and Q's code logits [B, codes], from one pass of the features.
+  std::pair<torch::Tensor, torch::Tensor> forward_with_codes(const torch::Tensor& images);
+
+ private:
+  std::shared_ptr<FeatureDiscriminator> inner_;
+  torch::nn::Linear code_head_{nullptr};
+};
+
+}  // namespace genai::models
