@@ -110,6 +110,9 @@ void validate(const TrainConfig& config) {
   if (config.data.empty()) problems.push_back("data is empty; use mnist, fashion-mnist or a directory");
   if (config.batch_size == 1 && !is_convolutional(config.model.kind) && config.model.g_norm == "batch")
     problems.push_back("batch-size = 1 with g-norm = \"batch\": BatchNorm needs at least 2 images per batch; use --g-norm none or a larger batch");
+  if (config.batch_size == 1 && config.mode_seeking > 0)
+    problems.push_back(
+        "batch-size = 1 with mode-seeking: the term compares pairs of images in a batch; use a batch of at least 2 or --mode-seeking 0");
   throw_if_problems(problems);
 }
 

@@ -69,6 +69,11 @@ TEST(Config, InfoCodesNeedAnUnconditionalModelAndTwoValues) {
   EXPECT_NE(error_of(c).find("info-weight = -1.0 must be in [0, 1e+06]"), std::string::npos) << error_of(c);
   c.info_weight = 1;
   EXPECT_NO_THROW(validate(c));
+  c.mode_seeking = 1;
+  c.batch_size = 1;
+  EXPECT_NE(error_of(c).find("batch-size = 1 with mode-seeking: the term compares pairs of images in a batch; use a batch of at least 2"),
+            std::string::npos)
+      << error_of(c);
 }
 
 TEST(Config, ModelKindsAreNamedAndKnowTheirProperties) {
