@@ -90,22 +90,37 @@ class ConditionalGenerator(nn.Module):
 
 class LatentCodeGenerator(nn.Module):
     """InfoGAN's categorical code (genai --info-codes K): code = floor(K * Phi(z[:, -1])), its learned embedding
-    joined to z, then the unconditional generator of the same family."""
+    joined to z, then the unconditional generator of the same family. With `weighted` (genai --clusters K), the
+    code is the k-means cluster, binned by the buffer code_edges (the clusters' cumulative frequencies)."""
 
-    def __init__(self, inner, codes, embedding_dim):
+    def __init__(self, inner, codes, embedding_dim, weighted=False):
         super().__init__()
         self.inner = inner
         self.codes = codes
         self.code_embedding = nn.Embedding(codes, embedding_dim)
+        if weighted:
+            self.register_buffer("code_edges", torch.arange(1, codes, dtype=torch.float64) / codes)
+        else:
+            self.code_edges = None
 
     def forward(self, z):
-        return self.inner(torch.cat([z, self.code_embedding(latent_code(z, self.codes))], 1))
+        code = latent_code(z, self.codes) if self.code_edges is None else weighted_latent_code(z, self.code_edges)
+        return self.inner(torch.cat([z, self.code_embedding(code)], 1))
+
+
+def _uniform(z):
+    """The standard normal CDF of the noise rows' last entry, in double."""
+    return torch.erfc(z[:, -1].double() * (-1.0 / math.sqrt(2.0))) * 0.5
 
 
 def latent_code(z, codes):
     """genai's code of noise rows z: the standard normal CDF of the last entry, in double, binned into `codes`."""
-    uniform = torch.erfc(z[:, -1].double() * (-1.0 / math.sqrt(2.0))) * 0.5
-    return (uniform * codes).floor().clamp(0, codes - 1).long()
+    return (_uniform(z) * codes).floor().clamp(0, codes - 1).long()
+
+
+def weighted_latent_code(z, edges):
+    """genai's cluster of noise rows z: how many of the ascending `edges` lie at or below the CDF of the last entry."""
+    return (_uniform(z).unsqueeze(1) >= edges.to(z.device, torch.float64).unsqueeze(0)).sum(1)
 
 
 class Generator(nn.Module):
@@ -117,7 +132,8 @@ class Generator(nn.Module):
         self.spec = spec
         kind = spec["kind"]
         conditional = kind in ("cmlp", "cdcgan")
-        codes = spec.get("info_codes", 0)
+        clusters = spec.get("clusters", 0)
+        codes = spec.get("info_codes", 0) or clusters
         z_in = spec["z_dim"] + (spec["label_embedding_dim"] if conditional or codes else 0)
         if kind in ("mlp", "cmlp"):
             net = MlpGenerator(z_in, spec["g_hidden"], spec["g_norm"] == "batch")
@@ -128,7 +144,7 @@ class Generator(nn.Module):
         if conditional:
             net = ConditionalGenerator(net, spec["classes"], spec["label_embedding_dim"])
         elif codes:
-            net = LatentCodeGenerator(net, codes, spec["label_embedding_dim"])
+            net = LatentCodeGenerator(net, codes, spec["label_embedding_dim"], weighted=clusters > 0)
         self.net = net
 
     @property

@@ -104,6 +104,7 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   if (meta.model.spectral_norm) out.integer("model.spectral_norm", 1);
   if (meta.model.minibatch_stddev != 0) out.integer("model.minibatch_stddev", meta.model.minibatch_stddev);
   if (meta.model.info_codes != 0) out.integer("model.info_codes", meta.model.info_codes);
+  if (meta.model.clusters != 0) out.integer("model.clusters", meta.model.clusters);
   out.integer("step", meta.step);
   out.integer("epoch", meta.epoch);
   out.integer("batch_in_epoch", meta.batch_in_epoch);
@@ -158,6 +159,7 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   meta.model.spectral_norm = r.has("model.spectral_norm") && r.get<int64_t>("model.spectral_norm") != 0;
   meta.model.minibatch_stddev = r.has("model.minibatch_stddev") ? r.get<int64_t>("model.minibatch_stddev") : 0;
   meta.model.info_codes = r.has("model.info_codes") ? r.get<int64_t>("model.info_codes") : 0;
+  meta.model.clusters = r.has("model.clusters") ? r.get<int64_t>("model.clusters") : 0;
   meta.step = r.get<int64_t>("step");
   meta.epoch = r.get<int64_t>("epoch");
   meta.batch_in_epoch = r.get<int64_t>("batch_in_epoch");

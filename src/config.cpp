@@ -52,6 +52,11 @@ void check_model_rules(const ModelConfig& model, std::vector<std::string>& probl
   if (model.info_codes > 0 && is_conditional(model.kind))
     problems.push_back(std::string("info-codes with model = \"") + name(model.kind) +
                        "\": the conditional models already take the class as their code; use --info-codes 0, or model mlp or dcgan");
+  if (model.clusters == 1) problems.push_back("clusters = 1 is no choice; use 0 (none) or at least 2, e.g. 50");
+  if (model.clusters > 0 && is_conditional(model.kind))
+    problems.push_back(std::string("clusters with model = \"") + name(model.kind) +
+                       "\": the conditional models are conditioned on the labels; use --clusters 0, or model mlp or dcgan");
+  if (model.clusters > 0 && model.info_codes > 0) problems.push_back("clusters and info-codes both give G a discrete code; use one of them");
 }
 
 }  // namespace

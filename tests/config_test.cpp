@@ -53,6 +53,25 @@ TEST(Config, RegularizerOptionsAreChecked) {
   EXPECT_NE(message.find("gp-weight = -0.5 must be in [0, 1e+06]"), std::string::npos) << message;
 }
 
+TEST(Config, ClustersNeedAnUnconditionalModelWithoutInfoCodes) {
+  TrainConfig c;
+  c.model.clusters = 1;
+  EXPECT_NE(error_of(c).find("clusters = 1 is no choice; use 0 (none) or at least 2, e.g. 50"), std::string::npos) << error_of(c);
+  c.model.clusters = 257;
+  EXPECT_NE(error_of(c).find("clusters = 257 must be in [0, 256] (0: none)"), std::string::npos) << error_of(c);
+  c.model.kind = ModelKind::kCmlp;
+  c.model.clusters = 10;
+  EXPECT_NE(error_of(c).find("clusters with model = \"cmlp\": the conditional models are conditioned on the labels; use --clusters 0, or "
+                             "model mlp or dcgan"),
+            std::string::npos)
+      << error_of(c);
+  c.model.kind = ModelKind::kDcgan;
+  c.model.info_codes = 10;
+  EXPECT_NE(error_of(c).find("clusters and info-codes both give G a discrete code; use one of them"), std::string::npos) << error_of(c);
+  c.model.info_codes = 0;
+  EXPECT_NO_THROW(validate(c));
+}
+
 TEST(Config, InfoCodesNeedAnUnconditionalModelAndTwoValues) {
   TrainConfig c;
   c.model.info_codes = 1;

@@ -51,6 +51,9 @@ struct ModelConfig {
   int64_t minibatch_stddev = 0;
   // Unconditional kinds: InfoGAN's categorical latent code with this many values (genai/models/latent_code.h; 0: none).
   int64_t info_codes = 0;
+  // Unconditional kinds: G and D conditioned on this many k-means clusters of the training images, G drawing its
+  // cluster from z at the clusters' frequencies (genai/data/clusters.h, genai/models/latent_code.h; 0: none).
+  int64_t clusters = 0;
   // Conditional models: the number of classes, set from the training labels (not a flag) and recorded
   // in checkpoints with the class names where the dataset has them.
   int64_t classes = 0;

@@ -107,6 +107,10 @@ const std::vector<TrainField>& train_fields() {
        "mlp, dcgan: InfoGAN's categorical latent code with this many values, which D learns to read back from G's images (0: none), "
        "e.g. 10",
        false, GENAI_MEMBER(model.info_codes), in(0, 256, "0: none")},
+      {"clusters",
+       "mlp, dcgan: condition G and D on this many k-means clusters of the training images (self-conditioned; no labels used), "
+       "G drawing its cluster from z at the clusters' frequencies (0: none), e.g. 50",
+       false, GENAI_MEMBER(model.clusters), in(0, 256, "0: none")},
       {"data", "mnist | fashion-mnist | DIR with IDX files (raw or .gz)", false, GENAI_MEMBER(data)},
       {"data-root", "Where mnist and fashion-mnist live (scripts/get-data.sh puts them in data/)", true, GENAI_MEMBER(data_root)},
       {"device", "auto | cpu | cuda | cuda:N", true, GENAI_MEMBER(device)},

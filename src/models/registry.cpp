@@ -18,7 +18,7 @@ void check_classes(const ModelConfig& config) {
 
 std::shared_ptr<Generator> make_generator(const ModelConfig& config) {
   check_classes(config);
-  const int64_t extra = is_conditional(config.kind) || config.info_codes > 0 ? kLabelEmbeddingDim : 0;
+  const int64_t extra = is_conditional(config.kind) || config.info_codes > 0 || config.clusters > 0 ? kLabelEmbeddingDim : 0;
   std::shared_ptr<Generator> generator;
   if (is_convolutional(config.kind))
     generator = std::make_shared<DcganGenerator>(config.z_dim + extra, config.dcgan_channels);
@@ -26,6 +26,7 @@ std::shared_ptr<Generator> make_generator(const ModelConfig& config) {
     generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, config.g_norm == "batch");
   if (is_conditional(config.kind)) return std::make_shared<ConditionalGenerator>(generator, config.classes);
   if (config.info_codes > 0) return std::make_shared<LatentCodeGenerator>(generator, config.info_codes);
+  if (config.clusters > 0) return std::make_shared<LatentCodeGenerator>(generator, config.clusters, /*weighted=*/true);
   return generator;
 }
 
@@ -40,6 +41,8 @@ Gan make_gan(const ModelConfig& config) {
   if (config.spectral_norm) discriminator->use_spectral_norm();
   if (is_conditional(config.kind))
     gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.classes);
+  else if (config.clusters > 0)
+    gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.clusters);
   else if (config.info_codes > 0)
     gan.discriminator = std::make_shared<CodeDiscriminator>(discriminator, config.info_codes);
   else

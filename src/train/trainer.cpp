@@ -8,6 +8,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "genai/data/clusters.h"
 #include "genai/losses.h"
 #include "genai/models/gan.h"
 #include "genai/models/latent_code.h"
@@ -26,7 +27,7 @@ constexpr int64_t kStepDraws = kInterpolationColumn + 1;
 // MlpStep's hand-written gradients are those of the plain objective: BCE, no penalty, no augmentation, a plain D.
 bool plain_objective(const TrainConfig& config) {
   return config.loss == "bce" && config.r1_gamma == 0 && config.augment == "none" && !config.model.spectral_norm &&
-         config.model.minibatch_stddev == 0 && config.model.info_codes == 0 && config.mode_seeking == 0;
+         config.model.minibatch_stddev == 0 && config.model.info_codes == 0 && config.model.clusters == 0 && config.mode_seeking == 0;
 }
 
 at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
@@ -81,6 +82,16 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   gan_.generator->to(device);
   gan_.discriminator->to(device);
   code_discriminator_ = std::dynamic_pointer_cast<models::CodeDiscriminator>(gan_.discriminator);
+  if (config.model.clusters > 0) {
+    // Self-conditioned: the class D sees with a real image is its k-means cluster (the data's labels are not used),
+    // and G draws its clusters at their frequencies in the data, as a conditional G draws the real batch's classes.
+    const auto start = std::chrono::steady_clock::now();
+    dataset_.labels = data::kmeans_labels(dataset_.images, config.model.clusters, config.seed);
+    clustering_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    cluster_sizes_ = torch::bincount(dataset_.labels, {}, config.model.clusters).cpu();
+    cluster_generator_ = std::dynamic_pointer_cast<models::LatentCodeGenerator>(gan_.generator);
+    cluster_generator_->set_code_frequencies(cluster_sizes_);
+  }
   optimizer_g_ = std::make_unique<FlatAdam>(gan_.generator->parameters(), config.adam_g);
   // D's flat gradient has one extra slot when data-parallel: this rank's stop vote, summed by the same all-reduce.
   optimizer_d_ = std::make_unique<FlatAdam>(gan_.discriminator->parameters(), config.adam_d, 1e-8, communicator ? 1 : 0);
@@ -88,6 +99,8 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
     auto state = buffers_of(gan_);
     state.push_back(optimizer_g_->flat_parameters());
     state.push_back(optimizer_d_->flat_parameters());
+    // The leader's clusters: machines whose BLAS rounds differently could split a tie between two centroids apart.
+    if (cluster_generator_) state.push_back(dataset_.labels);
     communicator_->broadcast_from_leader(state, "the broadcast of the initial weights");
     const double ranks = communicator_->size();
     stop_votes_ = optimizer_d_->extra_slots();
@@ -123,11 +136,11 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
     draws_ = global_draws_.narrow(0, rank * config.batch_size, config.batch_size);
   }
   interval_sums_ = torch::zeros({4}, on_device);
-  if (is_conditional(config.model.kind)) {
+  if (is_conditional(config.model.kind) || cluster_generator_) {
     real_labels_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
     fake_labels_ = torch::empty_like(real_labels_);
-    fixed_labels_ = torch::arange(config.sample_grid, torch::kInt64).remainder(config.model.classes).to(device);
   }
+  if (is_conditional(config.model.kind)) fixed_labels_ = torch::arange(config.sample_grid, torch::kInt64).remainder(config.model.classes).to(device);
 }
 
 torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& labels,
@@ -166,14 +179,18 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
 }
 
 const torch::Tensor& Trainer::pair_conditions() {
-  if (config_.mode_seeking == 0 || noise_.size(0) < 2) return real_labels_;
+  const bool pairs = config_.mode_seeking > 0 && noise_.size(0) >= 2;
   // The mode-seeking term compares row i with row i + half: give both the same class (the first half's) or code.
   const int64_t half = noise_.size(0) / 2;
-  if (code_discriminator_) {
+  if (pairs && (code_discriminator_ || cluster_generator_)) {
     const int64_t last = noise_.size(1) - 1;
     noise_.narrow(0, half, half).select(1, last).copy_(noise_.narrow(0, 0, half).select(1, last));
   }
-  if (!real_labels_.defined()) return real_labels_;
+  if (cluster_generator_) {
+    fake_labels_ = cluster_generator_->code_of(noise_);  // D is told each fake's cluster, the one G drew from z
+    return fake_labels_;
+  }
+  if (!pairs || !real_labels_.defined()) return real_labels_;
   fake_labels_.copy_(real_labels_);
   fake_labels_.narrow(0, half, half).copy_(real_labels_.narrow(0, 0, half));
   return fake_labels_;

@@ -156,6 +156,9 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
              models::parameter_count(*trainer.gan().discriminator), config.batch_size, total,
              static_cast<double>(total) / trainer.batches_per_epoch());
 
+  if (const auto& sizes = trainer.cluster_sizes(); sizes.defined())
+    report.say(Severity::kInfo, "clusters: {} k-means clusters of the training images in {:.1f} s, {} to {} images each", sizes.size(0),
+               trainer.clustering_seconds(), sizes.min().item<int64_t>(), sizes.max().item<int64_t>());
   StopPolicy stop_policy(config, request_.start, request_.stop_requested);
   auto loop_start = std::chrono::steady_clock::now();  // quality_curve.png's time axis: training wall time (evals included)
   std::string checkpoint_error;                        // the last failed checkpoint write, cleared by a successful one

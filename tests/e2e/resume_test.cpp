@@ -126,6 +126,26 @@ TEST_F(Resume, InfoCodesResumeBitwise) {
   EXPECT_EQ(genai::testing::read_bytes((dir_.path() / "a.png").string()), genai::testing::read_bytes((dir_.path() / "b.png").string()));
 }
 
+TEST_F(Resume, ClustersResumeBitwise) {
+  // The clusters are computed again on resume: the same images and seed must give the same ones.
+  const std::string flags =
+      "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 --model dcgan --clusters 3 "
+      "--mode-seeking 0.5 --ema-decay 0.9";
+  ASSERT_EQ(run_genai(flags + " --steps 11 --out straight", dir_.path()).exit_code, 0);
+  auto first = run_genai(flags + " --steps 5 --out split", dir_.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto resumed = run_genai("train --resume --out split --steps 11", dir_.path());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_same_state(ckpt("straight", 11), ckpt("split", 11));
+  LoadedRun run(ckpt("split", 11));
+  EXPECT_EQ(run.meta.model.clusters, 3);
+  const auto edges = run.trainer->gan().generator->named_buffers()["code_edges"];
+  EXPECT_EQ(edges.size(0), 2);
+  ASSERT_EQ(run_genai("sample --run straight --seed 2 --out a.png", dir_.path()).exit_code, 0);
+  ASSERT_EQ(run_genai("sample --run split --seed 2 --out b.png", dir_.path()).exit_code, 0);
+  EXPECT_EQ(genai::testing::read_bytes((dir_.path() / "a.png").string()), genai::testing::read_bytes((dir_.path() / "b.png").string()));
+}
+
 TEST_F(Resume, TheComparisonCanFail) {
   ASSERT_EQ(run_genai(std::string("train ") + kFlags + " --steps 12 --out a", dir_.path()).exit_code, 0);
   ASSERT_EQ(run_genai(std::string("train ") + kFlags + " --steps 12 --seed 12 --out b", dir_.path()).exit_code, 0);

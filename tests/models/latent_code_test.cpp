@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "genai/data/clusters.h"
+#include "genai/models/conditional.h"
 #include "genai/train/trainer.h"
 #include "support.h"
 
@@ -38,6 +40,66 @@ TEST(LatentCode, IsUniformOverTheCodes) {
   const auto counts = torch::bincount(models::latent_code(torch::randn({100000, 3}), 10), {}, 10).to(torch::kFloat64) / 100000;
   // Each share is 0.1 with a binomial standard deviation of 0.00095: 0.005 is over 5 of them.
   EXPECT_LT((counts - 0.1).abs().max().item<double>(), 0.005) << counts;
+}
+
+TEST(LatentCode, WeightedCodesBinByTheirFrequencies) {
+  // Frequencies 2 : 1 : 1 put the edges at 0.5 and 0.75: Phi(-1) = 0.159 -> 0, Phi(0) = 0.5 -> 1 (an edge belongs
+  // to the code above it), Phi(0.2) = 0.579 -> 1, Phi(1) = 0.841 -> 2, Phi(0.6744) = 0.75 - 3e-5 -> 1.
+  auto inner = models::make_generator([] {
+    ModelConfig m;
+    m.kind = ModelKind::kMlp;
+    m.z_dim = 5 + models::kLabelEmbeddingDim;
+    m.g_hidden = {8};
+    return m;
+  }());
+  models::LatentCodeGenerator generator(inner, 3, /*weighted=*/true);
+  const auto z = noise_with_last({-1.0, 0.0, 0.2, 1.0, 0.6744, -40.0, 40.0});
+  // Until frequencies are set, the split is equal (edges 1/3, 2/3), as the unweighted code.
+  EXPECT_TRUE(torch::equal(generator.code_of(z), models::latent_code(z, 3)));
+  generator.set_code_frequencies(torch::tensor({20, 10, 10}));
+  EXPECT_TRUE(torch::allclose(generator.named_buffers()["code_edges"], torch::tensor({0.5, 0.75}, torch::kFloat64)));
+  const std::vector<int64_t> expected = {0, 1, 1, 2, 1, 0, 2};
+  const auto codes = generator.code_of(z);
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(codes[static_cast<int64_t>(i)].item<int64_t>(), expected[i]) << i;
+  // Drawn at those frequencies: shares 0.5, 0.25, 0.25 (binomial standard deviation at most 0.0016 for 100,000).
+  torch::manual_seed(2);
+  const auto shares = torch::bincount(generator.code_of(torch::randn({100000, 5})), {}, 3).to(torch::kFloat64) / 100000;
+  EXPECT_LT((shares - torch::tensor({0.5, 0.25, 0.25}, torch::kFloat64)).abs().max().item<double>(), 0.008) << shares;
+}
+
+TEST(LatentCode, ClustersConditionDOnTheRealImagesClustersAndGOnItsOwn) {
+  TrainConfig c;
+  c.model.kind = ModelKind::kDcgan;
+  c.model.dcgan_channels = 8;
+  c.model.z_dim = 16;
+  c.model.clusters = 3;
+  c.batch_size = 32;
+  c.seed = 5;
+  c.sample_grid = 4;
+  const auto data = data::to_dataset(genai::testing::make_tiny_images(256), "tiny", torch::kCPU);
+  train::Trainer trainer(c, data, torch::kCPU);
+  EXPECT_FALSE(trainer.runs_hand_written_step());
+  EXPECT_EQ(trainer.gan().generator->classes(), 0);  // sampling, eval and export draw z alone
+  ASSERT_NE(dynamic_cast<models::ProjectionDiscriminator*>(trainer.gan().discriminator.get()), nullptr);
+  // G's code edges are the cumulative shares of the k-means clusters of the images (seeded with the run's seed).
+  const auto clusters = data::kmeans_labels(data.images, 3, 5);
+  const auto shares = torch::bincount(clusters, {}, 3).to(torch::kFloat64).cumsum(0) / 256;
+  EXPECT_TRUE(torch::allclose(trainer.gan().generator->named_buffers()["code_edges"], shares.narrow(0, 0, 2))) << shares;
+  // The data's own labels play no part: the same images under other labels train the same weights, step for step.
+  auto relabelled = data;
+  relabelled.labels = (data.labels + 1).remainder(10);
+  train::Trainer other(c, relabelled, torch::kCPU);
+  for (int i = 0; i < 3; ++i) trainer.step(), other.step();
+  EXPECT_TRUE(trainer.weights_finite());
+  for (const auto& [name, w] : trainer.gan().discriminator->named_parameters().pairs())
+    EXPECT_TRUE(torch::equal(w, other.gan().discriminator->named_parameters()[name])) << name;
+  // Whereas the conditional model, on the same images, learns from the labels.
+  c.model.clusters = 0;
+  c.model.kind = ModelKind::kCdcgan;
+  c.model.classes = 10;
+  train::Trainer labelled(c, data, torch::kCPU), mislabelled(c, relabelled, torch::kCPU);
+  for (int i = 0; i < 3; ++i) labelled.step(), mislabelled.step();
+  EXPECT_FALSE(torch::equal(labelled.gan().discriminator->parameters()[0], mislabelled.gan().discriminator->parameters()[0]));
 }
 
 TrainConfig info_config(int64_t codes, double weight) {

@@ -16,6 +16,7 @@ MODELS = {  # small sizes: the test is about equal computation, not quality
     "mlp-nonorm": ["--model", "mlp", "--g-hidden", "24", "--d-hidden", "16", "--g-norm", "none"],
     # DCGAN's N(0, 0.02) initial weights draw flat gray: a higher G learning rate gives images to compare
     "dcgan": ["--model", "dcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3"],
+    "dcgan-clusters": ["--model", "dcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3", "--clusters", "3"],
     "dcgan-info": ["--model", "dcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3", "--info-codes", "10"],
     "cmlp": ["--model", "cmlp", "--g-hidden", "32,16", "--d-hidden", "32", "--ema-decay", "0.9"],
     "cdcgan": ["--model", "cdcgan", "--dcgan-channels", "8", "--steps", "40", "--lr-g", "2e-3", "--ema-decay", "0.9"],
@@ -80,6 +81,15 @@ class ExportToPython(TempDirTest):
         spec, ours = self.export_and_compare("dcgan-info")
         self.assertEqual((spec["kind"], spec["classes"], spec["info_codes"]), ("dcgan", 0, 10))
         self.assertEqual(tuple(ours["code_embedding.weight"].shape), (10, spec["label_embedding_dim"]))
+
+    def test_dcgan_with_clusters(self):
+        spec, ours = self.export_and_compare("dcgan-clusters")
+        self.assertEqual((spec["kind"], spec["classes"], spec["clusters"]), ("dcgan", 0, 3))
+        edges = ours["code_edges"]
+        # The clusters' cumulative frequencies, strictly inside (0, 1) and rising: not the equal split it starts from.
+        self.assertEqual(tuple(edges.shape), (2,))
+        self.assertTrue(0 < edges[0] < edges[1] < 1, edges)
+        self.assertFalse(torch.allclose(edges, torch.tensor([1 / 3, 2 / 3], dtype=torch.float64)), edges)
 
     def test_cmlp_with_and_without_ema(self):
         spec, ema = self.export_and_compare("cmlp")

@@ -133,7 +133,8 @@ TEST(Trainer, OtherObjectivesAndR1TakeTheAutogradStep) {
   for (auto change : std::vector<std::function<void(TrainConfig&)>>{
            [](TrainConfig& t) { t.augment = "cutout"; }, [](TrainConfig& t) { t.model.spectral_norm = true; },
            [](TrainConfig& t) { t.model.minibatch_stddev = 4; }, [](TrainConfig& t) { t.loss = "wgan-gp"; },
-           [](TrainConfig& t) { t.model.info_codes = 4; }, [](TrainConfig& t) { t.mode_seeking = 1; }}) {
+           [](TrainConfig& t) { t.model.info_codes = 4; }, [](TrainConfig& t) { t.mode_seeking = 1; },
+           [](TrainConfig& t) { t.model.clusters = 3; }}) {
     auto other = tiny_config("mlp");
     change(other);
     EXPECT_FALSE(Trainer(other, tiny_dataset(), torch::kCPU).runs_hand_written_step());

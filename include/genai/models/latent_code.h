@@ -9,6 +9,10 @@
 //   entry, so c is uniform on 0..K-1 and every interface that draws z (sampling, interpolation, eval, export)
 //   stays unconditional. G sees z whole plus a learned embedding of c, as the conditional generator does.
 // - Q is one Linear layer on D's features phi(x) (the features its adversarial head reads).
+// The same generator serves the self-conditioned models (--clusters K, genai/data/clusters.h): there the code is
+// the k-means cluster, drawn at the clusters' frequencies (bins of Phi(z_last) as wide as the frequencies, kept in
+// the buffer code_edges so that checkpoints and exports carry them), and D is the conditional models' projection
+// discriminator, told each real image's cluster and each fake's code.
 #include "genai/models/conditional.h"
 #include "genai/models/gan.h"
 
@@ -16,18 +20,27 @@ namespace genai::models {
 
 // [B] int64 codes in [0, codes) of the noise rows z [B, z_dim].
 torch::Tensor latent_code(const torch::Tensor& z, int64_t codes);
+// [B] int64 codes of the noise rows z [B, z_dim]: the number of `edges` (ascending, [K-1], the upper edges of
+// codes 0..K-2 on the scale of Phi(z_last)) at or below Phi(z_last).
+torch::Tensor latent_code(const torch::Tensor& z, const torch::Tensor& edges);
 
 class LatentCodeGenerator : public Generator {
  public:
-  // `inner` takes z_dim + kLabelEmbeddingDim inputs.
-  LatentCodeGenerator(std::shared_ptr<Generator> inner, int64_t codes);
+  // `inner` takes z_dim + kLabelEmbeddingDim inputs. `weighted`: the codes' frequencies are set by
+  // set_code_frequencies (equal until then) and kept in the buffer code_edges; otherwise they are equal.
+  LatentCodeGenerator(std::shared_ptr<Generator> inner, int64_t codes, bool weighted = false);
   torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;  // labels are ignored
   int64_t codes() const { return codes_; }
+  // The code G gives each noise row z [B, z_dim] ([B] int64, on z's device).
+  torch::Tensor code_of(const torch::Tensor& z) const;
+  // Weighted codes only: code c is drawn with probability counts[c] / sum(counts) (counts: [codes], any device).
+  void set_code_frequencies(const torch::Tensor& counts);
 
  private:
   std::shared_ptr<Generator> inner_;
   torch::nn::Embedding embedding_{nullptr};
   int64_t codes_;
+  torch::Tensor edges_;  // weighted codes: [codes - 1] float64 buffer code_edges; undefined otherwise
 };
 
 class CodeDiscriminator : public Discriminator {

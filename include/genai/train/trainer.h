@@ -93,6 +93,11 @@ class Trainer {
   // generators' states do not translate; resume is bitwise only on the same device type.
   std::vector<std::string> restore(const Checkpoint& checkpoint);
 
+  // --clusters: the number of training images in each k-means cluster ([K] int64, CPU) and the seconds k-means took;
+  // an undefined tensor without clusters.
+  const torch::Tensor& cluster_sizes() const { return cluster_sizes_; }
+  double clustering_seconds() const { return clustering_seconds_; }
+
   // True when every parameter and buffer of G and D is finite (one device sync).
   bool weights_finite();
   // Multiplies the learning rate of both optimizers (used by --on-nan rollback).
@@ -132,12 +137,17 @@ class Trainer {
   // `images` as D is shown them: augmented with the step's draws of `slot` when --augment is on.
   torch::Tensor seen_by_discriminator(const torch::Tensor& images, int64_t slot);
   // The fake batch's classes: the real batch's, except with --mode-seeking, where the second half of the noise
-  // rows gets the first half's classes (and codes, with --info-codes) so that the rows pair up.
+  // rows gets the first half's classes (and codes, with --info-codes) so that the rows pair up. --clusters: the
+  // clusters G draws from the noise rows (paired the same way).
   const torch::Tensor& pair_conditions();
   torch::Tensor last_real_logits_, last_fake_logits_;
   // --info-codes: D with its code head Q (else nullptr), and the codes of the step's fake batch.
   std::shared_ptr<models::CodeDiscriminator> code_discriminator_;
   torch::Tensor fake_codes_;
+  // --clusters: G, which draws its cluster from z (else nullptr).
+  std::shared_ptr<models::LatentCodeGenerator> cluster_generator_;
+  torch::Tensor cluster_sizes_;
+  double clustering_seconds_ = 0;
   TrainingState training_state();
 
   TrainConfig config_;
