@@ -68,6 +68,25 @@ class Resume : public ::testing::Test {
  protected:
   void SetUp() override { genai::testing::write_tiny_dataset(dir_.path() / "tiny", 64); }
   std::string ckpt(const std::string& run, int64_t step) const { return (dir_.path() / run / "checkpoints" / checkpoint_file_name(step)).string(); }
+  // `train` with `flags` 11 steps straight into straight<suffix>, and 5 + 6 across two processes into split<suffix>:
+  // the two end states must agree bit for bit. Returns the split run's step-11 checkpoint.
+  std::string expect_split_run_matches_straight(const std::string& flags, const std::string& suffix = "") {
+    const std::string common = "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 " + flags;
+    const auto straight = run_genai(common + " --steps 11 --out straight" + suffix, dir_.path());
+    EXPECT_EQ(straight.exit_code, 0) << straight.err;
+    const auto first = run_genai(common + " --steps 5 --out split" + suffix, dir_.path());
+    EXPECT_EQ(first.exit_code, 0) << first.err;
+    const auto resumed = run_genai("train --resume --out split" + suffix + " --steps 11", dir_.path());
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    expect_same_state(ckpt("straight" + suffix, 11), ckpt("split" + suffix, 11));
+    return ckpt("split" + suffix, 11);
+  }
+  // `genai sample` from the two runs gives the same PNG bytes.
+  void expect_same_samples(const std::string& run_a, const std::string& run_b) {
+    ASSERT_EQ(run_genai("sample --run " + run_a + " --seed 2 --out a.png", dir_.path()).exit_code, 0);
+    ASSERT_EQ(run_genai("sample --run " + run_b + " --seed 2 --out b.png", dir_.path()).exit_code, 0);
+    EXPECT_EQ(genai::testing::read_bytes((dir_.path() / "a.png").string()), genai::testing::read_bytes((dir_.path() / "b.png").string()));
+  }
   TempDir dir_;
 };
 
@@ -81,25 +100,17 @@ TEST_F(Resume, NewProcessContinuesBitwiseLikeAStraightRun) {
   EXPECT_NE(read_text((dir_.path() / "split" / "train.log").string()).find("resumed from"), std::string::npos);
   expect_same_state(ckpt("straight", 23), ckpt("split", 23));
   // And the same sampled PNG bytes.
-  ASSERT_EQ(run_genai("sample --run straight --seed 2 --out a.png", dir_.path()).exit_code, 0);
-  ASSERT_EQ(run_genai("sample --run split --seed 2 --out b.png", dir_.path()).exit_code, 0);
-  EXPECT_EQ(genai::testing::read_bytes((dir_.path() / "a.png").string()), genai::testing::read_bytes((dir_.path() / "b.png").string()));
+  expect_same_samples("straight", "split");
 }
 
 TEST_F(Resume, EveryRegularizerResumesBitwise) {
   // Spectral normalization's power-iteration vectors, the augmentation and interpolation draws, lazy R1, the
   // minibatch-stddev feature and the EMA generator all continue exactly in a new process.
   for (const std::string model : {"dcgan", "cmlp"}) {
-    const std::string flags =
-        "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 --model " + model +
-        " --loss wgan-gp --spectral-norm --minibatch-stddev 4 --augment translation,cutout --r1 1 --r1-every 2 --ema-decay 0.9 --mode-seeking 1";
-    ASSERT_EQ(run_genai(flags + " --steps 11 --out straight-" + model, dir_.path()).exit_code, 0);
-    auto first = run_genai(flags + " --steps 5 --out split-" + model, dir_.path());
-    ASSERT_EQ(first.exit_code, 0) << first.err;
-    auto resumed = run_genai("train --resume --out split-" + model + " --steps 11", dir_.path());
-    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-    expect_same_state(ckpt("straight-" + model, 11), ckpt("split-" + model, 11));
-    LoadedRun run(ckpt("split-" + model, 11));
+    LoadedRun run(expect_split_run_matches_straight(
+        "--model " + model +
+            " --loss wgan-gp --spectral-norm --minibatch-stddev 4 --augment translation,cutout --r1 1 --r1-every 2 --ema-decay 0.9 --mode-seeking 1",
+        "-" + model));
     int vectors = 0;
     for (const auto& item : run.trainer->gan().discriminator->named_buffers()) vectors += item.key().find("sn_u") != std::string::npos;
     EXPECT_EQ(vectors, 3) << model;  // three layers of D, each with its u (and v) saved
@@ -109,41 +120,18 @@ TEST_F(Resume, EveryRegularizerResumesBitwise) {
 }
 
 TEST_F(Resume, InfoCodesResumeBitwise) {
-  const std::string flags =
-      "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 --model dcgan --info-codes 4 "
-      "--info-weight 2 --mode-seeking 0.5";
-  ASSERT_EQ(run_genai(flags + " --steps 11 --out straight", dir_.path()).exit_code, 0);
-  auto first = run_genai(flags + " --steps 5 --out split", dir_.path());
-  ASSERT_EQ(first.exit_code, 0) << first.err;
-  auto resumed = run_genai("train --resume --out split --steps 11", dir_.path());
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  expect_same_state(ckpt("straight", 11), ckpt("split", 11));
-  LoadedRun run(ckpt("split", 11));
+  LoadedRun run(expect_split_run_matches_straight("--model dcgan --info-codes 4 --info-weight 2 --mode-seeking 0.5"));
   EXPECT_EQ(run.meta.model.info_codes, 4);
   EXPECT_EQ(run.trainer->gan().discriminator->named_parameters()["code_head.weight"].size(0), 4);
-  ASSERT_EQ(run_genai("sample --run straight --seed 2 --out a.png", dir_.path()).exit_code, 0);
-  ASSERT_EQ(run_genai("sample --run split --seed 2 --out b.png", dir_.path()).exit_code, 0);
-  EXPECT_EQ(genai::testing::read_bytes((dir_.path() / "a.png").string()), genai::testing::read_bytes((dir_.path() / "b.png").string()));
+  expect_same_samples("straight", "split");
 }
 
 TEST_F(Resume, ClustersResumeBitwise) {
   // The clusters are computed again on resume: the same images and seed must give the same ones.
-  const std::string flags =
-      "train --data tiny --batch-size 16 --log-every 5 --sample-every 0 --threads 1 --dcgan-channels 8 --seed 11 --model dcgan --clusters 3 "
-      "--mode-seeking 0.5 --ema-decay 0.9";
-  ASSERT_EQ(run_genai(flags + " --steps 11 --out straight", dir_.path()).exit_code, 0);
-  auto first = run_genai(flags + " --steps 5 --out split", dir_.path());
-  ASSERT_EQ(first.exit_code, 0) << first.err;
-  auto resumed = run_genai("train --resume --out split --steps 11", dir_.path());
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  expect_same_state(ckpt("straight", 11), ckpt("split", 11));
-  LoadedRun run(ckpt("split", 11));
+  LoadedRun run(expect_split_run_matches_straight("--model dcgan --clusters 3 --mode-seeking 0.5 --ema-decay 0.9"));
   EXPECT_EQ(run.meta.model.clusters, 3);
-  const auto edges = run.trainer->gan().generator->named_buffers()["code_edges"];
-  EXPECT_EQ(edges.size(0), 2);
-  ASSERT_EQ(run_genai("sample --run straight --seed 2 --out a.png", dir_.path()).exit_code, 0);
-  ASSERT_EQ(run_genai("sample --run split --seed 2 --out b.png", dir_.path()).exit_code, 0);
-  EXPECT_EQ(genai::testing::read_bytes((dir_.path() / "a.png").string()), genai::testing::read_bytes((dir_.path() / "b.png").string()));
+  EXPECT_EQ(run.trainer->gan().generator->named_buffers()["code_edges"].size(0), 2);
+  expect_same_samples("straight", "split");
 }
 
 TEST_F(Resume, TheComparisonCanFail) {
