@@ -10,17 +10,20 @@
 # --windows rounds, each figure the median of its windows. The table shows each figure, the best Python of
 # ALL configurations, the best genai build, and their ratio. A build or Python that is missing shows n/a.
 #
-# Usage: scripts/bench.sh [--seconds S] [--windows N] [--cases "mlp:1 mlp:64 ..."] [--json FILE]
+# Usage: scripts/bench.sh [--seconds S] [--windows N] [--cases "mlp:1 mlp:64 ..."] [--image-size S --channels C] [--json FILE]
+#   --image-size, --channels: the images of every case (default 28 and 1, MNIST's); genai and Python train the same shape
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/torch-wheel.sh
-seconds=2; windows=5; json=""; cases="mlp:1 mlp:64 mlp:256 dcgan:1 dcgan:64 dcgan:256"
+seconds=2; windows=5; json=""; image_size=28; channels=1; cases="mlp:1 mlp:64 mlp:256 dcgan:1 dcgan:64 dcgan:256"
 while (($#)); do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --windows) windows=$2; shift 2 ;;
     --cases) cases=$2; shift 2 ;;
     --json) json=$2; shift 2 ;;
+    --image-size) image_size=$2; shift 2 ;;
+    --channels) channels=$2; shift 2 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -45,7 +48,7 @@ for case in $cases; do
   contenders=()
   for build in "${genai_builds[@]}"; do
     version=${build%%:*}; binary=${build#*:}
-    g="$binary bench --lockstep --device cpu --model $model --batch-size $batch --seconds $seconds --windows $windows"
+    g="$binary bench --lockstep --device cpu --model $model --batch-size $batch --seconds $seconds --windows $windows --image-size $image_size --channels $channels"
     contenders+=("genai-$version=$g")
     if [ "$version" = 1.13 ]; then
       # "swap": the other split of the cores than genai's plan picks for this model (LibTorch <-> OpenBLAS's pool).
@@ -57,14 +60,14 @@ for case in $cases; do
       contenders+=("genai-$version-again=$g")
     fi
   done
-  py="$python scripts/bench_reference.py --lockstep --model $model --batch-size $batch --seconds $seconds --windows $windows"
+  py="$python scripts/bench_reference.py --lockstep --model $model --batch-size $batch --seconds $seconds --windows $windows --image-size $image_size --channels $channels"
   contenders+=("py-refblas=env LD_LIBRARY_PATH=$reference_blas $py --threads $cores"
                "py-ob1=env OPENBLAS_NUM_THREADS=1 $py --threads 1"
                "py-ob-default=$py --threads $cores"
                "py-ob1-t2=env OPENBLAS_NUM_THREADS=1 $py --threads $cores"
                "py-ob-t1=env OPENBLAS_NUM_THREADS=$cores $py --threads 1")
   if [ -n "$python2" ]; then
-    py2="$python2 scripts/bench_reference.py --lockstep --model $model --batch-size $batch --seconds $seconds --windows $windows"
+    py2="$python2 scripts/bench_reference.py --lockstep --model $model --batch-size $batch --seconds $seconds --windows $windows --image-size $image_size --channels $channels"
     contenders+=("py2-eager=$py2 --threads $cores" "py2-fused=$py2 --threads $cores --fused-adam"
                  "py2-fused-t1=$py2 --threads 1 --fused-adam" "py2-compile=$py2 --threads $cores --fused-adam --compile")
   fi
@@ -103,6 +106,8 @@ def py_version(py):
         return "not installed"
     return subprocess.run([py, "-c", "import torch;print(torch.__version__)"], capture_output=True, text=True).stdout.strip()
 print(f"machine: {cpu}, {cores} cores at {mhz:.0f} MHz; peak FP32 ~{peak:.0f} GFLOP/s ({per_cycle} FLOP/cycle/core)")
+shapes = sorted({tuple(r["result"].get("image_shape", [1, 28, 28])) for r in rows if r["result"]})
+print("images: " + ", ".join("x".join(map(str, s)) for s in shapes))
 print(f"genai 1.13: build/genai ({version_of('build/genai')})")
 print(f"genai 2.x:  build-wheel/genai ({version_of('build-wheel/genai')})")
 print(f"py 1.13: Debian python3-torch {py_version('/usr/bin/python3')}; py 2.x: torch {py_version(sys.argv[3])} (pinned wheel, venv)")

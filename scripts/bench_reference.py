@@ -28,7 +28,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def mlp_models(z_dim, g_hidden, d_hidden, g_norm):
+def mlp_models(z_dim, g_hidden, d_hidden, g_norm, shape):
+    values = shape[0] * shape[1] * shape[2]
     g_layers, width = [], z_dim
     for h in g_hidden:
         g_layers.append(nn.Linear(width, h))
@@ -36,8 +37,8 @@ def mlp_models(z_dim, g_hidden, d_hidden, g_norm):
             g_layers.append(nn.BatchNorm1d(h))
         g_layers.append(nn.LeakyReLU(0.2))
         width = h
-    g_layers += [nn.Linear(width, 784), nn.Tanh()]
-    d_layers, width = [nn.Flatten()], 784
+    g_layers += [nn.Linear(width, values), nn.Tanh()]
+    d_layers, width = [nn.Flatten()], values
     for h in d_hidden:
         d_layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
         width = h
@@ -49,31 +50,44 @@ def mlp_models(z_dim, g_hidden, d_hidden, g_norm):
             self.body = nn.Sequential(*g_layers)
 
         def forward(self, z):
-            return self.body(z).view(-1, 1, 28, 28)
+            return self.body(z).view(-1, *shape)
 
     return G(), nn.Sequential(*d_layers)
 
 
+def dcgan_layout(side, c):
+    """genai's DCGAN stages (genai/models/dcgan.h): the side halves down to 4 or 7, C channels at half the side,
+    doubling per halving up to 8C. 28x28: 7x7 maps of 2C, then 14x14 of C."""
+    base, stages = side, 0
+    while base not in (4, 7) and base > 7 and base % 2 == 0:
+        base, stages = base // 2, stages + 1
+    assert base in (4, 7) and stages > 0, f"no DCGAN for side {side}"
+    return base, [c * min(2 ** i, 8) for i in range(stages)]
+
+
 class DcganG(nn.Module):
-    def __init__(self, z_dim, c):
+    def __init__(self, z_dim, c, shape):
         super().__init__()
-        self.c = c
-        self.project = nn.Linear(z_dim, 2 * c * 49, bias=False)
-        self.project_norm = nn.BatchNorm2d(2 * c)
-        self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(2 * c, c, 4, 2, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-            nn.ConvTranspose2d(c, 1, 4, 2, 1, bias=False), nn.Tanh())
+        self.base, widths = dcgan_layout(shape[1], c)
+        self.deepest = widths[-1]
+        self.project = nn.Linear(z_dim, self.deepest * self.base * self.base, bias=False)
+        self.project_norm = nn.BatchNorm2d(self.deepest)
+        layers = []
+        for i in range(len(widths) - 1, 0, -1):
+            layers += [nn.ConvTranspose2d(widths[i], widths[i - 1], 4, 2, 1, bias=False), nn.BatchNorm2d(widths[i - 1]), nn.ReLU()]
+        self.upsample = nn.Sequential(*layers, nn.ConvTranspose2d(widths[0], shape[0], 4, 2, 1, bias=False), nn.Tanh())
 
     def forward(self, z):
-        return self.upsample(F.relu(self.project_norm(self.project(z).view(-1, 2 * self.c, 7, 7))))
+        return self.upsample(F.relu(self.project_norm(self.project(z).view(-1, self.deepest, self.base, self.base))))
 
 
-def dcgan_models(z_dim, c):
-    d = nn.Sequential(
-        nn.Conv2d(1, c, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(c, 2 * c, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(2 * c * 49, 1))
-    g = DcganG(z_dim, c)
+def dcgan_models(z_dim, c, shape):
+    base, widths = dcgan_layout(shape[1], c)
+    layers = [nn.Conv2d(shape[0], widths[0], 4, 2, 1), nn.LeakyReLU(0.2)]
+    for i in range(1, len(widths)):
+        layers += [nn.Conv2d(widths[i - 1], widths[i], 4, 2, 1, bias=False), nn.BatchNorm2d(widths[i]), nn.LeakyReLU(0.2)]
+    d = nn.Sequential(*layers, nn.Flatten(), nn.Linear(widths[-1] * base * base, 1))
+    g = DcganG(z_dim, c, shape)
     for m in list(g.modules()) + list(d.modules()):
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -97,7 +111,12 @@ def main():
     parser.add_argument("--fused-adam", action="store_true")
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--lockstep", action="store_true")
+    parser.add_argument("--image-size", type=int, default=28)
+    parser.add_argument("--channels", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (each window ends with a synchronize)")
     args = parser.parse_args()
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     def wait_turn():
         if args.lockstep and not sys.stdin.readline():
@@ -111,11 +130,13 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     z_dim, batch = 100, args.batch_size
+    shape = (args.channels, args.image_size, args.image_size)
     g_norm = args.g_norm or ("none" if batch == 1 else "batch")
     if args.model == "mlp":
-        G, D = mlp_models(z_dim, [256, 128, 64], [256, 128], g_norm)
+        G, D = mlp_models(z_dim, [256, 128, 64], [256, 128], g_norm, shape)
     else:
-        G, D = dcgan_models(z_dim, 64)
+        G, D = dcgan_models(z_dim, 64, shape)
+    G, D = G.to(device), D.to(device)
     adam = {"lr": 2e-4, "betas": (0.5, 0.999)}
     if args.fused_adam:
         adam["fused"] = True  # raises where this torch has no fused kernel for the device
@@ -124,20 +145,20 @@ def main():
     if args.compile:
         G, D = torch.compile(G), torch.compile(D)
     n = max(4096, 4 * batch)
-    data = torch.rand(n, 1, 28, 28) * 2 - 1
-    ones, zeros = torch.ones(batch), torch.zeros(batch)
-    state = {"order": torch.randperm(n), "position": 0}
+    data = torch.rand(n, *shape, device=device) * 2 - 1
+    ones, zeros = torch.ones(batch, device=device), torch.zeros(batch, device=device)
+    state = {"order": torch.randperm(n, device=device), "position": 0}
 
     def next_batch():
         if state["position"] + batch > n:
-            state["order"], state["position"] = torch.randperm(n), 0
+            state["order"], state["position"] = torch.randperm(n, device=device), 0
         idx = state["order"][state["position"]:state["position"] + batch]
         state["position"] += batch
         return data.index_select(0, idx)
 
     def step():
         real = next_batch()
-        fake = G(torch.randn(batch, z_dim))
+        fake = G(torch.randn(batch, z_dim, device=device))
         d_loss = (F.binary_cross_entropy_with_logits(D(real).view(-1), ones)
                   + F.binary_cross_entropy_with_logits(D(fake.detach()).view(-1), zeros))
         opt_d.zero_grad(set_to_none=True)
@@ -153,12 +174,14 @@ def main():
         start = time.perf_counter()
         for _ in range(2):
             step()
+        sync()
         compile_s = time.perf_counter() - start
     wait_turn()
     start, warmup_steps = time.perf_counter(), 0
     while warmup_steps < 3 or time.perf_counter() - start < args.warmup:
         step()
         warmup_steps += 1
+    sync()
     rate = warmup_steps / (time.perf_counter() - start)
     turn_done(-1, rate)
     steps = max(1, int(rate * args.seconds + 0.5))
@@ -168,12 +191,13 @@ def main():
         start = time.perf_counter()
         for _ in range(steps):
             step()
+        sync()
         windows.append(steps / (time.perf_counter() - start))
         turn_done(w, windows[-1])
     it_per_s = statistics.median(windows)
     print(json.dumps({
-        "torch": torch.__version__, "fused_adam": args.fused_adam, "compile": args.compile, "compile_s": compile_s and round(compile_s, 1),
-        "model": args.model, "g_norm": g_norm if args.model == "mlp" else "-", "batch_size": batch,
+        "torch": torch.__version__, "device": str(device), "fused_adam": args.fused_adam, "compile": args.compile, "compile_s": compile_s and round(compile_s, 1),
+        "model": args.model, "image_shape": list(shape), "g_norm": g_norm if args.model == "mlp" else "-", "batch_size": batch,
         "threads": torch.get_num_threads(), "it_per_s": round(it_per_s, 3), "img_per_s": round(it_per_s * batch, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "steps_per_window": steps, "window_it_per_s": [round(w, 3) for w in windows]}))

@@ -6,18 +6,20 @@
 #
 #   --python     the Python whose torch to build against (default: python3 on PATH, e.g. an active venv/conda)
 #   --build-dir  default build-gpu
+#   --targets    what to build (default: all, i.e. genai and the tests)
 #   --test       run the test suite afterwards (CUDA tests included: they run where a GPU is visible)
-# genai's other dependencies (CLI11, spdlog, fmt, stb, GoogleTest, zlib headers) come from the system, or
+# genai's other dependencies (scripts/debian-packages.txt's `bundle` lines) come from the system, or
 # from .offline-deps/ beside the source when present (made on a Debian machine by scripts/bundle-deps.sh).
 # Needs the CUDA toolkit (nvcc) of the wheel's CUDA major version: LibTorch's CMake config requires it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=python3; build_dir=build-gpu; run_tests=0
+python=python3; build_dir=build-gpu; run_tests=0; targets=()
 while (($#)); do
   case "$1" in
     --python) python=${2:-}; shift $(($# > 1 ? 2 : 1)) ;;
     --build-dir) build_dir=${2:-build-gpu}; shift $(($# > 1 ? 2 : 1)) ;;
     --test) run_tests=1; shift ;;
+    --targets) read -r -a targets <<< "${2:-}"; shift $(($# > 1 ? 2 : 1)) ;;
     *) echo "build-gpu-server: unknown argument $1 (see the comment at the top of this script)" >&2; exit 2 ;;
   esac
 done
@@ -34,17 +36,23 @@ if [ "$wheel_cuda" != cpu ]; then
   export CUDACXX=$nvcc
 fi
 
-cmake_args=(-DCMAKE_BUILD_TYPE=Release "-DGENAI_TORCH_PYTHON=$python")
+# PyTorch's own recipe for LibTorch projects: torch.utils.cmake_prefix_path on CMAKE_PREFIX_PATH (CMakeLists.txt
+# recognises the wheel from where its config lies and links the wheel's own CUDA libraries).
+torch_prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+prefix_path=$torch_prefix
+cmake_args=(-DCMAKE_BUILD_TYPE=Release)
 if [ -d .offline-deps/root/usr ]; then
   deps=$PWD/.offline-deps/root/usr
-  echo "build-gpu-server: dependencies from .offline-deps/"
+  echo "build-gpu-server: dependencies from .offline-deps/ ($(paste -sd' ' .offline-deps/packages.txt 2>/dev/null || echo 'an older bundle'))"
   # CMake records the bundled libraries' directory in the binary's RPATH: nothing to export at run time.
-  cmake_args+=("-DCMAKE_PREFIX_PATH=$deps" "-DCMAKE_INCLUDE_PATH=$deps/include" "-DCMAKE_LIBRARY_PATH=$deps/lib/x86_64-linux-gnu")
+  prefix_path="$prefix_path;$deps"
+  cmake_args+=("-DCMAKE_INCLUDE_PATH=$deps/include" "-DCMAKE_LIBRARY_PATH=$deps/lib/x86_64-linux-gnu")
 fi
+cmake_args+=("-DCMAKE_PREFIX_PATH=$prefix_path")
 # Ninja when available, for a new build directory (an existing one keeps its generator).
 if [ ! -f "$build_dir/CMakeCache.txt" ] && command -v ninja >/dev/null; then cmake_args+=(-G Ninja); fi
 cmake -S . -B "$build_dir" "${cmake_args[@]}"
-cmake --build "$build_dir" -j "$(nproc)"
+cmake --build "$build_dir" -j "$(nproc)" ${targets[@]+--target "${targets[@]}"}
 "$build_dir/genai" --version
 if ((run_tests)); then
   (cd "$build_dir" && ctest --output-on-failure -j "$(nproc)" --timeout 600)

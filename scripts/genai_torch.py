@@ -42,10 +42,11 @@ def read_safetensors(path):
 
 
 class MlpGenerator(nn.Module):
-    """z -> hidden layers (Linear, BatchNorm1d unless g_norm is none, LeakyReLU 0.2) -> 784 -> tanh."""
+    """z -> hidden layers (Linear, BatchNorm1d unless g_norm is none, LeakyReLU 0.2) -> C x S x S (784) -> tanh."""
 
-    def __init__(self, z_dim, hidden, batch_norm):
+    def __init__(self, z_dim, hidden, batch_norm, shape=(1, 28, 28)):
         super().__init__()
+        self.shape = tuple(shape)
         layers, width = [], z_dim
         for h in hidden:
             layers.append(nn.Linear(width, h))
@@ -53,27 +54,42 @@ class MlpGenerator(nn.Module):
                 layers.append(nn.BatchNorm1d(h))
             layers.append(nn.LeakyReLU(0.2))
             width = h
-        layers += [nn.Linear(width, 28 * 28), nn.Tanh()]
+        layers += [nn.Linear(width, self.shape[0] * self.shape[1] * self.shape[2]), nn.Tanh()]
         self.body = nn.Sequential(*layers)
 
     def forward(self, z):
-        return self.body(z).view(-1, 1, 28, 28)
+        return self.body(z).view(-1, *self.shape)
+
+
+def dcgan_layout(side, channels):
+    """genai/models/dcgan.h's stages: the side halves down to a base of 4 or 7; the maps at side / 2^(i+1) have
+    channels * 2^i of them, at most 8x."""
+    base, stages = side, 0
+    while base not in (4, 7) and base > 7 and base % 2 == 0:
+        base, stages = base // 2, stages + 1
+    if base not in (4, 7) or stages == 0:
+        raise ValueError(f"no DCGAN for images of side {side}")
+    return base, [channels * min(2 ** i, 8) for i in range(stages)]
 
 
 class DcganGenerator(nn.Module):
-    """z -> 2C x 7 x 7 (BatchNorm, ReLU) -> transposed conv to C x 14 x 14 (BatchNorm, ReLU) -> 1 x 28 x 28, tanh."""
+    """z -> widths[-1] x base x base (BatchNorm, ReLU) -> transposed convs doubling the side (BatchNorm, ReLU) ->
+    C x S x S, tanh. For 28x28: 2C x 7 x 7 -> C x 14 x 14 -> 1 x 28 x 28."""
 
-    def __init__(self, z_dim, channels):
+    def __init__(self, z_dim, channels, shape=(1, 28, 28)):
         super().__init__()
-        self.channels = channels
-        self.project = nn.Linear(z_dim, 2 * channels * 7 * 7, bias=False)
-        self.project_norm = nn.BatchNorm2d(2 * channels)
-        self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(channels), nn.ReLU(),
-            nn.ConvTranspose2d(channels, 1, 4, stride=2, padding=1, bias=False), nn.Tanh())
+        self.base, widths = dcgan_layout(shape[1], channels)
+        self.deepest = widths[-1]
+        self.project = nn.Linear(z_dim, self.deepest * self.base * self.base, bias=False)
+        self.project_norm = nn.BatchNorm2d(self.deepest)
+        layers = []
+        for i in range(len(widths) - 1, 0, -1):
+            layers += [nn.ConvTranspose2d(widths[i], widths[i - 1], 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(widths[i - 1]), nn.ReLU()]
+        layers += [nn.ConvTranspose2d(widths[0], shape[0], 4, stride=2, padding=1, bias=False), nn.Tanh()]
+        self.upsample = nn.Sequential(*layers)
 
     def forward(self, z):
-        return self.upsample(torch.relu(self.project_norm(self.project(z).view(-1, 2 * self.channels, 7, 7))))
+        return self.upsample(torch.relu(self.project_norm(self.project(z).view(-1, self.deepest, self.base, self.base))))
 
 
 class ConditionalGenerator(nn.Module):
@@ -124,7 +140,7 @@ def weighted_latent_code(z, edges):
 
 
 class Generator(nn.Module):
-    """What load_generator returns: forward(z, labels=None) -> images [B, 1, 28, 28] in [-1, 1]; `spec` is
+    """What load_generator returns: forward(z, labels=None) -> images [B, C, S, S] in [-1, 1] (spec["image_shape"]); `spec` is
     genai's model spec (kind, z_dim, classes, class_names, step, ema, ...)."""
 
     def __init__(self, spec):
@@ -135,10 +151,11 @@ class Generator(nn.Module):
         clusters = spec.get("clusters", 0)
         codes = spec.get("info_codes", 0) or clusters
         z_in = spec["z_dim"] + (spec["label_embedding_dim"] if conditional or codes else 0)
+        shape = spec.get("image_shape", [1, 28, 28])
         if kind in ("mlp", "cmlp"):
-            net = MlpGenerator(z_in, spec["g_hidden"], spec["g_norm"] == "batch")
+            net = MlpGenerator(z_in, spec["g_hidden"], spec["g_norm"] == "batch", shape)
         elif kind in ("dcgan", "cdcgan"):
-            net = DcganGenerator(z_in, spec["dcgan_channels"])
+            net = DcganGenerator(z_in, spec["dcgan_channels"], shape)
         else:
             raise ValueError(f"unknown genai model kind {kind!r}; this genai_torch.py knows mlp, dcgan, cmlp and cdcgan")
         if conditional:

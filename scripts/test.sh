@@ -17,9 +17,10 @@ case "${1:-}" in
   *) echo "test: unknown argument $1; use --torch debian|wheel|both" >&2; exit 2 ;;
 esac
 
-if ! bash scripts/get-data.sh mnist; then
-  [ "${CI:-}" = true ] && { echo "test: no real MNIST, and CI=true requires the real-data tests" >&2; exit 1; }
-  echo "test: could not fetch MNIST; the real-data tests will be skipped"
+# Real data: MNIST, and a real RGBA image folder (Debian's moka-icon-theme icons, a 54 MB download once).
+if ! bash scripts/get-data.sh mnist moka-icons; then
+  [ "${CI:-}" = true ] && { echo "test: no real MNIST or moka-icons, and CI=true requires the real-data tests" >&2; exit 1; }
+  echo "test: could not fetch MNIST or moka-icons; the real-data tests will be skipped"
 fi
 
 summary=()

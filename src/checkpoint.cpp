@@ -105,6 +105,11 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   if (meta.model.minibatch_stddev != 0) out.integer("model.minibatch_stddev", meta.model.minibatch_stddev);
   if (meta.model.info_codes != 0) out.integer("model.info_codes", meta.model.info_codes);
   if (meta.model.clusters != 0) out.integer("model.clusters", meta.model.clusters);
+  // The image shape only when it is not the 1x28x28 that checkpoints without it read as.
+  if (image_shape(meta.model) != kMnistShape) {
+    out.integer("model.channels", image_shape(meta.model).channels);
+    out.integer("model.image_size", image_shape(meta.model).size);
+  }
   out.integer("step", meta.step);
   out.integer("epoch", meta.epoch);
   out.integer("batch_in_epoch", meta.batch_in_epoch);
@@ -160,6 +165,8 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   meta.model.minibatch_stddev = r.has("model.minibatch_stddev") ? r.get<int64_t>("model.minibatch_stddev") : 0;
   meta.model.info_codes = r.has("model.info_codes") ? r.get<int64_t>("model.info_codes") : 0;
   meta.model.clusters = r.has("model.clusters") ? r.get<int64_t>("model.clusters") : 0;
+  meta.model.channels = r.has("model.channels") ? r.get<int64_t>("model.channels") : kMnistShape.channels;
+  meta.model.image_size = r.has("model.image_size") ? r.get<int64_t>("model.image_size") : kMnistShape.size;
   meta.step = r.get<int64_t>("step");
   meta.epoch = r.get<int64_t>("epoch");
   meta.batch_in_epoch = r.get<int64_t>("batch_in_epoch");

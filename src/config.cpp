@@ -57,6 +57,14 @@ void check_model_rules(const ModelConfig& model, std::vector<std::string>& probl
     problems.push_back(std::string("clusters with model = \"") + name(model.kind) +
                        "\": the conditional models are conditioned on the labels; use --clusters 0, or model mlp or dcgan");
   if (model.clusters > 0 && model.info_codes > 0) problems.push_back("clusters and info-codes both give G a discrete code; use one of them");
+  if (model.channels == 2) problems.push_back("channels = 2 is not an image format; use 1 (grayscale), 3 (RGB) or 0 (the data's own)");
+  if (model.image_size > 0 && model.image_size < 4) problems.push_back("image-size = " + std::to_string(model.image_size) + " must be at least 4");
+  if (model.image_size > 0 && is_convolutional(model.kind) && conv_pyramid(model.image_size).stages == 0)
+    problems.push_back("image-size = " + std::to_string(model.image_size) + " with model = \"" + name(model.kind) +
+                       "\": the convolutional models halve the side down to 4 or 7; use 8, 14, 16, 28, 32, 56, 64, 112, 128 or 256");
+  if (model.image_size > kMaxMlpImageSize && !is_convolutional(model.kind))
+    problems.push_back("image-size = " + std::to_string(model.image_size) + " with model = \"" + name(model.kind) +
+                       "\": the MLP models take at most " + std::to_string(kMaxMlpImageSize) + "; use a smaller size or model dcgan");
 }
 
 }  // namespace

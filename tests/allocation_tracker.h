@@ -14,4 +14,14 @@ class LargestAllocation {
   size_t bytes() const;
 };
 
+// Counts this thread's operator-new calls while alive. Every LibTorch tensor (its TensorImpl), autograd node and
+// intrusive handle is one, so the count of a training step is the number of objects it creates: the hot loop's
+// per-step allocations, on the CPU.
+class AllocationCount {
+ public:
+  AllocationCount();
+  ~AllocationCount();
+  size_t calls() const;
+};
+
 }  // namespace genai::testing

@@ -22,7 +22,7 @@ TEST(RealMnist, LoadsAllSplitsWithKnownStatisticsAndTrains) {
   EXPECT_EQ(test_set.images.count(), 10000);
   auto ds = data::to_dataset(train_set, "mnist", torch::kCPU);
   // The MNIST training mean is 0.1307 of full scale, i.e. 0.1307 * 2 - 1 in [-1, 1].
-  EXPECT_NEAR(ds.images.mean().item<double>(), 0.1307 * 2 - 1, 1e-3);
+  EXPECT_NEAR(ds.float_images().mean().item<double>(), 0.1307 * 2 - 1, 1e-3);
   EXPECT_EQ(ds.labels.min().item<int64_t>(), 0);
   EXPECT_EQ(ds.labels.max().item<int64_t>(), 9);
   EXPECT_EQ(ds.labels.eq(1).sum().item<int64_t>(), 6742);  // the known count of ones

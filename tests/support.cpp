@@ -1,5 +1,6 @@
 #include "support.h"
 
+#include <stb_image_write.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "test_paths.h"
 
@@ -51,6 +53,36 @@ void write_tiny_dataset(const fs::path& dir, int64_t n, bool gz) {
   auto test = make_tiny_images(std::max<int64_t>(n / 4, 10), 2);
   data::write_idx((dir / ("t10k-images-idx3-ubyte" + ext)).string(), test.images);
   data::write_idx((dir / ("t10k-labels-idx1-ubyte" + ext)).string(), test.labels);
+}
+
+void write_image_file(const fs::path& path, int width, int height, int channels, const std::vector<uint8_t>& pixels) {
+  fs::create_directories(path.parent_path());
+  const std::string ext = path.extension().string();
+  const bool jpeg = ext == ".jpg" || ext == ".jpeg" || ext == ".JPG";
+  const int ok = ext == ".bmp" ? stbi_write_bmp(path.c_str(), width, height, channels, pixels.data())
+                 : jpeg        ? stbi_write_jpg(path.c_str(), width, height, channels, pixels.data(), 95)
+                               : stbi_write_png(path.c_str(), width, height, channels, pixels.data(), width * channels);
+  if (!ok) throw std::runtime_error("could not write " + path.string());
+}
+
+void write_image_file(const fs::path& path, int width, int height, int channels, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> pixels(static_cast<size_t>(width * height * channels));
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      for (int c = 0; c < channels; ++c)
+        pixels[static_cast<size_t>((y * width + x) * channels + c)] =
+            c == 3 ? 255 : static_cast<uint8_t>(x == y * width / height ? 255 - 40 * c : rng() % 64 + 32 * c);
+  write_image_file(path, width, height, channels, pixels);
+}
+
+void write_image_folder(const fs::path& dir, int n, int side, int classes) {
+  for (int i = 0; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "img%04d.png", i);
+    const fs::path folder = classes > 0 ? dir / ("class_" + std::to_string(i % classes)) : dir;
+    write_image_file(folder / name, side, side, 3, static_cast<uint64_t>(i + 1));
+  }
 }
 
 std::string read_text(const std::string& path) {

@@ -30,6 +30,14 @@ data::LabeledImages make_tiny_images(int64_t n, uint64_t seed = 1);
 // Writes train-* (and t10k-*) IDX files of n images into dir, gzipped when `gz`.
 void write_tiny_dataset(const std::filesystem::path& dir, int64_t n, bool gz = false);
 
+// A PNG (or, for a .jpg/.jpeg name, a baseline JPEG at quality 95) of width x height with `channels` (1-4)
+// interleaved bytes of seeded noise over a bright diagonal, so images differ and decode to known bytes (PNG).
+void write_image_file(const std::filesystem::path& path, int width, int height, int channels, uint64_t seed = 1);
+// The same with given pixels (width x height x channels bytes, interleaved).
+void write_image_file(const std::filesystem::path& path, int width, int height, int channels, const std::vector<uint8_t>& pixels);
+// A folder of n RGB PNGs of side x side; with `classes` > 0, in subfolders class_0 ... (image i in class i % classes).
+void write_image_folder(const std::filesystem::path& dir, int n, int side, int classes = 0);
+
 std::string read_text(const std::string& path);
 std::vector<uint8_t> read_bytes(const std::string& path);
 

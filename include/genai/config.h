@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "genai/image_shape.h"
+
 namespace genai {
 
 // The architectures. Code asks a kind for its properties (conditional, convolutional) instead of comparing names.
@@ -37,13 +39,18 @@ struct AdamConfig {
 
 struct ModelConfig {
   ModelKind kind = ModelKind::kMlp;
+  // The images' shape: channels (1 or 3) and side. 0 before the data resolves it (the data's own, or what
+  // --channels / --image-size asked); a checkpoint written before shapes were recorded reads as 1x28x28.
+  int64_t channels = 0;
+  int64_t image_size = 0;
   int64_t z_dim = 100;
   // mlp: the design's layer sizes. The bare design collapses to one or two modes (../shared/docs/anchors.md);
   // BatchNorm after each hidden generator layer is what made it cover the digits, so it is on by default.
   std::vector<int64_t> g_hidden = {256, 128, 64};
   std::vector<int64_t> d_hidden = {256, 128};
   std::string g_norm = "batch";  // mlp generator: batch | none
-  // dcgan: channels of the 14x14 feature maps (the 7x7 maps have twice as many).
+  // dcgan: channels of the feature maps at half the image side (14x14 for 28x28 images); each further halving
+  // doubles them, up to 8x (genai/models/dcgan.h).
   int64_t dcgan_channels = 64;
   // The discriminator, every kind: spectral normalization of its Linear and Conv2d weights (Miyato et al. 2018),
   // and the minibatch-standard-deviation feature over groups of this many images (Karras et al. 2018; 0: none).
@@ -60,9 +67,16 @@ struct ModelConfig {
   std::vector<std::string> class_names;
 };
 
+// The model's image shape, with the legacy 1x28x28 for what is not set.
+inline ImageShape image_shape(const ModelConfig& model) {
+  return {model.channels > 0 ? model.channels : kMnistShape.channels, model.image_size > 0 ? model.image_size : kMnistShape.size};
+}
+
 struct TrainConfig {
   ModelConfig model;
-  std::string data = "mnist";      // mnist | fashion-mnist | a directory holding the IDX files
+  std::string data = "mnist";      // mnist | fashion-mnist | a directory of IDX files, CIFAR batches or images (genai/data/image_set.h)
+  bool skip_bad_images = false;    // image folders: skip (and count) files that cannot be decoded instead of stopping
+  std::string image_cache;         // image folders: the decoded-image cache's directory; empty: DIR/.genai-cache
   std::string data_root = "data";  // where `mnist` and `fashion-mnist` are looked up
   std::string device = "auto";     // auto | cpu | cuda | cuda:N
   int64_t threads = 0;             // 0: one per core

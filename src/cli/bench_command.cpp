@@ -17,6 +17,8 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("--model", o.model, "mlp | dcgan | all")->capture_default_str();
   cmd->add_option("--batch-size", o.batch_size, "One batch size (0: 1, 64 and 256)")->capture_default_str();
+  cmd->add_option("--image-size", o.image_size, "Side of the random square images the step trains on")->capture_default_str();
+  cmd->add_option("--channels", o.channels, "Channels of those images: 1 or 3")->capture_default_str();
   cmd->add_option("--seconds", o.seconds, "Length of each timed window")->capture_default_str();
   cmd->add_option("--windows", o.windows, "Timed windows; the median is reported")->capture_default_str();
   cmd->add_option("--warmup", o.warmup, "Warm-up seconds, not timed")->capture_default_str();
@@ -40,6 +42,7 @@ nlohmann::ordered_json json_result(const train::BenchResult& r, const util::Thre
   return {{"model", r.model},
           {"g_norm", r.g_norm},
           {"batch_size", r.batch_size},
+          {"image_shape", {r.shape.channels, r.shape.size, r.shape.size}},
           {"threads", threads.cores},
           {"intra_op_threads", threads.intra_op},
           {"blas_threads", threads.blas},
@@ -67,7 +70,8 @@ int run_bench(const BenchOptions& o) {
   throw_if_problems(problems, "invalid bench options");
   const torch::Device device = util::resolve_device(o.device);
   if (o.keep_memory) util::keep_freed_memory_in_process();
-  std::printf("genai bench | device %s | BLAS: %s | median of %d x %.1f s windows after %.1f s warm-up\n", device.str().c_str(),
+  std::printf("genai bench | device %s | images %lldx%lldx%lld | BLAS: %s | median of %d x %.1f s windows after %.1f s warm-up\n",
+              device.str().c_str(), static_cast<long long>(o.channels), static_cast<long long>(o.image_size), static_cast<long long>(o.image_size),
               util::blas_description().c_str(), o.windows, o.seconds, o.warmup);
   std::printf("%-6s %-6s %5s %10s %11s %12s %9s %9s\n", "model", "g-norm", "batch", "it/s", "img/s", "GFLOP/step", "GFLOP/s", "RSS MB");
 
@@ -81,6 +85,8 @@ int run_bench(const BenchOptions& o) {
       config.model.kind = kind;
       config.batch_size = batch;
       config.threads = o.threads;
+      config.model.image_size = o.image_size;
+      config.model.channels = o.channels;
       if (!is_convolutional(kind)) config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
       validate(config);
       // Threads are planned per case, as `genai train` plans them (or as --thread-split says).

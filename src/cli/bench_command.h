@@ -8,7 +8,9 @@ namespace genai::cli {
 struct BenchOptions {
   std::string model = "all";  // mlp | dcgan | all
   int64_t batch_size = 0;     // 0: 1, 64 and 256
-  double seconds = 3.0;       // per window
+  int64_t image_size = 28;    // the images' side and channels (the model follows them)
+  int64_t channels = 1;
+  double seconds = 3.0;  // per window
   int windows = 3;
   double warmup = 1.0;
   int64_t threads = 0;

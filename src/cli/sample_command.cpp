@@ -51,7 +51,9 @@ CLI::App* add_sample_command(CLI::App& app, SampleOptions& o) {
   cmd->add_option("--out", o.out, "Grid PNG to write (default grid.png), or the directory for --format idx");
   cmd->add_option("--individual", o.individual, "Also write one PNG per image into this directory");
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--format", o.format, "png (a grid) | idx (train-images-idx3-ubyte [+ labels] in --out DIR, loadable with --data DIR)")
+  cmd->add_option("--format", o.format,
+                  "png (a grid) | idx (1x28x28: train-images-idx3-ubyte [+ labels] in --out DIR) | folder (one PNG per image in --out DIR, "
+                  "class subfolders for conditional models); --data DIR reads both back")
       ->capture_default_str();
   cmd->add_flag("--gzip", o.gzip, "--format idx: write gzip-compressed .gz files");
   cmd->add_option("--class", o.only_class, "Conditional models: every image of this class");
@@ -72,10 +74,12 @@ int run_sample(const SampleOptions& o) {
   if (o.nrow < 1 || o.nrow > 1024) problems.push_back("nrow = " + std::to_string(o.nrow) + " must be in [1, 1024]");
   if (o.steps < 2 || o.steps > 100) problems.push_back("steps = " + std::to_string(o.steps) + " must be in [2, 100]");
   if (o.rows < 1 || o.rows > 100) problems.push_back("rows = " + std::to_string(o.rows) + " must be in [1, 100]");
-  if (o.format != "png" && o.format != "idx") problems.push_back("format = \"" + o.format + "\" is unknown; use png or idx");
-  if (o.format == "idx" && o.out.empty()) problems.push_back("--format idx needs --out DIR, the directory to write the IDX files to");
-  const int modes = o.class_grid + !o.interpolate.empty() + !o.interpolate_class.empty() + (o.format == "idx");
-  if (modes > 1) problems.push_back("--class-grid, --interpolate, --interpolate-class and --format idx exclude each other; give one");
+  if (o.format != "png" && o.format != "idx" && o.format != "folder")
+    problems.push_back("format = \"" + o.format + "\" is unknown; use png, idx or folder");
+  if ((o.format == "idx" || o.format == "folder") && o.out.empty())
+    problems.push_back("--format " + o.format + " needs --out DIR, the directory to write the files to");
+  const int modes = o.class_grid + !o.interpolate.empty() + !o.interpolate_class.empty() + (o.format != "png");
+  if (modes > 1) problems.push_back("--class-grid, --interpolate, --interpolate-class and --format idx|folder exclude each other; give one");
   if (o.only_class < -1) problems.push_back("class = " + std::to_string(o.only_class) + " must be at least 0");
   throw_if_problems(problems, "invalid sample options");
   const auto interpolation_pairs = o.interpolate.empty() ? std::vector<std::pair<int64_t, int64_t>>{} : parse_pairs(o.interpolate, "--interpolate");
@@ -91,6 +95,9 @@ int run_sample(const SampleOptions& o) {
   const torch::Device device = util::resolve_device(o.device);
   const auto checkpoint = open_checkpoint_source(o.checkpoint, o.run, device, *log);
   const auto& model = checkpoint.meta().model;
+  if (o.format == "idx" && image_shape(model) != kMnistShape)
+    throw UsageError("--format idx writes 1x28x28 images; " + checkpoint.path() + " makes " + image_shape(model).describe() +
+                     " ones: use --format folder (PNG files that --data reads back)");
   models::SamplePlan plan;
   plan.mode = o.class_grid                   ? models::SamplePlan::Mode::kClassGrid
               : !o.interpolate.empty()       ? models::SamplePlan::Mode::kInterpolate
@@ -115,6 +122,13 @@ int run_sample(const SampleOptions& o) {
     const auto written = exporting::export_idx(*generator, model.z_dim, labels, o.count, o.seed, device, out, o.gzip,
                                                [&](const std::string& line) { log->info(line); });
     for (const auto& file : written) std::printf("%s\n", file.c_str());
+    return 0;
+  }
+  if (o.format == "folder") {
+    const auto labels = is_conditional(model.kind) ? models::balanced_labels(o.count, model.classes, o.only_class) : torch::Tensor();
+    std::printf("%s\n", exporting::export_image_folder(*generator, model.z_dim, labels, o.count, o.seed, device, out, model.class_names,
+                                                       [&](const std::string& line) { log->info(line); })
+                            .c_str());
     return 0;
   }
 

@@ -14,7 +14,7 @@ struct SampleOptions {
   std::string out;         // default: grid.png (png); required for --format idx
   std::string individual;  // directory for one PNG per image
   std::string device = "auto";
-  std::string format = "png";     // png | idx
+  std::string format = "png";     // png | idx | folder
   bool gzip = false;              // idx: write .gz files
   int64_t only_class = -1;        // --class K (conditional models)
   bool class_grid = false;        // one row per class, the same z in each column

@@ -21,6 +21,7 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   cmd->add_flag("--force", c.force, "Write into an existing non-empty run directory")->configurable(false);
   cmd->add_flag("--print-config", options.print_config, "Print the resolved config as TOML and exit")->configurable(false);
   cmd->add_option("--inject-nan-at-step", options.inject_nan_at_step)->group("")->configurable(false);  // fault injection for tests
+  cmd->add_flag("--cuda-sync-debug", options.cuda_sync_debug)->group("")->configurable(false);  // scripts/gpu-check.sh: no host syncs in a step
   add_verbosity_flags(*cmd, options.verbosity);
   options.command = cmd;
   return cmd;
@@ -87,6 +88,7 @@ int run_train(const TrainOptions& options) {
     return signal ? std::string("received ") + signal_name(signal) : std::string();
   };
   request.inject_nan_at_step = options.inject_nan_at_step;
+  request.cuda_sync_debug = options.cuda_sync_debug;
   train::TrainingRun training(std::move(request));
   if (options.print_config) {
     std::fputs(to_toml(training.config()).c_str(), stdout);

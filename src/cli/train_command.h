@@ -16,6 +16,7 @@ struct TrainOptions {
   bool print_config = false;
   bool resume = false;
   int64_t inject_nan_at_step = 0;  // hidden, for tests of --on-nan: poisons a G weight once after this step
+  bool cuda_sync_debug = false;    // hidden, for scripts/gpu-check.sh: CUDA sync-debug mode at error around the steps
   Verbosity verbosity;
   const CLI::App* command = nullptr;  // to ask which keys the flags or --config file gave (for --resume)
   char** argv = nullptr;              // the command line, to restart with a bounded OpenMP spin (openmp_spin.h); null: never

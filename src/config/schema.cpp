@@ -98,7 +98,12 @@ const std::vector<TrainField>& train_fields() {
       {"d-hidden", "mlp: discriminator hidden sizes", false, GENAI_MEMBER(model.d_hidden), in(1, 65536)},
       {"g-norm", "mlp: generator normalization: batch | none (none is the bare design, which collapses)", false, GENAI_MEMBER(model.g_norm),
        one_of({"batch", "none"})},
-      {"dcgan-channels", "dcgan: channels at 14x14 (twice that at 7x7)", false, GENAI_MEMBER(model.dcgan_channels), in(1, 4096)},
+      {"image-size", "Side of the square images the model makes; the data is centre-cropped and resized to it (0: the data's own)", false,
+       GENAI_MEMBER(model.image_size), in(0, kMaxImageSize, "0: the data's own")},
+      {"channels", "Image channels: 1 (grayscale) or 3 (RGB); the data is converted (0: the data's own: 1 for IDX, 3 for CIFAR and folders)", false,
+       GENAI_MEMBER(model.channels), in(0, 3, "0: the data's own")},
+      {"dcgan-channels", "dcgan: channels at half the image side (14x14 for 28x28), doubling per halving up to 8x", false,
+       GENAI_MEMBER(model.dcgan_channels), in(1, 4096)},
       {"spectral-norm", "Spectral normalization of every Linear and Conv2d weight of D (one power iteration per forward)", false,
        GENAI_MEMBER(model.spectral_norm)},
       {"minibatch-stddev", "D gets the minibatch standard deviation over groups of this many images as an extra feature (0: none), e.g. 4", false,
@@ -111,7 +116,10 @@ const std::vector<TrainField>& train_fields() {
        "mlp, dcgan: condition G and D on this many k-means clusters of the training images (self-conditioned; no labels used), "
        "G drawing its cluster from z at the clusters' frequencies (0: none), e.g. 50",
        false, GENAI_MEMBER(model.clusters), in(0, 256, "0: none")},
-      {"data", "mnist | fashion-mnist | DIR with IDX files (raw or .gz)", false, GENAI_MEMBER(data)},
+      {"data", "mnist | fashion-mnist | DIR of IDX files (raw or .gz), of CIFAR-10/100 binary batches, or of images (PNG, JPEG, BMP)", false,
+       GENAI_MEMBER(data)},
+      {"skip-bad-images", "Image folders: skip files that cannot be decoded (and report how many) instead of stopping", false,
+       GENAI_MEMBER(skip_bad_images)},
       {"data-root", "Where mnist and fashion-mnist live (scripts/get-data.sh puts them in data/)", true, GENAI_MEMBER(data_root)},
       {"device", "auto | cpu | cuda | cuda:N", true, GENAI_MEMBER(device)},
       {"threads", "CPU cores to use (0: all); genai splits them between LibTorch and BLAS by model", true, GENAI_MEMBER(threads),
@@ -161,6 +169,7 @@ const std::vector<TrainField>& train_fields() {
       {"dist-timeout",
        "Several processes (torchrun, srun): seconds a rank waits for the others (to join, or in a collective) before it exits with an error", true,
        GENAI_MEMBER(dist_timeout), in(1, 86400)},
+      {"image-cache", "Image folders: directory of the decoded-image cache (default: DIR/.genai-cache)", true, GENAI_MEMBER(image_cache)},
   };
   return fields;
 }

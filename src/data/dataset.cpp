@@ -5,19 +5,30 @@
 
 namespace genai::data {
 
+torch::Tensor ImageDataset::float_images() const { return to_unit_range(images); }
+
+torch::Tensor to_unit_range(const torch::Tensor& bytes) { return bytes.to(torch::kFloat32).div_(127.5).sub_(1.0); }
+
+void to_unit_range_out(torch::Tensor& out, const torch::Tensor& bytes) { out.copy_(bytes).div_(127.5).sub_(1.0); }
+
 ImageDataset to_dataset(const LabeledImages& source, const std::string& source_name, torch::Device device) {
   const auto& dims = source.images.dims;
-  if (dims.size() != 3 || dims[1] != kImageSide || dims[2] != kImageSide)
+  if (dims.size() != 3 || dims[1] != kMnistShape.size || dims[2] != kMnistShape.size)
     throw file_error(source_name, "images are " + std::to_string(dims.size() == 3 ? dims[1] : 0) + "x" +
-                                      std::to_string(dims.size() == 3 ? dims[2] : 0) + "; genai's models need 28x28");
+                                      std::to_string(dims.size() == 3 ? dims[2] : 0) + "; IDX data must be 28x28");
   const int64_t n = dims[0];
   if (n == 0) throw file_error(source_name, "holds no images (empty dataset)");
-  // Copy the bytes once into a uint8 tensor, then scale on the device: one upload of 1 byte per pixel.
-  auto bytes = torch::from_blob(const_cast<uint8_t*>(source.images.bytes.data()), {n, 1, kImageSide, kImageSide}, torch::kUInt8);
+  ImageSet set;
+  set.images = torch::from_blob(const_cast<uint8_t*>(source.images.bytes.data()), {n, 1, kMnistShape.size, kMnistShape.size}, torch::kUInt8).clone();
+  set.labels = torch::from_blob(const_cast<uint8_t*>(source.labels.bytes.data()), {n}, torch::kUInt8).to(torch::kInt64);
+  return to_dataset(set, device);
+}
+
+ImageDataset to_dataset(const ImageSet& source, torch::Device device) {
   ImageDataset dataset;
-  dataset.images = bytes.to(device).to(torch::kFloat32).div_(127.5).sub_(1.0).contiguous();
-  auto labels = torch::from_blob(const_cast<uint8_t*>(source.labels.bytes.data()), {n}, torch::kUInt8);
-  dataset.labels = labels.to(device).to(torch::kInt64);
+  // One upload of one byte per pixel (on the CPU, the set's own tensor).
+  dataset.images = source.images.to(device).contiguous();
+  dataset.labels = source.labels.to(device).to(torch::kInt64);
   return dataset;
 }
 

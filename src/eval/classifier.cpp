@@ -71,7 +71,7 @@ ClassifierOutputs classify(LeNet& net, const torch::Tensor& images, torch::Devic
 }
 
 double classifier_accuracy(LeNet& net, const data::ImageDataset& test, torch::Device device) {
-  const auto out = classify(net, test.images, device);
+  const auto out = classify(net, test.float_images(), device);
   return out.predicted.eq(test.labels.to(torch::kCPU)).to(torch::kFloat64).mean().item<double>();
 }
 
@@ -91,7 +91,7 @@ Classifier train_classifier(const data::ImageDataset& train, const data::ImageDa
   result.recipe = recipe;
   torch::optim::Adam optimizer(result.net->parameters(), torch::optim::AdamOptions(recipe.lr));
   data::ShuffledBatcher batcher(n, std::min(recipe.batch_size, n), recipe.seed, device);
-  const auto images = train.images.narrow(0, 0, n), labels = train.labels.narrow(0, 0, n);
+  const auto images = train.float_images().narrow(0, 0, n), labels = train.labels.narrow(0, 0, n);
   for (int64_t epoch = 0; epoch < recipe.epochs; ++epoch) {
     static_cast<torch::optim::AdamOptions&>(optimizer.param_groups().front().options()).lr(recipe.lr * std::pow(recipe.lr_decay, epoch));
     result.net->train();

@@ -32,6 +32,9 @@ Scorecard evaluate(const EvaluationRequest& request, const std::function<void(co
     throw UsageError(g ? "--tstr needs a conditional model (cmlp or cdcgan); " + g->checkpoint + " holds an unconditional " + name(g->model.kind) +
                              " generator"
                        : "--tstr needs a conditional generator: give --checkpoint or --run");
+  if (g && image_shape(g->model) != kMnistShape)
+    throw UsageError(g->checkpoint + " makes " + image_shape(g->model).describe() +
+                     " images; genai eval scores 1x28x28 generators for now (its classifier is an MNIST LeNet)");
   const auto& files = request.files;
   const auto train = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, request.device);
   const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, request.device);

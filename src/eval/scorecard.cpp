@@ -38,8 +38,8 @@ EvalReference::EvalReference(const Classifier& classifier, const data::ImageData
                        std::to_string(smallest_pool + validation));
   if (!problems.empty()) throw UsageError("cannot evaluate: " + problems.front());
 
-  test_images_ = test.images.to(torch::kCPU);
-  const auto train_images = train.images.to(torch::kCPU);
+  test_images_ = test.float_images().to(torch::kCPU);
+  const auto train_images = train.float_images().to(torch::kCPU);
   if (settings.parzen && validation > 0) validation_pixels_ = unit_pixels(train_images.narrow(0, pool, validation));
   const auto order = data::ShuffledBatcher::permutation(pool, settings.seed, 0);
   baseline_images_ = train_images.index_select(0, order.narrow(0, 0, std::min(settings.samples, pool)));

@@ -22,7 +22,7 @@ std::string generator_spec_json(const ModelConfig& model, const GeneratorExportI
       {"label_embedding_dim", is_conditional(model.kind) || model.info_codes > 0 || model.clusters > 0 ? models::kLabelEmbeddingDim : 0},
       {"info_codes", model.info_codes},
       {"clusters", model.clusters},
-      {"image_shape", {1, kImageSide, kImageSide}},
+      {"image_shape", {image_shape(model).channels, image_shape(model).size, image_shape(model).size}},
       {"output_range", {-1, 1}},
       {"step", info.step},
       {"ema", info.ema},

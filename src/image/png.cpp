@@ -45,7 +45,7 @@ void write_pngs(const std::string& directory, const torch::Tensor& images) {
   for (int64_t i = 0; i < images.size(0); ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
-    write_png((std::filesystem::path(directory) / name).string(), to_gray(images[i]));
+    write_png((std::filesystem::path(directory) / name).string(), to_image(images[i]));
   }
 }
 
@@ -57,27 +57,42 @@ GrayImage to_gray(const torch::Tensor& image) {
   return out;
 }
 
-GrayImage make_grid(const torch::Tensor& images, int64_t nrow, int64_t padding, uint8_t pad_value) {
-  TORCH_CHECK(images.dim() == 4 && images.size(1) == 1, "make_grid expects [B, 1, H, W]");
-  auto bytes = to_bytes(images);
-  const int64_t count = bytes.size(0), h = bytes.size(2), w = bytes.size(3);
+Image to_image(const torch::Tensor& image) {
+  TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3), "to_image expects [1, H, W] or [3, H, W]");
+  const auto bytes = to_bytes(image).permute({1, 2, 0}).contiguous();  // HWC, as PNG interleaves them
+  Image out{bytes.size(1), bytes.size(0), bytes.size(2), {}};
+  out.pixels.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+  return out;
+}
+
+Image make_grid(const torch::Tensor& images, int64_t nrow, int64_t padding, uint8_t pad_value) {
+  TORCH_CHECK(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3), "make_grid expects [B, 1, H, W] or [B, 3, H, W]");
+  const auto bytes = to_bytes(images).permute({0, 2, 3, 1}).contiguous();  // [B, H, W, C]
+  const int64_t count = bytes.size(0), h = bytes.size(1), w = bytes.size(2), c = bytes.size(3);
   const int64_t cols = std::max<int64_t>(1, std::min(nrow, count));
   const int64_t rows = (count + cols - 1) / cols;
-  GrayImage grid;
+  Image grid;
   grid.width = cols * (w + padding) + padding;
   grid.height = rows * (h + padding) + padding;
-  grid.pixels.assign(static_cast<size_t>(grid.width * grid.height), pad_value);
+  grid.channels = c;
+  grid.pixels.assign(static_cast<size_t>(grid.width * grid.height * c), pad_value);
   const uint8_t* src = bytes.data_ptr<uint8_t>();
   for (int64_t i = 0; i < count; ++i) {
     const int64_t top = padding + (i / cols) * (h + padding), left = padding + (i % cols) * (w + padding);
-    for (int64_t y = 0; y < h; ++y) std::copy_n(src + (i * h + y) * w, w, grid.pixels.begin() + (top + y) * grid.width + left);
+    for (int64_t y = 0; y < h; ++y) std::copy_n(src + ((i * h + y) * w) * c, w * c, grid.pixels.begin() + ((top + y) * grid.width + left) * c);
   }
   return grid;
 }
 
 std::vector<uint8_t> encode_png(const GrayImage& image) { return encode("PNG image", image.width, image.height, 1, image.pixels); }
+std::vector<uint8_t> encode_png(const Image& image) {
+  return encode("PNG image", image.width, image.height, static_cast<int>(image.channels), image.pixels);
+}
 
 void write_png(const std::string& path, const GrayImage& image) { encode_and_write(path, image.width, image.height, 1, image.pixels); }
 void write_png(const std::string& path, const RgbImage& image) { encode_and_write(path, image.width, image.height, 3, image.pixels); }
+void write_png(const std::string& path, const Image& image) {
+  encode_and_write(path, image.width, image.height, static_cast<int>(image.channels), image.pixels);
+}
 
 }  // namespace genai::image

@@ -42,18 +42,35 @@ struct FlattenNchw : torch::autograd::Function<FlattenNchw> {
 };
 }  // namespace
 
-DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels) : channels_(channels) {
-  const int64_t projected = 2 * channels * 7 * 7;
-  project_ = register_module("project", nn::Linear(nn::LinearOptions(z_dim, projected).bias(false)));
-  project_norm_ = register_module("project_norm", nn::BatchNorm2d(2 * channels));
-  upsample_ = nn::Sequential(up_conv(2 * channels, channels), nn::BatchNorm2d(channels), nn::ReLU(),  // 7 -> 14
-                             up_conv(channels, 1), nn::Tanh());                                       // 14 -> 28
+DcganLayout dcgan_layout(const ImageShape& shape, int64_t channels) {
+  DcganLayout layout;
+  const ConvPyramid pyramid = conv_pyramid(shape.size);
+  TORCH_CHECK(pyramid.stages > 0, "no DCGAN for images of side ", shape.size);  // validate() refuses such sizes first
+  layout.base = pyramid.base;
+  for (int64_t i = 0; i < pyramid.stages; ++i) layout.widths.push_back(channels * std::min<int64_t>(int64_t{1} << i, kDcganMaxWidthFactor));
+  return layout;
+}
+
+DcganGenerator::DcganGenerator(int64_t z_dim, int64_t channels, const ImageShape& shape) : layout_(dcgan_layout(shape, channels)) {
+  const auto& w = layout_.widths;
+  const int64_t deepest = w.back(), base = layout_.base;
+  project_ = register_module("project", nn::Linear(nn::LinearOptions(z_dim, deepest * base * base).bias(false)));
+  project_norm_ = register_module("project_norm", nn::BatchNorm2d(deepest));
+  // Each stage doubles the side and halves the channels (28x28: 7 -> 14 -> 28 with 2C then C channels), the last one
+  // to the image's channels.
+  for (size_t i = w.size() - 1; i > 0; --i) {
+    upsample_->push_back(up_conv(w[i], w[i - 1]));
+    upsample_->push_back(nn::BatchNorm2d(w[i - 1]));
+    upsample_->push_back(nn::ReLU());
+  }
+  upsample_->push_back(up_conv(w.front(), shape.channels));
+  upsample_->push_back(nn::Tanh());
   register_module("upsample", upsample_);
   dcgan_init(*this);
 }
 
 torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
-  auto h = torch::relu(project_norm_(conv_layout(project_(z).view({-1, 2 * channels_, 7, 7}))));
+  auto h = torch::relu(project_norm_(conv_layout(project_(z).view({-1, layout_.widths.back(), layout_.base, layout_.base}))));
   // The transposed convolutions run through models::conv_transpose2d (oneDNN on the CPU); the modules
   // hold their weights, so parameter names and checkpoints are unchanged.
   for (auto& layer : *upsample_) {
@@ -66,18 +83,25 @@ torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tenso
   return h;
 }
 
-DcganDiscriminator::DcganDiscriminator(int64_t channels, int64_t minibatch_stddev)
-    : FeatureDiscriminator(minibatch_stddev), body_feature_dim_(2 * channels * 7 * 7) {
-  // No BatchNorm on the first layer, as in the paper: it sees raw images.
-  features_ = nn::Sequential(down_conv(1, channels, true), leaky(),                                              // 28 -> 14
-                             down_conv(channels, 2 * channels, false), nn::BatchNorm2d(2 * channels), leaky());  // 14 -> 7
+DcganDiscriminator::DcganDiscriminator(int64_t channels, const ImageShape& shape, int64_t minibatch_stddev) : FeatureDiscriminator(minibatch_stddev) {
+  const DcganLayout layout = dcgan_layout(shape, channels);
+  const auto& w = layout.widths;
+  body_feature_dim_ = w.back() * layout.base * layout.base;
+  // No BatchNorm on the first layer, as in the paper: it sees raw images. Each stage halves the side (28 -> 14 -> 7).
+  features_->push_back(down_conv(shape.channels, w.front(), true));
+  features_->push_back(leaky());
+  for (size_t i = 1; i < w.size(); ++i) {
+    features_->push_back(down_conv(w[i - 1], w[i], false));
+    features_->push_back(nn::BatchNorm2d(w[i]));
+    features_->push_back(leaky());
+  }
   register_module("features", features_);
   classify_ = register_module("classify", nn::Linear(feature_dim(), 1));
   dcgan_init(*this);
 }
 
 torch::Tensor DcganDiscriminator::body_features(const torch::Tensor& images) {
-  // The first convolution sees one channel: its input gradient (G's step) takes the one-channel path.
+  // The first convolution of a one-channel image: its input gradient (G's step) takes the one-channel path.
   auto* first = (*features_)[0]->as<nn::Conv2dImpl>();
   auto x = conv2d_from_one_channel(conv_layout(images), first->weight, first->bias, kDownStride, kDownPadding);
   for (auto layer = features_->begin() + 1; layer != features_->end(); ++layer) x = layer->forward(x);

@@ -5,7 +5,7 @@ namespace {
 torch::nn::LeakyReLU leaky() { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)); }
 }  // namespace
 
-MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bool batch_norm) {
+MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bool batch_norm, const ImageShape& shape) : shape_(shape) {
   int64_t in = z_dim;
   for (int64_t width : hidden) {
     body_->push_back(torch::nn::Linear(in, width));
@@ -13,16 +13,18 @@ MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bo
     body_->push_back(leaky());
     in = width;
   }
-  body_->push_back(torch::nn::Linear(in, kImagePixels));
+  body_->push_back(torch::nn::Linear(in, shape.values()));
   body_->push_back(torch::nn::Tanh());
   register_module("body", body_);
 }
 
-torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) { return body_->forward(z).view({-1, 1, kImageSide, kImageSide}); }
+torch::Tensor MlpGenerator::forward(const torch::Tensor& z, const torch::Tensor&) {
+  return body_->forward(z).view({-1, shape_.channels, shape_.size, shape_.size});
+}
 
-MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden, int64_t minibatch_stddev)
-    : FeatureDiscriminator(minibatch_stddev), body_feature_dim_(hidden.empty() ? kImagePixels : hidden.back()) {
-  int64_t in = kImagePixels;
+MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden, const ImageShape& shape, int64_t minibatch_stddev)
+    : FeatureDiscriminator(minibatch_stddev), values_(shape.values()), body_feature_dim_(hidden.empty() ? values_ : hidden.back()) {
+  int64_t in = values_;
   for (int64_t width : hidden) {
     body_->push_back(torch::nn::Linear(in, width));
     body_->push_back(leaky());
@@ -33,7 +35,7 @@ MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden, int64_t m
 }
 
 torch::Tensor MlpDiscriminator::body_features(const torch::Tensor& images) {
-  auto x = images.reshape({images.size(0), kImagePixels});
+  auto x = images.reshape({images.size(0), values_});
   auto layer = body_->begin();
   for (size_t i = 0; i + 1 < body_->size(); ++i, ++layer) x = layer->forward(x);
   return x;

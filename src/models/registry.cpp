@@ -19,11 +19,12 @@ void check_classes(const ModelConfig& config) {
 std::shared_ptr<Generator> make_generator(const ModelConfig& config) {
   check_classes(config);
   const int64_t extra = is_conditional(config.kind) || config.info_codes > 0 || config.clusters > 0 ? kLabelEmbeddingDim : 0;
+  const ImageShape shape = image_shape(config);
   std::shared_ptr<Generator> generator;
   if (is_convolutional(config.kind))
-    generator = std::make_shared<DcganGenerator>(config.z_dim + extra, config.dcgan_channels);
+    generator = std::make_shared<DcganGenerator>(config.z_dim + extra, config.dcgan_channels, shape);
   else
-    generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, config.g_norm == "batch");
+    generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, config.g_norm == "batch", shape);
   if (is_conditional(config.kind)) return std::make_shared<ConditionalGenerator>(generator, config.classes);
   if (config.info_codes > 0) return std::make_shared<LatentCodeGenerator>(generator, config.info_codes);
   if (config.clusters > 0) return std::make_shared<LatentCodeGenerator>(generator, config.clusters, /*weighted=*/true);
@@ -35,9 +36,9 @@ Gan make_gan(const ModelConfig& config) {
   gan.generator = make_generator(config);
   std::shared_ptr<FeatureDiscriminator> discriminator;
   if (is_convolutional(config.kind))
-    discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels, config.minibatch_stddev);
+    discriminator = std::make_shared<DcganDiscriminator>(config.dcgan_channels, image_shape(config), config.minibatch_stddev);
   else
-    discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden, config.minibatch_stddev);
+    discriminator = std::make_shared<MlpDiscriminator>(config.d_hidden, image_shape(config), config.minibatch_stddev);
   if (config.spectral_norm) discriminator->use_spectral_norm();
   if (is_conditional(config.kind))
     gan.discriminator = std::make_shared<ProjectionDiscriminator>(discriminator, config.classes);

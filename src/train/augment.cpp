@@ -12,8 +12,9 @@ torch::Tensor integers(const torch::Tensor& uniform, int64_t n) {
 
 torch::Tensor translate(const torch::Tensor& x, const torch::Tensor& draws) {
   const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  const auto padded = torch::constant_pad_nd(x, {kMaxShift, kMaxShift, kMaxShift, kMaxShift}, kBackground);  // [B, C, H+6, W+6]
-  // Output pixel (i, j) reads padded (i + sy, j + sx) with sy, sx in [0, 2 * kMaxShift]: a shift of sy - 3.
+  const int64_t kMaxShift = max_shift(h);
+  const auto padded = torch::constant_pad_nd(x, {kMaxShift, kMaxShift, kMaxShift, kMaxShift}, kBackground);  // [B, C, H+6, W+6] at 28x28
+  // Output pixel (i, j) reads padded (i + sy, j + sx) with sy, sx in [0, 2 * kMaxShift]: a shift of sy - kMaxShift.
   const auto options = torch::TensorOptions().dtype(torch::kInt64).device(x.device());
   const auto rows = torch::arange(h, options).view({1, h}) + integers(draws.select(1, 0), 2 * kMaxShift + 1).view({b, 1});
   const auto cols = torch::arange(w, options).view({1, w}) + integers(draws.select(1, 1), 2 * kMaxShift + 1).view({b, 1});
@@ -24,11 +25,11 @@ torch::Tensor translate(const torch::Tensor& x, const torch::Tensor& draws) {
 torch::Tensor cut_out(const torch::Tensor& x, const torch::Tensor& draws) {
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
   const auto options = torch::TensorOptions().dtype(torch::kInt64).device(x.device());
-  // The square covers rows [cy - 7, cy + 7) and columns [cx - 7, cx + 7), with cy in [0, H] and cx in [0, W].
+  // The square covers rows [cy - 7, cy + 7) and columns [cx - 7, cx + 7) at 28x28, with cy in [0, H] and cx in [0, W].
   const auto cy = integers(draws.select(1, 2), h + 1).view({b, 1, 1, 1});
   const auto cx = integers(draws.select(1, 3), w + 1).view({b, 1, 1, 1});
   const auto i = torch::arange(h, options).view({1, 1, h, 1}), j = torch::arange(w, options).view({1, 1, 1, w});
-  const int64_t half = kCutoutSide / 2;
+  const int64_t half = cutout_side(h) / 2;
   const auto inside = (i >= cy - half) & (i < cy + half) & (j >= cx - half) & (j < cx + half);
   return x.masked_fill(inside, kBackground);
 }

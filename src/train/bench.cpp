@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "genai/models/dcgan.h"
 #include "genai/models/gan.h"
 #include "genai/train/trainer.h"
 
@@ -27,40 +28,58 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 }  // namespace
 
+// The convolutional models' FLOPs from their real layers (genai/models/dcgan.h's layout): 4x4 kernels, each stage
+// doubling (G) or halving (D) the side.
 double generator_forward_flops(const ModelConfig& m) {
+  const ImageShape shape = image_shape(m);
   if (!is_convolutional(m.kind)) {
     std::vector<int64_t> sizes{m.z_dim};
     sizes.insert(sizes.end(), m.g_hidden.begin(), m.g_hidden.end());
-    sizes.push_back(models::kImagePixels);
+    sizes.push_back(shape.values());
     return linear_chain_flops(sizes);
   }
-  const double c = static_cast<double>(m.dcgan_channels);
-  return 2.0 * m.z_dim * 2 * c * 49   // project z -> 2C x 7 x 7
-         + 2.0 * 2 * c * c * 16 * 49  // transposed conv 2C -> C, 4x4 kernel, from 7x7
-         + 2.0 * c * 1 * 16 * 196;    // transposed conv C -> 1, 4x4 kernel, from 14x14
+  const auto layout = models::dcgan_layout(shape, m.dcgan_channels);
+  const auto& w = layout.widths;
+  double side = static_cast<double>(layout.base);
+  double flops = 2.0 * m.z_dim * w.back() * side * side;  // project z -> deepest maps
+  for (size_t i = w.size(); i-- > 0;) {                   // transposed conv w[i] -> w[i-1] (or the image), from side x side
+    const double out = i > 0 ? static_cast<double>(w[i - 1]) : static_cast<double>(shape.channels);
+    flops += 2.0 * static_cast<double>(w[i]) * out * 16 * side * side;
+    side *= 2;
+  }
+  return flops;
 }
 
 double discriminator_forward_flops(const ModelConfig& m) {
+  const ImageShape shape = image_shape(m);
   if (!is_convolutional(m.kind)) {
-    std::vector<int64_t> sizes{models::kImagePixels};
+    std::vector<int64_t> sizes{shape.values()};
     sizes.insert(sizes.end(), m.d_hidden.begin(), m.d_hidden.end());
     sizes.push_back(1);
     return linear_chain_flops(sizes);
   }
-  const double c = static_cast<double>(m.dcgan_channels);
-  return 2.0 * 1 * c * 16 * 196       // conv 1 -> C, 4x4 kernel, to 14x14
-         + 2.0 * c * 2 * c * 16 * 49  // conv C -> 2C, 4x4 kernel, to 7x7
-         + 2.0 * 2 * c * 49;          // linear 2C x 7 x 7 -> 1
+  const auto layout = models::dcgan_layout(shape, m.dcgan_channels);
+  const auto& w = layout.widths;
+  double side = static_cast<double>(shape.size) / 2, flops = 0;
+  for (size_t i = 0; i < w.size(); ++i, side /= 2) {  // conv (image or w[i-1]) -> w[i], to side x side
+    const double in = i == 0 ? static_cast<double>(shape.channels) : static_cast<double>(w[i - 1]);
+    flops += 2.0 * in * static_cast<double>(w[i]) * 16 * side * side;
+  }
+  return flops + 2.0 * static_cast<double>(w.back()) * static_cast<double>(layout.base * layout.base);  // linear -> 1
 }
 
 double generator_first_layer_flops(const ModelConfig& m) {
-  if (!is_convolutional(m.kind)) return 2.0 * m.z_dim * (m.g_hidden.empty() ? models::kImagePixels : m.g_hidden.front());
-  return 2.0 * m.z_dim * 2 * static_cast<double>(m.dcgan_channels) * 49;
+  if (!is_convolutional(m.kind)) return 2.0 * m.z_dim * (m.g_hidden.empty() ? image_shape(m).values() : m.g_hidden.front());
+  const auto layout = models::dcgan_layout(image_shape(m), m.dcgan_channels);
+  return 2.0 * m.z_dim * static_cast<double>(layout.widths.back() * layout.base * layout.base);
 }
 
 double discriminator_first_layer_flops(const ModelConfig& m) {
-  if (!is_convolutional(m.kind)) return 2.0 * models::kImagePixels * (m.d_hidden.empty() ? 1 : m.d_hidden.front());
-  return 2.0 * static_cast<double>(m.dcgan_channels) * 16 * 196;
+  const ImageShape shape = image_shape(m);
+  if (!is_convolutional(m.kind)) return 2.0 * static_cast<double>(shape.values()) * (m.d_hidden.empty() ? 1 : m.d_hidden.front());
+  const auto layout = models::dcgan_layout(shape, m.dcgan_channels);
+  const double side = static_cast<double>(shape.size) / 2;
+  return 2.0 * static_cast<double>(shape.channels * layout.widths.front()) * 16 * side * side;
 }
 
 double step_flops(const ModelConfig& model, int64_t batch_size) {
@@ -75,11 +94,12 @@ double peak_rss_megabytes() {
 }
 
 BenchResult benchmark_training_step(const TrainConfig& config, torch::Device device, const BenchSettings& settings) {
-  // Random data shaped like MNIST, resident on the device like the real dataset.
+  // Random bytes in the model's shape, resident on the device like the real dataset.
   const int64_t n = std::max<int64_t>(4096, 4 * config.batch_size);
+  const ImageShape shape = image_shape(config.model);
   data::ImageDataset dataset;
   auto generator = at::detail::createCPUGenerator(config.seed);
-  dataset.images = (torch::rand({n, 1, models::kImageSide, models::kImageSide}, generator) * 2 - 1).to(device);
+  dataset.images = torch::randint(0, 256, {n, shape.channels, shape.size, shape.size}, generator, torch::kUInt8).to(device);
   dataset.labels = torch::zeros({n}, torch::kInt64).to(device);
   Trainer trainer(config, std::move(dataset), device);
   trainer.use_hand_written_step(settings.hand_written_step);
@@ -104,6 +124,7 @@ BenchResult benchmark_training_step(const TrainConfig& config, torch::Device dev
   result.model = name(config.model.kind);
   result.g_norm = config.model.g_norm;
   result.batch_size = config.batch_size;
+  result.shape = shape;
   result.steps_per_window = std::max<int64_t>(1, static_cast<int64_t>(rate * settings.window_seconds + 0.5));
   for (int w = 0; w < settings.windows; ++w) {
     wait_turn();

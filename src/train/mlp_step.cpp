@@ -326,8 +326,8 @@ const torch::nn::Sequential& body_of(const std::shared_ptr<Network>& network) {
 namespace {
 
 // Allocated before the stacks, which write into it: G's last layer writes its images straight into D's fake rows.
-torch::Tensor discriminator_input(int64_t batch_size, torch::Device device) {
-  return torch::empty({2 * batch_size, models::kImagePixels}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+torch::Tensor discriminator_input(int64_t batch_size, int64_t values, torch::Device device) {
+  return torch::empty({2 * batch_size, values}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
 }
 
 // BCE on `rows` logits in one pass: with s = sign * logit, the loss is mean softplus(s) and d loss / d logit =
@@ -349,9 +349,9 @@ double bce_logit_pass(const float* logits, const float* sign, float* gradient, i
 
 }  // namespace
 
-MlpStep::MlpStep(models::Gan& gan, int64_t batch_size, torch::Device device)
+MlpStep::MlpStep(models::Gan& gan, int64_t batch_size, torch::Device device, const ImageShape& shape)
     : batch_size_(batch_size),
-      d_input_(discriminator_input(batch_size, device)),
+      d_input_(discriminator_input(batch_size, shape.values(), device)),
       generator_(body_of<models::MlpGenerator>(gan.generator), batch_size, device, d_input_.narrow(0, batch_size, batch_size)),
       discriminator_(body_of<models::MlpDiscriminator>(gan.discriminator), 2 * batch_size, device) {
   const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
@@ -359,7 +359,7 @@ MlpStep::MlpStep(models::Gan& gan, int64_t batch_size, torch::Device device)
   sign_ = torch::cat({torch::full({batch_size, 1}, -1.0f, options), torch::full({batch_size, 1}, 1.0f, options)});
   logit_gradient_ = torch::empty({rows, 1}, options);
   metrics_ = torch::empty({4}, options);
-  real_input_ = d_input_.narrow(0, 0, batch_size).view({batch_size, 1, models::kImageSide, models::kImageSide});
+  real_input_ = d_input_.narrow(0, 0, batch_size).view({batch_size, shape.channels, shape.size, shape.size});
   fake_input_ = d_input_.narrow(0, batch_size, batch_size);
   g_logit_gradient_ = logit_gradient_.narrow(0, 0, batch_size);
 }

@@ -163,7 +163,7 @@ std::string RunDirectory::write_samples(int64_t step, const torch::Tensor& image
   const auto png = image::encode_png(grid);  // once: the file and TensorBoard get the same bytes
   util::write_file_atomically(path, png.data(), png.size());
   if (events_) {
-    events_->image(kTensorBoardSamplesTag, step, grid.width, grid.height, 1, png);
+    events_->image(kTensorBoardSamplesTag, step, grid.width, grid.height, grid.channels, png);
     flush_events();
   }
   return path;

@@ -12,6 +12,7 @@
 #include "genai/losses.h"
 #include "genai/models/gan.h"
 #include "genai/models/latent_code.h"
+#include "genai/util/cuda_sync_debug.h"
 
 namespace genai::train {
 namespace {
@@ -77,6 +78,8 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
       batcher_(dataset_.size(), config.batch_size, config.seed, device, communicator ? communicator->rank() : 0,
                communicator ? communicator->size() : 1),
       noise_generator_(make_noise_generator(device, config.seed)) {
+  if (dataset_.shape() != image_shape(config.model))
+    throw RuntimeError("the data's images are " + dataset_.shape().describe() + " but the model's are " + image_shape(config.model).describe());
   torch::manual_seed(config.seed);  // model initialisation draws from the default CPU generator
   gan_ = models::make_gan(config.model);
   gan_.generator->to(device);
@@ -86,7 +89,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
     // Self-conditioned: the class D sees with a real image is its k-means cluster (the data's labels are not used),
     // and G draws its clusters at their frequencies in the data, as a conditional G draws the real batch's classes.
     const auto start = std::chrono::steady_clock::now();
-    dataset_.labels = data::kmeans_labels(dataset_.images, config.model.clusters, config.seed);
+    dataset_.labels = data::kmeans_labels(dataset_.float_images(), config.model.clusters, config.seed);
     clustering_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     cluster_sizes_ = torch::bincount(dataset_.labels, {}, config.model.clusters).cpu();
     cluster_generator_ = std::dynamic_pointer_cast<models::LatentCodeGenerator>(gan_.generator);
@@ -114,7 +117,8 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
       gradient.div_(ranks);
     });
   }
-  if (MlpStep::handles(config.model, device) && plain_objective(config)) mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device);
+  if (MlpStep::handles(config.model, device) && plain_objective(config))
+    mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device, image_shape(config.model));
 
   if (config.ema_decay > 0) {
     ema_flat_ = optimizer_g_->flat_parameters().detach().clone();
@@ -130,7 +134,9 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   const int64_t ranks = communicator ? communicator->size() : 1, rank = communicator ? communicator->rank() : 0;
   global_noise_ = torch::empty({config.batch_size * ranks, config.model.z_dim}, on_device);
   noise_ = global_noise_.narrow(0, rank * config.batch_size, config.batch_size);
-  real_batch_ = torch::empty({config.batch_size, 1, models::kImageSide, models::kImageSide}, on_device);
+  const ImageShape shape = image_shape(config.model);
+  real_batch_ = torch::empty({config.batch_size, shape.channels, shape.size, shape.size}, on_device);
+  real_bytes_ = torch::empty({config.batch_size, shape.channels, shape.size, shape.size}, on_device.dtype(torch::kUInt8));
   if (augment_.any() || loss_ == GanLoss::kWgan) {
     global_draws_ = torch::zeros({config.batch_size * ranks, kStepDraws}, on_device);
     draws_ = global_draws_.narrow(0, rank * config.batch_size, config.batch_size);
@@ -227,7 +233,9 @@ void Trainer::step() {
   const auto index = batcher_.next();
   // The hand-written step's real batch is selected straight into its D input.
   auto real_target = runs_hand_written_step() ? mlp_step_->real_input() : real_batch_;
-  torch::index_select_out(real_target, dataset_.images, 0, index);
+  // The set is held as bytes; only the batch becomes float.
+  torch::index_select_out(real_bytes_, dataset_.images, 0, index);
+  data::to_unit_range_out(real_target, real_bytes_);
   // Conditional models: G draws the real batch's classes, so fakes follow the data's class frequencies.
   if (real_labels_.defined()) torch::index_select_out(real_labels_, dataset_.labels, 0, index);
   global_noise_.normal_(0.0, 1.0, noise_generator_);
@@ -290,7 +298,15 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
   };
   RunOutcome outcome;
   while (step_ < total) {
-    step();
+    if (trap_host_syncs_ && step_ >= config_.log_every) {
+      struct SyncErrors {
+        SyncErrors() { util::set_cuda_sync_errors(true); }
+        ~SyncErrors() { util::set_cuda_sync_errors(false); }
+      } trapped;
+      step();
+    } else {
+      step();
+    }
     const bool last = step_ == total;
     const bool logged = due(config_.log_every) || last;
     if (logged) {

@@ -6,6 +6,7 @@
 
 #include "genai/config/schema.h"
 #include "genai/data/dataset.h"
+#include "genai/data/image_set.h"
 #include "genai/data/locate.h"
 #include "genai/dist/communicator.h"
 #include "genai/error.h"
@@ -85,6 +86,7 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   const dist::World& world = request_.world;
   const bool leader = world.leader();
   const torch::Device device = util::resolve_device(config.device, world.local_rank);
+  if (request_.cuda_sync_debug && !device.is_cuda()) throw UsageError("--cuda-sync-debug needs a CUDA device; use --device cuda");
   util::keep_freed_memory_in_process();
   // The processes on one machine share its cores: each plans its share (2 ranks on 2 cores: one thread each).
   const int64_t cores =
@@ -93,18 +95,39 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   util::configure_cpu(threads);
 
   // Read the data before creating the run directory: a missing or bad file leaves nothing behind.
-  const auto files = data::locate_dataset(config.data, config.data_root, /*need_test_split=*/config.eval_every > 0);
-  auto dataset = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, device);
+  data::LoadOptions load;
+  load.transform = {config.model.image_size, config.model.channels};
+  load.skip_bad_files = config.skip_bad_images;
+  load.cache_dir = config.image_cache;
+  load.progress = [&](const std::string& line) { report.say(Severity::kInfo, line); };
+  load.require_labels = is_conditional(config.model.kind);
+  if (config.eval_every > 0 && data::detect_source(config.data, config.data_root) != data::SourceKind::kIdx)
+    throw UsageError("--eval-every scores in genai eval's MNIST classifier, which takes 1x28x28 IDX data; use --eval-every 0 with " + config.data);
+  const data::ImageSet images = data::load_training_images(config.data, config.data_root, load);
+  // The model takes the data's shape (after --image-size / --channels), recorded in the config and checkpoints.
+  config.model.channels = images.shape().channels;
+  config.model.image_size = images.shape().size;
+  validate(config);  // the resolved shape against the model (e.g. a DCGAN needs a side that halves down to 4 or 7)
+  if (config.eval_every > 0 && image_shape(config.model) != kMnistShape)
+    throw UsageError("--eval-every scores in genai eval's MNIST classifier, which takes 1x28x28 IDX data; this run's data is " +
+                     image_shape(config.model).describe() + ": use --eval-every 0");
   if (is_conditional(config.model.kind)) {
-    config.model.classes = dataset.labels.max().item<int64_t>() + 1;
+    if (!images.labelled)
+      throw file_error(config.data, std::string("is an unlabelled ") + data::name(data::detect_source(config.data, config.data_root)) +
+                                        "; a conditional model needs classes (a folder with one subfolder per class), or use an unconditional model");
+    config.model.classes = images.labels.max().item<int64_t>() + 1;
     if (config.model.classes < 2)
-      throw file_error(files.train_labels, "labels give " + std::to_string(config.model.classes) +
-                                               " class; a conditional model needs at least 2 (or use an unconditional model)");
-    config.model.class_names = data::known_class_names(config.data);
+      throw file_error(config.data, "labels give " + std::to_string(config.model.classes) +
+                                        " class; a conditional model needs at least 2 (or use an unconditional model)");
+    config.model.class_names = images.class_names;
     if (!config.model.class_names.empty() && static_cast<int64_t>(config.model.class_names.size()) != config.model.classes)
       config.model.class_names.clear();
   }
-  QuickEvals quick = leader ? prepare_quick_evals(config, files, dataset, device, report) : QuickEvals{};
+  auto dataset = data::to_dataset(images, device);
+  QuickEvals quick =
+      leader && config.eval_every > 0
+          ? prepare_quick_evals(config, data::locate_dataset(config.data, config.data_root, /*need_test_split=*/true), dataset, device, report)
+          : QuickEvals{};
 
   std::unique_ptr<dist::Communicator> communicator;
   if (world.distributed()) {
@@ -115,6 +138,7 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   // Build everything that can fail on bad input before the run directory exists.
   const int64_t dataset_size = dataset.size();
   Trainer trainer(config, std::move(dataset), device, communicator.get());
+  trainer.trap_host_syncs(request_.cuda_sync_debug);
   std::vector<std::string> restore_warnings;
   if (resume_from_) restore_warnings = trainer.restore(*resume_from_);
 

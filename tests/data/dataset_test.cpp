@@ -17,10 +17,12 @@ TEST(Dataset, ScalesPixelsToMinusOneOne) {
   set.labels = IdxArray{{1}, {7}};
   auto ds = to_dataset(set, "x", torch::kCPU);
   ASSERT_EQ(ds.images.sizes(), (std::vector<int64_t>{1, 1, 28, 28}));
-  EXPECT_EQ(ds.images.dtype(), torch::kFloat32);
-  EXPECT_FLOAT_EQ(ds.images[0][0][0][0].item<float>(), 1.0f);
-  EXPECT_NEAR(ds.images[0][0][0][1].item<float>(), -0.6f, 1e-6);
-  EXPECT_FLOAT_EQ(ds.images[0][0][0][2].item<float>(), -1.0f);
+  EXPECT_EQ(ds.images.dtype(), torch::kUInt8);  // held as bytes; converted a batch (or the whole set) at a time
+  const auto pixels = ds.float_images();
+  EXPECT_EQ(pixels.dtype(), torch::kFloat32);
+  EXPECT_FLOAT_EQ(pixels[0][0][0][0].item<float>(), 1.0f);
+  EXPECT_NEAR(pixels[0][0][0][1].item<float>(), -0.6f, 1e-6);
+  EXPECT_FLOAT_EQ(pixels[0][0][0][2].item<float>(), -1.0f);
   EXPECT_EQ(ds.labels[0].item<int64_t>(), 7);
 }
 

@@ -25,11 +25,24 @@ struct BadInput {
 };
 
 void write_bytes(const fs::path& file, const std::vector<uint8_t>& bytes) {
+  fs::create_directories(file.parent_path());
   std::ofstream(file, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 std::vector<uint8_t> idx_header(uint8_t rank, std::vector<uint32_t> dims) {
   std::vector<uint8_t> out{0, 0, 8, rank};
   for (uint32_t d : dims) out.insert(out.end(), {uint8_t(d >> 24), uint8_t(d >> 16), uint8_t(d >> 8), uint8_t(d)});
+  return out;
+}
+void good_png(const fs::path& d) { genai::testing::write_image_file(d / "pics/a.png", 8, 8, 3); }
+// A PNG signature and IHDR chunk claiming width x height: all a decoder reads before it allocates.
+std::vector<uint8_t> png_claiming(uint32_t width, uint32_t height) {
+  std::vector<uint8_t> out{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+  std::vector<uint8_t> chunk{'I', 'H', 'D', 'R'};
+  for (uint32_t v : {width, height}) chunk.insert(chunk.end(), {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)});
+  chunk.insert(chunk.end(), {8, 2, 0, 0, 0});
+  const auto crc = static_cast<uint32_t>(crc32(0, chunk.data(), static_cast<uInt>(chunk.size())));
+  out.insert(out.end(), chunk.begin(), chunk.end());
+  out.insert(out.end(), {uint8_t(crc >> 24), uint8_t(crc >> 16), uint8_t(crc >> 8), uint8_t(crc)});
   return out;
 }
 const fs::path kImages = "tiny/train-images-idx3-ubyte";
@@ -83,7 +96,7 @@ const BadInput kCases[] = {
      [](const fs::path& d) {
        data::write_idx((d / kImages).string(), {{64, 32, 32}, std::vector<uint8_t>(64 * 1024)});
      },
-     "train --data tiny", 1, "images are 32x32; genai's models need 28x28"},
+     "train --data tiny", 1, "images are 32x32; IDX data must be 28x28 (for other sizes use a folder of images)"},
     {"idx_corrupt_gzip",
      [](const fs::path& d) {
        auto set = genai::testing::make_tiny_images(64);
@@ -102,6 +115,34 @@ const BadInput kCases[] = {
      "train --data tiny", 1, "is gzip-compressed but its name does not end in .gz"},
     {"idx_missing_labels", [](const fs::path& d) { fs::remove(d / kLabels); }, "train --data tiny", 1,
      "train-labels-idx1-ubyte: no such file (nor train-labels-idx1-ubyte.gz)"},
+    // Image folders (a good 8x8 PNG beside each planted file) and CIFAR batches
+    {"folder_empty", [](const fs::path& d) { fs::create_directories(d / "pics"); }, "train --data pics", 1,
+     "pics: holds no PNG, JPEG or BMP images (0 other files, 0 hidden entries skipped)"},
+    {"folder_zero_byte_file", [](const fs::path& d) { good_png(d), std::ofstream(d / "pics/b.png"); }, "train --data pics", 1,
+     "pics/b.png: is empty (0 bytes); fix or remove it, or pass --skip-bad-images"},
+    {"folder_text_named_png", [](const fs::path& d) { good_png(d), std::ofstream(d / "pics/b.png") << "hello\n"; }, "train --data pics", 1,
+     "pics/b.png: is not a PNG, JPEG or BMP image stb_image can read"},
+    {"folder_truncated_png",
+     [](const fs::path& d) { good_png(d), genai::testing::write_image_file(d / "pics/b.png", 64, 64, 3), fs::resize_file(d / "pics/b.png", 600); },
+     "train --data pics --image-size 8", 1, "pics/b.png: "},
+    {"folder_truncated_jpeg",
+     [](const fs::path& d) { good_png(d), genai::testing::write_image_file(d / "pics/b.jpg", 64, 64, 3), fs::resize_file(d / "pics/b.jpg", 900); },
+     "train --data pics --image-size 8", 1, "pics/b.jpg: is a truncated JPEG (no end-of-image marker)"},
+    {"folder_decompression_bomb", [](const fs::path& d) { good_png(d), write_bytes(d / "pics/b.png", png_claiming(200000, 200000)); },
+     "train --data pics", 1, "pics/b.png: claims 200000x200000 pixels, beyond genai's limit of 16384 per side and 64 megapixels in all"},
+    {"folder_mixed_sizes", [](const fs::path& d) { good_png(d), genai::testing::write_image_file(d / "pics/big.png", 20, 30, 3); },
+     "train --data pics", 2, "the images come in 2 sizes (shorter sides 8 to 20 pixels); choose the training size with --image-size"},
+    {"folder_conditional_without_classes", good_png, "train --data pics --model cmlp", 1,
+     "is an unlabelled image folder; a conditional model needs classes"},
+    {"folder_eval_every", good_png, "train --data pics --eval-every 10", 2, "--eval-every scores in genai eval's MNIST classifier"},
+    {"dcgan_size_without_pyramid", good_png, "train --data pics --model dcgan --image-size 48", 2,
+     "image-size = 48 with model = \"dcgan\": the convolutional models halve the side down to 4 or 7"},
+    {"mlp_size_too_large", nothing, "train --image-size 256", 2, "the MLP models take at most 128"},
+    {"two_channels", nothing, "train --channels 2", 2, "channels = 2 is not an image format"},
+    {"cifar_truncated", [](const fs::path& d) { write_bytes(d / "cifar/data_batch_1.bin", std::vector<uint8_t>(3073 * 2 + 5)); },
+     "train --data cifar", 1, "data_batch_1.bin: 6151 bytes is not a whole number of 3073-byte CIFAR-10 records"},
+    {"cifar_bad_label", [](const fs::path& d) { write_bytes(d / "cifar/data_batch_1.bin", std::vector<uint8_t>(3073, 12)); }, "train --data cifar", 1,
+     "record 0 has label 12, beyond CIFAR-10's 9"},
     {"data_not_a_directory", nothing, "train --data nowhere", 2, "--data nowhere: not a directory"},
     {"mnist_not_fetched", nothing, "train --data mnist --data-root empty-root", 1, "run scripts/get-data.sh mnist"},
     {"batch_larger_than_dataset", nothing, "train --data tiny --batch-size 65", 2, "batch-size = 65 is larger than the dataset (64 images)"},

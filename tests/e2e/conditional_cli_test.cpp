@@ -115,7 +115,7 @@ TEST_F(ConditionalCli, ClassRequestsOfTheWrongModelAreOneLineErrors) {
   expect_error(genai("sample --run crun --interpolate 3-8"), 2, "--interpolate \"3-8\" is not two non-negative integers A:B");
   expect_error(genai("sample --run crun --class-grid --interpolate 1:2"), 2, "exclude each other");
   expect_error(genai("sample --run crun --format idx"), 2, "--format idx needs --out DIR");
-  expect_error(genai("sample --run crun --format jpeg"), 2, "format = \"jpeg\" is unknown; use png or idx");
+  expect_error(genai("sample --run crun --format jpeg"), 2, "format = \"jpeg\" is unknown; use png, idx or folder");
   expect_error(genai("eval --run run --tstr"), 2, "--tstr needs a conditional model (cmlp or cdcgan)");
   expect_error(genai("train --model cmlp --data tiny --ema-decay 1.5"), 2, "ema-decay = 1.5 must be in [0, 1)");
 }

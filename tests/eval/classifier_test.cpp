@@ -54,7 +54,7 @@ TEST(Classifier, LearnsTinyBarsDeterministicallyAndCalibratesTheFeatureScale) {
   EXPECT_GE(a.test_accuracy, 0.95);  // ten bars at distinct rows: easy for any working classifier
   EXPECT_NEAR(a.test_accuracy, eval::classifier_accuracy(*a.net, test, torch::kCPU), 1e-12);
   // Features have unit root mean square over the training images after calibration.
-  const auto features = eval::classify(*a.net, train.images, torch::kCPU).features.to(torch::kFloat64);
+  const auto features = eval::classify(*a.net, train.float_images(), torch::kCPU).features.to(torch::kFloat64);
   EXPECT_NEAR(features.pow(2).mean().sqrt().item<double>(), 1.0, 1e-4);
 
   const auto b = eval::train_classifier(train, test, quick_recipe(), torch::kCPU, {});
@@ -79,7 +79,7 @@ TEST(Classifier, FileRoundTripGivesIdenticalOutputsAndBytes) {
   EXPECT_EQ(loaded.data_key, "abc");
   EXPECT_DOUBLE_EQ(loaded.test_accuracy, trained.test_accuracy);
   EXPECT_EQ(loaded.recipe.batch_size, recipe.batch_size);
-  const auto images = tiny(30, 3).images;
+  const auto images = tiny(30, 3).float_images();
   const auto x = eval::classify(*trained.net, images, torch::kCPU), y = eval::classify(*loaded.net, images, torch::kCPU);
   EXPECT_TRUE(torch::equal(x.features, y.features));
   EXPECT_TRUE(torch::equal(x.probabilities, y.probabilities));

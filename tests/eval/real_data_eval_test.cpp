@@ -37,7 +37,8 @@ class RealMnistEval : public ::testing::Test {
     recipe.epochs = 1;
     recipe.max_train_images = 20000;
     shared_->classifier = eval::train_classifier(shared_->train, shared_->test, recipe, torch::kCPU, {});
-    shared_->reference_features = eval::classify(*shared_->classifier.net, shared_->train.images.narrow(0, 40000, 10000), torch::kCPU).features;
+    shared_->reference_features =
+        eval::classify(*shared_->classifier.net, shared_->train.float_images().narrow(0, 40000, 10000), torch::kCPU).features;
   }
   static void TearDownTestSuite() {
     delete shared_;
@@ -64,7 +65,7 @@ class RealMnistEval : public ::testing::Test {
     for (size_t i = 1; i < fd.size(); ++i) EXPECT_GT(fd[i], fd[i - 1] * 1.05) << what << " level " << i << ": " << trace;
   }
 
-  static torch::Tensor held_out() { return shared_->test.images; }
+  static torch::Tensor held_out() { return shared_->test.float_images(); }
   static RealMnist* shared_;
 };
 RealMnist* RealMnistEval::shared_ = nullptr;

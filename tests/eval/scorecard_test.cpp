@@ -33,7 +33,7 @@ struct TinyEval {
 TEST(Scorecard, TheTestSetScoredAgainstItselfIsIdeal) {
   TinyEval t;
   eval::EvalReference reference(t.classifier, t.train, t.test, t.settings, torch::kCPU);
-  const auto m = reference.score(t.test.images);
+  const auto m = reference.score(t.test.float_images());
   EXPECT_EQ(m.count, 60);
   EXPECT_NEAR(m.frechet_distance, 0.0, 1e-8);
   ASSERT_TRUE(m.precision_recall && m.density_coverage && m.kid && m.parzen);
@@ -65,7 +65,7 @@ TEST(Scorecard, QuickScoreHasOnlyTheCheapMetrics) {
   TinyEval t;
   t.settings.parzen = false;
   eval::EvalReference reference(t.classifier, t.train, t.test, t.settings, torch::kCPU);
-  const auto quick = reference.quick_score(t.test.images);
+  const auto quick = reference.quick_score(t.test.float_images());
   EXPECT_NEAR(quick.frechet_distance, 0.0, 1e-8);
   EXPECT_FALSE(quick.kid || quick.precision_recall || quick.density_coverage || quick.parzen);
   EXPECT_EQ(quick.modes.histogram.size(), 10u);
@@ -97,7 +97,7 @@ TEST(Scorecard, ReportShowsEveryFigureWithCountsAndTheFidWarning) {
   card.baseline_count = reference.baseline_count();
   card.validation_count = reference.validation_count();
   card.classifier_key = std::string(64, 'a');
-  card.model = reference.score(t.test.images);
+  card.model = reference.score(t.test.float_images());
   card.real = reference.real_baseline();
   const std::string table = eval::format_scorecard(card);
   for (const char* text : {"FD-LeNet (n = 60)", "NOT comparable to Inception FID", "KID (5 subsets of 30)", "classifier score (10 splits)",

@@ -105,8 +105,8 @@ TEST(MinibatchStddev, AppendsTheGroupDeviationByHand) {
 
 TEST(MinibatchStddev, AddsOneInputToTheHeadOfBothArchitectures) {
   // MLP D 784 -> 256 -> 128 -> 1 has 233985 parameters; the head gains one weight.
-  EXPECT_EQ(parameter_count(*std::make_shared<MlpDiscriminator>(std::vector<int64_t>{256, 128}, 4)), 233985 + 1);
-  auto plain = std::make_shared<DcganDiscriminator>(8), with = std::make_shared<DcganDiscriminator>(8, 4);
+  EXPECT_EQ(parameter_count(*std::make_shared<MlpDiscriminator>(std::vector<int64_t>{256, 128}, kMnistShape, 4)), 233985 + 1);
+  auto plain = std::make_shared<DcganDiscriminator>(8), with = std::make_shared<DcganDiscriminator>(8, kMnistShape, 4);
   EXPECT_EQ(parameter_count(*with), parameter_count(*plain) + 1);
   EXPECT_EQ(with->feature_dim(), plain->feature_dim() + 1);
   EXPECT_EQ(with->forward(torch::rand({6, 1, 28, 28})).sizes(), (std::vector<int64_t>{6}));

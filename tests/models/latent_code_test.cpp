@@ -82,7 +82,7 @@ TEST(LatentCode, ClustersConditionDOnTheRealImagesClustersAndGOnItsOwn) {
   EXPECT_EQ(trainer.gan().generator->classes(), 0);  // sampling, eval and export draw z alone
   ASSERT_NE(dynamic_cast<models::ProjectionDiscriminator*>(trainer.gan().discriminator.get()), nullptr);
   // G's code edges are the cumulative shares of the k-means clusters of the images (seeded with the run's seed).
-  const auto clusters = data::kmeans_labels(data.images, 3, 5);
+  const auto clusters = data::kmeans_labels(data.float_images(), 3, 5);
   const auto shares = torch::bincount(clusters, {}, 3).to(torch::kFloat64).cumsum(0) / 256;
   EXPECT_TRUE(torch::allclose(trainer.gan().generator->named_buffers()["code_edges"], shares.narrow(0, 0, 2))) << shares;
   // The data's own labels play no part: the same images under other labels train the same weights, step for step.

@@ -1,7 +1,10 @@
 """genai export -> safetensors -> scripts/genai_torch.py in Python PyTorch: the same images as genai sample."""
 import json
 import os
+import random
+import struct
 import unittest
+import zlib
 
 import torch
 from safetensors import safe_open
@@ -109,6 +112,70 @@ class ExportToPython(TempDirTest):
             genai(self.dir, "export", "--run", "run-cond", "--out", path)
             generator = genai_torch.load_generator(path)
             generator(torch.zeros(1, generator.z_dim))
+
+
+def read_png(path):
+    """The pixels of an 8-bit, non-interlaced PNG as [C, H, W] uint8 (what genai writes; stdlib zlib only)."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    at, idat, width = 8, b"", 0
+    while at < len(data):
+        size, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + size]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
+            assert depth == 8, path
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + size
+    raw, stride, rows, previous = zlib.decompress(idat), width * channels, [], bytearray(width * channels)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b, c = previous[x], previous[x - channels] if x >= channels else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        previous = line
+    return torch.frombuffer(bytearray(b"".join(rows)), dtype=torch.uint8).reshape(height, width, channels).permute(2, 0, 1)
+
+
+class RgbExportToPython(TempDirTest):
+    def test_rgb_dcgan_from_cifar_files(self):
+        """A 3x32x32 DCGAN (4 stages, trained on CIFAR-format files) rebuilt in PyTorch draws genai sample's pixels."""
+        cifar = os.path.join(self.dir, "cifar")
+        os.makedirs(cifar)
+        rng = random.Random(3)
+        with open(os.path.join(cifar, "data_batch_1.bin"), "wb") as f:
+            for i in range(64):
+                f.write(bytes([i % 10]) + bytes(rng.randrange(256) if p % 97 else 255 for p in range(3072)))
+        run, path, count = os.path.join(self.dir, "rgb"), os.path.join(self.dir, "rgb.safetensors"), 12
+        genai(self.dir, "train", "--data", cifar, "--model", "dcgan", "--dcgan-channels", "8", "--device", "cpu", "--threads", "1", "--batch-size", "16",
+              "--steps", "20", "--lr-g", "2e-3", "--out", run)
+        genai(self.dir, "export", "--run", run, "--out", path)
+        generator = genai_torch.load_generator(path)
+        self.assertEqual(generator.spec["image_shape"], [3, 32, 32])
+        folder = os.path.join(self.dir, "rgb-samples")
+        genai(self.dir, "sample", "--run", run, "--device", "cpu", "--format", "folder", "--count", str(count), "--seed", str(SEED), "--out", folder)
+        expected = torch.stack([read_png(os.path.join(folder, f"{i:06d}.png")) for i in range(count)])
+        got = genai_torch.to_uint8(genai_torch.sample(generator, count, seed=SEED))
+        self.assertEqual(tuple(got.shape), (count, 3, 32, 32))
+        difference = (got.int() - expected.int()).abs()
+        print(f"  rgb dcgan: {count} images 3x32x32: largest pixel difference {difference.max().item()}/255, "
+              f"{(difference > 0).float().mean().item() * 100:.3f} % of pixels differ")
+        self.assertGreater(expected.float().std().item(), 5, "the images are too uniform to tell generators apart")
+        self.assertLessEqual(difference.max().item(), MAX_LEVELS)
+        self.assertLessEqual((difference > 0).float().mean().item(), 10 * MAX_FRACTION_OFF)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""genai under the real launcher: torchrun --nproc-per-node 2 --no-python genai train, with torchrun's own store
+"""genai under the real launcher: torchrun --nproc_per_node 2 --no-python genai train, with torchrun's own store
 (TORCHELASTIC_USE_AGENT_STORE) and with a plain rendezvous on a port of ours; the checkpoint loads in genai sample."""
 import os
 import socket
@@ -21,7 +21,7 @@ def free_port():
 
 class Torchrun(TempDirTest):
     def torchrun(self, out, *launcher_flags):
-        command = [TORCHRUN, "--nproc-per-node", "2", *launcher_flags, "--no-python", GENAI, *TRAIN, "--out", out]
+        command = [TORCHRUN, "--nproc_per_node", "2", *launcher_flags, "--no-python", GENAI, *TRAIN, "--out", out]
         result = subprocess.run(command, cwd=self.dir, capture_output=True, text=True, timeout=300)
         self.assertEqual(result.returncode, 0, f"{' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
         run = os.path.join(self.dir, out)
@@ -39,7 +39,7 @@ class Torchrun(TempDirTest):
         self.assertTrue(os.path.getsize(os.path.join(run, "grid.png")) > 0)
 
     def test_with_torchruns_own_store(self):
-        self.torchrun("agent-store", "--master-addr", "127.0.0.1", "--master-port", str(free_port()))
+        self.torchrun("agent-store", "--master_addr", "127.0.0.1", "--master_port", str(free_port()))
 
     def test_standalone_rendezvous(self):
         self.torchrun("standalone", "--standalone")

@@ -43,7 +43,7 @@ TEST(Trainer, DiscriminatorStepLowersTheDiscriminatorLossOnItsBatch) {
   for (const char* kind : {"mlp", "dcgan"}) {
     Trainer trainer(tiny_config(kind), tiny_dataset(), torch::kCPU);
     auto data = tiny_dataset();
-    auto real = data.images.narrow(0, 0, 16);
+    auto real = data.float_images().narrow(0, 0, 16);
     torch::Tensor fake;
     {
       torch::NoGradGuard g;
@@ -147,7 +147,7 @@ TEST(Trainer, GradientPenaltyChangesTheCriticUpdateButNotTheReportedLoss) {
     plain.loss = penalised.loss = "wgan-gp";
     plain.gp_weight = 0;
     Trainer a(plain, tiny_dataset(), torch::kCPU), b(penalised, tiny_dataset(), torch::kCPU);
-    const auto real = tiny_dataset(16).images;
+    const auto real = tiny_dataset(16).float_images();
     const auto fake = torch::randn({16, 1, 28, 28}).tanh();
     const auto loss_a = a.discriminator_step(real, fake), loss_b = b.discriminator_step(real, fake);
     EXPECT_EQ(loss_a.item<double>(), loss_b.item<double>()) << kind;
@@ -192,7 +192,7 @@ TEST(Trainer, R1ChangesTheDiscriminatorUpdateButNotTheReportedLoss) {
     with_r1.r1_every = 1;
     Trainer a(plain, tiny_dataset(), torch::kCPU), b(with_r1, tiny_dataset(), torch::kCPU);
     ASSERT_TRUE(same_weights(a, b));
-    const auto real = tiny_dataset(16).images;
+    const auto real = tiny_dataset(16).float_images();
     const auto fake = torch::randn({16, 1, 28, 28}).tanh();
     const auto loss_a = a.discriminator_step(real, fake), loss_b = b.discriminator_step(real, fake);
     EXPECT_EQ(loss_a.item<double>(), loss_b.item<double>()) << kind;  // the adversarial loss alone, before the update
@@ -204,7 +204,7 @@ TEST(Trainer, ModeSeekingChangesTheGeneratorUpdateOnly) {
   auto plain = tiny_config("dcgan"), seeking = tiny_config("dcgan");
   seeking.mode_seeking = 1;
   Trainer a(plain, tiny_dataset(), torch::kCPU), b(seeking, tiny_dataset(), torch::kCPU);
-  const auto real = tiny_dataset(16).images;
+  const auto real = tiny_dataset(16).float_images();
   const auto fake = torch::randn({16, 1, 28, 28}).tanh();
   a.discriminator_step(real, fake), b.discriminator_step(real, fake);
   EXPECT_TRUE(same_weights(a, b));  // D's objective is unchanged

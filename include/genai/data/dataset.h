@@ -8,18 +8,30 @@
 #include <random>
 
 #include "genai/data/idx.h"
+#include "genai/data/image_set.h"
 
 namespace genai::data {
 
+// The training set on the device as uint8 bytes (a quarter of float32's memory): each batch is converted to
+// [-1, 1] as it is drawn (to_unit_range), and the consumers of the whole set (clustering, evaluation) convert it
+// with float_images().
 struct ImageDataset {
-  torch::Tensor images;  // float32 [N, 1, 28, 28] in [-1, 1], on the device
+  torch::Tensor images;  // uint8 [N, C, S, S], on the device
   torch::Tensor labels;  // int64 [N], on the device
   int64_t size() const { return images.size(0); }
+  ImageShape shape() const { return {images.size(1), images.size(2)}; }
+  torch::Tensor float_images() const;  // float32 [N, C, S, S] in [-1, 1]
 };
 
-// Converts IDX bytes to the device tensors: pixel p -> p / 127.5 - 1. Throws RuntimeError if the images
-// are not 28x28 or the set is empty.
+// Pixel bytes to genai's range: p -> p / 127.5 - 1, in float32 (the one definition of that map).
+torch::Tensor to_unit_range(const torch::Tensor& bytes);
+// The same into `out` (float32, the shape of `bytes`), without allocating.
+void to_unit_range_out(torch::Tensor& out, const torch::Tensor& bytes);
+
+// IDX bytes to the device tensors. Throws RuntimeError if the images are not 28x28 or the set is empty.
 ImageDataset to_dataset(const LabeledImages& source, const std::string& source_name, torch::Device device);
+// Any source's images (genai/data/image_set.h) to the device tensors.
+ImageDataset to_dataset(const ImageSet& source, torch::Device device);
 
 // Yields batches of `batch_size` indices from a permutation of [0, n) that is a pure function of
 // (seed, epoch), so a position (epoch, batch) can be restored exactly. The last partial batch of an

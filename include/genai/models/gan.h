@@ -1,6 +1,6 @@
 #pragma once
 // The two networks of a GAN, as abstract modules, so the trainer, checkpoints and sampler work with any
-// architecture. Images are [B, 1, 28, 28] in [-1, 1]; discriminators return raw logits of shape [B].
+// architecture. Images are [B, C, S, S] in [-1, 1] (ModelConfig's shape); discriminators return raw logits of shape [B].
 #include <torch/torch.h>
 
 #include <memory>
@@ -11,13 +11,13 @@
 
 namespace genai::models {
 
-using genai::kImagePixels;  // models::kImageSide as well as genai::kImageSide
-using genai::kImageSide;
+using genai::ImageShape;  // models::ImageShape as well as genai::ImageShape
+using genai::kMnistShape;
 
 // `labels` (int64 [B] class indices) condition the conditional models (cmlp, cdcgan); the unconditional
 // ones ignore them, so callers may always pass the batch's labels or none.
 struct Generator : torch::nn::Module {
-  virtual torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) = 0;  // [B, z_dim] -> [B, 1, 28, 28]
+  virtual torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) = 0;  // [B, z_dim] -> [B, C, S, S]
   virtual int64_t classes() const { return 0; }                                                 // 0: unconditional
 };
 

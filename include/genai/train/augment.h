@@ -24,10 +24,11 @@ struct AugmentPolicy {
 AugmentPolicy augment_policy(const std::string& name);
 
 inline constexpr int64_t kAugmentDraws = 4;  // uniforms per image
-inline constexpr int64_t kMaxShift = 3;      // translation: up to 28 / 8 pixels
-inline constexpr int64_t kCutoutSide = 14;   // cutout: half of 28
+// DiffAugment's sizes scale with the image (28x28: shifts up to 3 pixels, a 14x14 cutout).
+inline constexpr int64_t max_shift(int64_t side) { return side / 8 > 0 ? side / 8 : 1; }  // translation: up to 1/8 of the side
+inline constexpr int64_t cutout_side(int64_t side) { return side / 2; }                   // cutout: half the side
 
-// images [B, 1, H, W] in [-1, 1]; draws [B, kAugmentDraws] in [0, 1).
+// images [B, C, H, W] in [-1, 1]; draws [B, kAugmentDraws] in [0, 1).
 torch::Tensor augment(const torch::Tensor& images, const torch::Tensor& draws, AugmentPolicy policy);
 
 }  // namespace genai::train

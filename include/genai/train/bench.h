@@ -28,6 +28,7 @@ struct BenchResult {
   std::string model;
   std::string g_norm;
   int64_t batch_size = 0;
+  ImageShape shape;  // of the images trained on
   int64_t steps_per_window = 0;
   std::vector<double> window_it_per_s;  // one per window
   double it_per_s = 0;                  // median over windows

@@ -47,19 +47,19 @@ class MlpStep {
   // True for the models this step handles: the unconditional mlp on the CPU.
   static bool handles(const ModelConfig& model, torch::Device device);
 
-  MlpStep(models::Gan& gan, int64_t batch_size, torch::Device device);
+  MlpStep(models::Gan& gan, int64_t batch_size, torch::Device device, const ImageShape& shape = kMnistShape);
 
-  // One iteration on a real batch [B, 1, 28, 28] and noise [B, z_dim]; steps both optimizers. Returns
+  // One iteration on a real batch [B, C, S, S] and noise [B, z_dim]; steps both optimizers. Returns
   // [4] on the device: D loss, G loss, mean D(x) and mean D(G(z)) in the D step (overwritten next call).
   // `real` may be real_input() itself (then nothing is copied).
   const torch::Tensor& run(const torch::Tensor& real, const torch::Tensor& noise, FlatAdam& optimizer_g, FlatAdam& optimizer_d);
 
-  // [B, 1, 28, 28]: D's real rows. A caller that selects the batch straight into it saves a copy per step.
+  // [B, C, S, S]: D's real rows. A caller that selects the batch straight into it saves a copy per step.
   const torch::Tensor& real_input() const { return real_input_; }
 
  private:
   int64_t batch_size_;
-  torch::Tensor d_input_;  // [2B, 784]: real rows then fake rows (G's last layer writes the fake rows)
+  torch::Tensor d_input_;  // [2B, C x S x S]: real rows then fake rows (G's last layer writes the fake rows)
   DenseStack generator_, discriminator_;
   torch::Tensor real_input_;        // d_input_'s real rows as images
   torch::Tensor fake_input_;        // d_input_'s fake rows

@@ -83,6 +83,9 @@ class Trainer {
   void use_hand_written_step(bool enabled) { hand_written_step_ = enabled; }
   bool runs_hand_written_step() const { return mlp_step_ && hand_written_step_; }
   RunOutcome run(int64_t total_steps, const TrainerEvents& events);
+  // run() with CUDA's sync-debug mode at error around every step after the first log interval (the first steps
+  // initialise cuDNN and cuBLAS): a step that makes the host wait for the GPU throws.
+  void trap_host_syncs(bool on) { trap_host_syncs_ = on; }
 
   // G(fixed_noise) in eval mode: the same noise batch for every sample grid of the run.
   torch::Tensor fixed_samples();
@@ -169,7 +172,8 @@ class Trainer {
   torch::Tensor fixed_noise_;
   torch::Tensor global_noise_;  // preallocated [B x ranks, z_dim]: every rank draws all of it
   torch::Tensor noise_;         // this rank's rows of it, [B, z_dim]
-  torch::Tensor real_batch_;    // preallocated [B, 1, 28, 28]
+  torch::Tensor real_batch_;    // preallocated [B, C, S, S] float32
+  torch::Tensor real_bytes_;    // preallocated [B, C, S, S] uint8: the batch as the dataset holds it
   // Augmentation and WGAN-GP's interpolation draw per step, from the noise stream, [B x ranks, kStepDraws]
   // uniforms (undefined when neither is on, so other runs' noise streams are unchanged); draws_: this rank's rows.
   torch::Tensor global_draws_, draws_;
@@ -182,6 +186,7 @@ class Trainer {
   torch::Tensor interval_sums_;  // [4] on the device: d_loss, g_loss, D(x), D(G(z))
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;
+  bool trap_host_syncs_ = false;
   std::chrono::steady_clock::time_point run_start_, interval_start_;
 };
 

@@ -45,6 +45,9 @@ struct TrainingRequest {
   // Polled after every step; a non-empty reason (e.g. "received SIGTERM") stops the run with a checkpoint.
   std::function<std::string()> stop_requested;
   int64_t inject_nan_at_step = 0;  // tests of --on-nan: poisons a G weight once after this step (0: never)
+  // --cuda-sync-debug: every step after the first log interval runs with CUDA's sync-debug mode set to error, so a
+  // step that waits for the GPU fails the run (genai/util/cuda_sync_debug.h). CUDA devices only.
+  bool cuda_sync_debug = false;
 };
 
 struct TrainingResult {
