@@ -141,7 +141,8 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
     global_draws_ = torch::zeros({config.batch_size * ranks, kStepDraws}, on_device);
     draws_ = global_draws_.narrow(0, rank * config.batch_size, config.batch_size);
   }
-  interval_sums_ = torch::zeros({4}, on_device);
+  interval_readout_ = torch::zeros({5}, on_device);
+  interval_sums_ = interval_readout_.narrow(0, 0, 4);
   if (is_conditional(config.model.kind) || cluster_generator_) {
     real_labels_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
     fake_labels_ = torch::empty_like(real_labels_);
@@ -267,8 +268,12 @@ void Trainer::step() {
 
 StepMetrics Trainer::take_interval_means() {
   const auto now = std::chrono::steady_clock::now();
-  const auto sums = interval_sums_.to(torch::kCPU, torch::kFloat64);  // the one host sync per interval
-  interval_sums_.zero_();
+  // Whether both networks' weights are finite rides in the same copy to the host: one sync per interval (the flat
+  // parameter buffers hold every weight; a non-finite BatchNorm statistic shows in the losses).
+  interval_readout_.narrow(0, 4, 1).copy_(
+      torch::isfinite(optimizer_g_->flat_parameters()).all().logical_and(torch::isfinite(optimizer_d_->flat_parameters()).all()).view({1}));
+  const auto sums = interval_readout_.to(torch::kCPU, torch::kFloat64);  // the one host sync per interval
+  interval_readout_.zero_();
   const double n = std::max<int64_t>(interval_steps_, 1);
   const double* s = sums.data_ptr<double>();
   StepMetrics m;
@@ -278,6 +283,7 @@ StepMetrics Trainer::take_interval_means() {
   m.g_loss = s[1] / n;
   m.d_real = s[2] / n;
   m.d_fake = s[3] / n;
+  interval_weights_finite_ = s[4] != 0;
   const double seconds = std::chrono::duration<double>(now - interval_start_).count();
   m.images_per_second = seconds > 0 ? static_cast<double>(interval_steps_ * config_.batch_size * world_size()) / seconds : 0;
   m.elapsed_seconds = std::chrono::duration<double>(now - run_start_).count();
@@ -314,7 +320,7 @@ RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
       if (!std::isfinite(metrics.d_loss) || !std::isfinite(metrics.g_loss))
         throw DivergenceError(step_, "non-finite loss by step " + std::to_string(step_) + " (d_loss " + std::to_string(metrics.d_loss) + ", g_loss " +
                                          std::to_string(metrics.g_loss) + ")");
-      if (!weights_finite()) throw DivergenceError(step_, "non-finite weights by step " + std::to_string(step_));
+      if (!interval_weights_finite_) throw DivergenceError(step_, "non-finite weights by step " + std::to_string(step_));
       if (events.on_log) events.on_log(metrics);
     }
     // The collectives below run on every rank on the same steps, whether or not this rank has the event.

@@ -161,7 +161,7 @@ class RgbExportToPython(TempDirTest):
                 f.write(bytes([i % 10]) + bytes(rng.randrange(256) if p % 97 else 255 for p in range(3072)))
         run, path, count = os.path.join(self.dir, "rgb"), os.path.join(self.dir, "rgb.safetensors"), 12
         genai(self.dir, "train", "--data", cifar, "--model", "dcgan", "--dcgan-channels", "8", "--device", "cpu", "--threads", "1", "--batch-size", "16",
-              "--steps", "20", "--lr-g", "2e-3", "--out", run)
+              "--steps", "40", "--lr-g", "3e-3", "--out", run)
         genai(self.dir, "export", "--run", run, "--out", path)
         generator = genai_torch.load_generator(path)
         self.assertEqual(generator.spec["image_shape"], [3, 32, 32])

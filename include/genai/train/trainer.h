@@ -183,7 +183,9 @@ class Trainer {
   // EMA of G's weights in the layout of G's flat parameter buffer: one lerp_ per step, no host sync.
   torch::Tensor ema_flat_;
   std::shared_ptr<models::Generator> ema_generator_;
-  torch::Tensor interval_sums_;  // [4] on the device: d_loss, g_loss, D(x), D(G(z))
+  torch::Tensor interval_readout_;  // [5] on the device: the interval sums, then (at a log step) whether the weights are finite
+  torch::Tensor interval_sums_;     // [4] view of it: d_loss, g_loss, D(x), D(G(z))
+  bool interval_weights_finite_ = true;
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;
   bool trap_host_syncs_ = false;
