@@ -12,16 +12,7 @@ torch::Tensor to_unit_range(const torch::Tensor& bytes) { return bytes.to(torch:
 void to_unit_range_out(torch::Tensor& out, const torch::Tensor& bytes) { out.copy_(bytes).div_(127.5).sub_(1.0); }
 
 ImageDataset to_dataset(const LabeledImages& source, const std::string& source_name, torch::Device device) {
-  const auto& dims = source.images.dims;
-  if (dims.size() != 3 || dims[1] != kMnistShape.size || dims[2] != kMnistShape.size)
-    throw file_error(source_name, "images are " + std::to_string(dims.size() == 3 ? dims[1] : 0) + "x" +
-                                      std::to_string(dims.size() == 3 ? dims[2] : 0) + "; IDX data must be 28x28");
-  const int64_t n = dims[0];
-  if (n == 0) throw file_error(source_name, "holds no images (empty dataset)");
-  ImageSet set;
-  set.images = torch::from_blob(const_cast<uint8_t*>(source.images.bytes.data()), {n, 1, kMnistShape.size, kMnistShape.size}, torch::kUInt8).clone();
-  set.labels = torch::from_blob(const_cast<uint8_t*>(source.labels.bytes.data()), {n}, torch::kUInt8).to(torch::kInt64);
-  return to_dataset(set, device);
+  return to_dataset(idx_image_set(source, source_name), device);
 }
 
 ImageDataset to_dataset(const ImageSet& source, torch::Device device) {

@@ -78,6 +78,22 @@ ImageSet load_folder(const std::string& dir, const LoadOptions& options) {
 
 }  // namespace
 
+ImageSet idx_image_set(const LabeledImages& source, const std::string& source_name) {
+  const auto& dims = source.images.dims;
+  if (dims.size() != 3 || dims[1] != kMnistShape.size || dims[2] != kMnistShape.size)
+    throw file_error(source_name, "images are " + std::to_string(dims.size() == 3 ? dims[1] : 0) + "x" +
+                                      std::to_string(dims.size() == 3 ? dims[2] : 0) +
+                                      "; IDX data must be 28x28 (for other sizes use a folder of images)");
+  const int64_t n = dims[0];
+  if (n == 0) throw file_error(source_name, "holds no images (empty dataset)");
+  ImageSet set;
+  set.images = torch::from_blob(const_cast<uint8_t*>(source.images.bytes.data()), {n, 1, dims[1], dims[2]}, torch::kUInt8).clone();
+  set.labels = torch::from_blob(const_cast<uint8_t*>(source.labels.bytes.data()), {n}, torch::kUInt8).to(torch::kInt64);
+  set.labelled = true;
+  set.classes = set.labels.max().item<int64_t>() + 1;
+  return set;
+}
+
 const char* name(SourceKind kind) {
   switch (kind) {
     case SourceKind::kIdx:
@@ -105,18 +121,7 @@ ImageSet load_training_images(const std::string& spec, const std::string& data_r
   switch (detect_source(spec, data_root)) {
     case SourceKind::kIdx: {
       const auto files = locate_dataset(spec, data_root, /*need_test_split=*/false);
-      const auto source = read_labeled_images(files.train_images, files.train_labels);
-      const auto& dims = source.images.dims;
-      if (dims[1] != kMnistShape.size || dims[2] != kMnistShape.size)
-        throw file_error(files.train_images, "images are " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) +
-                                                 "; IDX data must be 28x28 (for other sizes use a folder of images)");
-      const int64_t n = dims[0];
-      if (n == 0) throw file_error(files.train_images, "holds no images (empty dataset)");
-      ImageSet set;
-      set.images = torch::from_blob(const_cast<uint8_t*>(source.images.bytes.data()), {n, 1, dims[1], dims[2]}, torch::kUInt8).clone();
-      set.labels = torch::from_blob(const_cast<uint8_t*>(source.labels.bytes.data()), {n}, torch::kUInt8).to(torch::kInt64);
-      set.labelled = true;
-      set.classes = set.labels.max().item<int64_t>() + 1;
+      ImageSet set = idx_image_set(read_labeled_images(files.train_images, files.train_labels), files.train_images);
       set.class_names = known_class_names(spec);
       return transformed(std::move(set), options.transform);
     }

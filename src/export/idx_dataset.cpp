@@ -93,13 +93,12 @@ std::string export_image_folder(models::Generator& generator, int64_t z_dim, con
                                       : std::to_string(c));
   };
   for_each_chunk(generator, z_dim, labels, count, seed, device, progress, [&](int64_t done, const torch::Tensor& bytes) {
-    const auto images = bytes.to(torch::kFloat32).div(127.5).sub(1.0);  // to_image takes [-1, 1]; bytes map back exactly
-    for (int64_t i = 0; i < images.size(0); ++i) {
+    for (int64_t i = 0; i < bytes.size(0); ++i) {
       const auto folder = folder_of(done + i);
       fs::create_directories(folder, ec);
       char name[32];
       std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(done + i));
-      image::write_png((folder / name).string(), image::to_image(images[i]));
+      image::write_png((folder / name).string(), image::bytes_to_image(bytes[i]));
     }
   });
   if (progress) progress("wrote " + std::to_string(count) + " PNG images to " + directory + (labels.defined() ? " in class folders" : ""));

@@ -57,11 +57,14 @@ GrayImage to_gray(const torch::Tensor& image) {
   return out;
 }
 
-Image to_image(const torch::Tensor& image) {
-  TORCH_CHECK(image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3), "to_image expects [1, H, W] or [3, H, W]");
-  const auto bytes = to_bytes(image).permute({1, 2, 0}).contiguous();  // HWC, as PNG interleaves them
-  Image out{bytes.size(1), bytes.size(0), bytes.size(2), {}};
-  out.pixels.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+Image to_image(const torch::Tensor& image) { return bytes_to_image(to_bytes(image)); }
+
+Image bytes_to_image(const torch::Tensor& bytes) {
+  TORCH_CHECK(bytes.dim() == 3 && (bytes.size(0) == 1 || bytes.size(0) == 3) && bytes.scalar_type() == torch::kUInt8,
+              "bytes_to_image expects uint8 [1, H, W] or [3, H, W]");
+  const auto hwc = bytes.permute({1, 2, 0}).contiguous();  // HWC, as PNG interleaves them
+  Image out{hwc.size(1), hwc.size(0), hwc.size(2), {}};
+  out.pixels.assign(hwc.data_ptr<uint8_t>(), hwc.data_ptr<uint8_t>() + hwc.numel());
   return out;
 }
 

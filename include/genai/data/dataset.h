@@ -28,7 +28,7 @@ torch::Tensor to_unit_range(const torch::Tensor& bytes);
 // The same into `out` (float32, the shape of `bytes`), without allocating.
 void to_unit_range_out(torch::Tensor& out, const torch::Tensor& bytes);
 
-// IDX bytes to the device tensors. Throws RuntimeError if the images are not 28x28 or the set is empty.
+// IDX bytes to the device tensors (idx_image_set's checks: 28x28, not empty).
 ImageDataset to_dataset(const LabeledImages& source, const std::string& source_name, torch::Device device);
 // Any source's images (genai/data/image_set.h) to the device tensors.
 ImageDataset to_dataset(const ImageSet& source, torch::Device device);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "genai/data/idx.h"
 #include "genai/image_shape.h"
 
 namespace genai::data {
@@ -46,6 +47,10 @@ struct LoadOptions {
   // Lines for the log: decoding progress, skipped files, the cache's use. Called on the calling thread.
   std::function<void(const std::string&)> progress;
 };
+
+// IDX images and labels as a set (bytes copied). Throws RuntimeError naming `source_name` unless they are 28x28 and
+// at least one.
+ImageSet idx_image_set(const LabeledImages& source, const std::string& source_name);
 
 // Which reader a --data value needs (mnist and fashion-mnist are IDX under data_root). Throws UsageError for a
 // path that is neither a known name nor a directory.

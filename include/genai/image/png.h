@@ -35,6 +35,8 @@ torch::Tensor to_bytes(const torch::Tensor& images);
 GrayImage to_gray(const torch::Tensor& image);
 // One [C, H, W] image in [-1, 1] (C = 1 or 3) to 8-bit gray or RGB.
 Image to_image(const torch::Tensor& image);
+// The same from bytes already made (uint8 [C, H, W], as to_bytes gives them).
+Image bytes_to_image(const torch::Tensor& bytes);
 
 // Tiles [B, C, H, W] images (C = 1 or 3) into rows of `nrow` cells with `padding` pixels of value `pad_value` between
 // and around them (torchvision's make_grid layout).
