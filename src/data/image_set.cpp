@@ -133,4 +133,24 @@ ImageSet load_training_images(const std::string& spec, const std::string& data_r
   return load_folder(spec, options);
 }
 
+std::optional<ImageSet> load_test_images(const std::string& spec, const std::string& data_root, const LoadOptions& options) {
+  switch (detect_source(spec, data_root)) {
+    case SourceKind::kIdx: {
+      const auto files = locate_dataset(spec, data_root, /*need_test_split=*/true);
+      ImageSet set = idx_image_set(read_labeled_images(files.test_images, files.test_labels), files.test_images);
+      set.class_names = known_class_names(spec);
+      return transformed(std::move(set), options.transform);
+    }
+    case SourceKind::kCifar: {
+      std::error_code ec;
+      const bool cifar10 = fs::is_regular_file(fs::path(spec) / "data_batch_1.bin", ec) || fs::is_regular_file(fs::path(spec) / "test_batch.bin", ec);
+      if (!fs::is_regular_file(fs::path(spec) / (cifar10 ? "test_batch.bin" : "test.bin"), ec)) return std::nullopt;
+      return transformed(read_cifar(spec, /*test_split=*/true), options.transform);
+    }
+    case SourceKind::kFolder:
+      break;
+  }
+  return std::nullopt;
+}
+
 }  // namespace genai::data

@@ -3,18 +3,22 @@
 #include <chrono>
 
 #include "genai/data/dataset.h"
+#include "genai/data/locate.h"
 #include "genai/error.h"
 #include "genai/image/png.h"
 #include "genai/models/sampling.h"
 #include "genai/util/format.h"
+#include "genai/util/safetensors.h"
 
 namespace genai::eval {
 namespace {
 
+using Progress = std::function<void(const std::string&)>;
+
 // Train on synthetic, test on real: the classifier's recipe trained on as many labelled generated images as the
 // training split has, tested on the real test set.
 double tstr_accuracy(const GeneratorToScore& g, int64_t count, const data::ImageDataset& test, const EvaluationRequest& request,
-                     const std::function<void(const std::string&)>& progress) {
+                     const Progress& progress) {
   progress(util::format("train on synthetic, test on real: generating {} labelled images", count));
   const auto labels = models::balanced_labels(count, g.model.classes);
   // Through bytes, as an exported IDX data set would be.
@@ -24,18 +28,18 @@ double tstr_accuracy(const GeneratorToScore& g, int64_t count, const data::Image
   return train_classifier(synthetic, test, request.classifier.recipe, request.device, progress).test_accuracy;
 }
 
-}  // namespace
+// What is scored: a generator's samples (with the classes they were drawn for) or a folder's images.
+struct Scored {
+  torch::Tensor images;  // float [N, C, S, S] in [-1, 1], on the device
+  torch::Tensor bytes;   // uint8, CPU: what the pretrained networks see (the PNG bytes genai sample would write)
+  torch::Tensor labels;  // conditional generators only
+};
 
-Scorecard evaluate(const EvaluationRequest& request, const std::function<void(const std::string&)>& progress) {
+// FD-LeNet, KID, classifier score, mode coverage, precision/recall, density/coverage and Parzen in genai's own
+// classifier, next to the real training images, against the IDX test split.
+void score_with_lenet(const EvaluationRequest& request, const data::IdxFiles& files, const std::optional<Scored>& scored, Scorecard& card,
+                      const Progress& progress) {
   const auto& g = request.generator;
-  if (request.tstr && !(g && is_conditional(g->model.kind)))
-    throw UsageError(g ? "--tstr needs a conditional model (cmlp or cdcgan); " + g->checkpoint + " holds an unconditional " + name(g->model.kind) +
-                             " generator"
-                       : "--tstr needs a conditional generator: give --checkpoint or --run");
-  if (g && image_shape(g->model) != kMnistShape)
-    throw UsageError(g->checkpoint + " makes " + image_shape(g->model).describe() +
-                     " images; genai eval scores 1x28x28 generators for now (its classifier is an MNIST LeNet)");
-  const auto& files = request.files;
   const auto train = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, request.device);
   const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, request.device);
 
@@ -45,13 +49,9 @@ Scorecard evaluate(const EvaluationRequest& request, const std::function<void(co
   if (g && is_conditional(g->model.kind) && g->model.classes != classifier.classes)
     throw RuntimeError(g->checkpoint + ": the model has " + std::to_string(g->model.classes) + " classes but the eval data has " +
                        std::to_string(classifier.classes) + "; evaluate against the data it was trained on");
-  const auto start = std::chrono::steady_clock::now();
 
   const EvalSettings& settings = request.settings;
   EvalReference reference(classifier, train, test, settings, request.device, progress);
-  Scorecard card;
-  card.data = request.data;
-  card.settings = settings;
   card.test_count = reference.test_count();
   card.baseline_count = reference.baseline_count();
   card.validation_count = reference.validation_count();
@@ -59,25 +59,161 @@ Scorecard evaluate(const EvaluationRequest& request, const std::function<void(co
   card.classifier_key = classifier.data_key;
   card.classifier_accuracy = classifier.test_accuracy;
   card.classifier_seconds = classifier.train_seconds;
-  if (g) {
-    card.checkpoint = g->checkpoint;
-    card.model_kind = name(g->model.kind);
-    card.step = g->step;
-    card.ema = g->ema;
-    card.class_names = g->model.class_names;
-    const bool conditional = is_conditional(g->model.kind);
-    // Conditional models draw every class equally often (the test sets are balanced to within a few %).
-    const auto labels = conditional ? models::balanced_labels(settings.samples, g->model.classes) : torch::Tensor();
-    progress(util::format("generating {} images from {} (step {}{})", settings.samples, g->checkpoint, g->step, g->ema ? ", EMA weights" : ""));
-    const auto images = models::generate_images(*g->generator, g->model.z_dim, settings.samples, settings.seed, request.device, labels);
-    card.model = reference.score(images);
-    if (conditional) card.conditional = reference.conditional_score(images, labels);
+  if (scored) {
+    card.model = reference.score(scored->images);
+    if (scored->labels.defined()) card.conditional = reference.conditional_score(scored->images, scored->labels);
     if (request.tstr) {
       card.tstr_images = train.size();
       card.tstr_accuracy = tstr_accuracy(*g, card.tstr_images, test, request, progress);
     }
   }
   card.real = reference.real_baseline();
+}
+
+// The real images each pretrained network measures against (the reference) and the real images it scores like a
+// generator's (the floor): a data set's test split and a subset of its training images, or for a folder, which has
+// no split, the whole folder and, for the floor, one half of it against the other.
+struct RealSets {
+  torch::Tensor reference;  // uint8
+  torch::Tensor floor;      // uint8; undefined for a folder (halves of the reference instead)
+  std::string reference_text, floor_text;
+};
+
+RealSets real_sets(const EvaluationRequest& request, const Progress& progress) {
+  data::LoadOptions options = request.load;
+  options.progress = progress;
+  RealSets sets;
+  auto test = data::load_test_images(request.data, request.data_root, options);
+  auto train = data::load_training_images(request.data, request.data_root, options);
+  if (test) {
+    sets.reference = test->images;
+    const int64_t n = std::min(request.settings.samples, train.size());
+    const auto order = data::ShuffledBatcher::permutation(train.size(), request.settings.seed, 0);
+    sets.floor = train.images.index_select(0, order.narrow(0, 0, n));
+    sets.reference_text = std::to_string(test->size()) + " test images";
+    sets.floor_text = std::to_string(n) + " training images (subset seed " + std::to_string(request.settings.seed) + ")";
+  } else {
+    sets.reference = train.images;
+    sets.reference_text = "all " + std::to_string(train.size()) + " images of " + request.data;
+    sets.floor_text = "one half of " + request.data + " against the other (" + std::to_string(train.size() / 2) + " and " +
+                      std::to_string(train.size() - train.size() / 2) + " images)";
+  }
+  return sets;
+}
+
+NetworkOutputs rows(const NetworkOutputs& all, const torch::Tensor& index) {
+  NetworkOutputs out;
+  out.features = all.features.index_select(0, index);
+  if (all.probabilities.defined()) out.probabilities = all.probabilities.index_select(0, index);
+  return out;
+}
+
+void score_with_pretrained(const EvaluationRequest& request, const RealSets& real, const std::optional<Scored>& scored, Scorecard& card,
+                           const Progress& progress) {
+  util::NamedTensors saved;
+  for (const auto& wanted : request.networks) {
+    const auto network = load_pretrained_network(wanted.network, wanted.weights, request.device);
+    const int64_t batch = request.feature_batch > 0 ? request.feature_batch : default_batch_size(wanted.network, request.device);
+    const bool probabilities = wanted.network == PretrainedNetwork::kInception;
+    NetworkCard block;
+    block.network = wanted.network;
+    block.weights = wanted.weights;
+    block.dims = network.network->feature_dim();
+    block.reference = real.reference_text;
+    block.floor = real.floor_text;
+    block.reference_count = real.reference.size(0);
+    int64_t images = 0;
+    double seconds = 0;
+    auto pass = [&](const torch::Tensor& bytes, const char* what) {
+      progress(util::format("{}: features of {} {}", name(wanted.network), bytes.size(0), what));
+      auto out = network_outputs(network, bytes, request.device, batch, probabilities);
+      images += bytes.size(0);
+      seconds += out.seconds;
+      return out;
+    };
+    const auto reference = pass(real.reference, "reference images");
+    const std::string key = name(wanted.network);
+    saved.emplace_back(key + ".reference", reference.features);
+    if (real.floor.defined()) {
+      const auto floor = pass(real.floor, "real baseline images");
+      block.real = score_features(floor, reference.features, request.settings);
+      saved.emplace_back(key + ".real", floor.features);
+    } else {
+      const int64_t m = reference.features.size(0);
+      const auto order = data::ShuffledBatcher::permutation(m, request.settings.seed, 0);
+      block.real =
+          score_features(rows(reference, order.narrow(0, 0, m / 2)), rows(reference, order.narrow(0, m / 2, m - m / 2)).features, request.settings);
+    }
+    if (scored) {
+      const auto out = pass(scored->bytes, request.images ? "images to score" : "generated images");
+      block.scored = score_features(out, reference.features, request.settings);
+      saved.emplace_back(key + ".scored", out.features);
+    }
+    block.seconds_per_1000 = images ? 1000 * seconds / static_cast<double>(images) : 0;
+    progress(util::format("{}: {:.1f} s per 1,000 images", name(wanted.network), block.seconds_per_1000));
+    card.networks.push_back(std::move(block));
+  }
+  if (!request.save_features.empty()) util::write_safetensors(request.save_features, saved, {{"data", request.data}});
+}
+
+}  // namespace
+
+Scorecard evaluate(const EvaluationRequest& request, const Progress& progress) {
+  const auto& g = request.generator;
+  if (g && request.images) throw UsageError("score either a generator (--checkpoint/--run) or a folder (--images), not both");
+  if (request.tstr && !(g && is_conditional(g->model.kind)))
+    throw UsageError(g ? "--tstr needs a conditional model (cmlp or cdcgan); " + g->checkpoint + " holds an unconditional " + name(g->model.kind) +
+                             " generator"
+                       : "--tstr needs a conditional generator: give --checkpoint or --run");
+  if (!request.lenet && request.networks.empty()) throw UsageError("no feature network to score with; give --networks");
+  if (request.lenet) {
+    const std::string what = g                ? g->checkpoint + " makes " + image_shape(g->model).describe() + " images"
+                             : request.images ? request.images->path + " holds " +
+                                                    ImageShape{request.images->images.size(1), request.images->images.size(2)}.describe() + " images"
+                                              : std::string();
+    const bool mnist_shaped = g ? image_shape(g->model) == kMnistShape
+                                : !request.images || ImageShape{request.images->images.size(1), request.images->images.size(2)} == kMnistShape;
+    if (!mnist_shaped)
+      throw UsageError(what +
+                       "; the LeNet figures score 1x28x28 digits only: use --networks efficientnet-lite0 (or inception with --inception FILE)");
+    if (data::detect_source(request.data, request.data_root) != data::SourceKind::kIdx)
+      throw UsageError("--data " + request.data +
+                       " is not IDX data; the LeNet figures need MNIST-style IDX files: use --networks efficientnet-lite0");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  // The real data first: a missing file stops the command before any image is generated.
+  const auto files = request.lenet ? data::locate_dataset(request.data, request.data_root, /*need_test_split=*/true) : data::IdxFiles{};
+  const auto real = request.networks.empty() ? RealSets{} : real_sets(request, progress);
+  const EvalSettings& settings = request.settings;
+  Scorecard card;
+  card.data = request.data;
+  card.settings = settings;
+  card.lenet = request.lenet;
+
+  std::optional<Scored> scored;
+  if (g) {
+    card.checkpoint = g->checkpoint;
+    card.model_kind = name(g->model.kind);
+    card.step = g->step;
+    card.ema = g->ema;
+    card.class_names = g->model.class_names;
+    Scored s;
+    // Conditional models draw every class equally often (the test sets are balanced to within a few %).
+    if (is_conditional(g->model.kind)) s.labels = models::balanced_labels(settings.samples, g->model.classes);
+    progress(util::format("generating {} images from {} (step {}{})", settings.samples, g->checkpoint, g->step, g->ema ? ", EMA weights" : ""));
+    s.images = models::generate_images(*g->generator, g->model.z_dim, settings.samples, settings.seed, request.device, s.labels);
+    if (!request.networks.empty()) s.bytes = image::to_bytes(s.images);
+    scored = std::move(s);
+  } else if (request.images) {
+    card.images = request.images->path;
+    Scored s;
+    s.bytes = request.images->images;
+    if (request.lenet) s.images = s.bytes.to(request.device).to(torch::kFloat32).div_(127.5).sub_(1.0);
+    scored = std::move(s);
+  }
+  card.scored_count = scored ? (g ? settings.samples : request.images->images.size(0)) : 0;
+  if (request.lenet) score_with_lenet(request, files, scored, card, progress);
+  if (!request.networks.empty()) score_with_pretrained(request, real, scored, card, progress);
   card.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return card;
 }

@@ -45,20 +45,18 @@ Json metrics_json(const MetricSet& m) {
   return j;
 }
 
-}  // namespace
-
-std::string format_scorecard(const Scorecard& card) {
+// The LeNet part: the classifier's figures for the scored images and for real training images.
+void format_lenet(const Scorecard& card, std::ostringstream& out) {
   const auto& s = card.settings;
   const MetricSet* model = card.model ? &*card.model : nullptr;
   const MetricSet& real = card.real;
-  std::ostringstream out;
-  if (model)
-    out << "generator:  " << card.checkpoint << " (" << card.model_kind << ", step " << card.step << (card.ema ? ", EMA weights" : "") << ")\n";
   out << "data:       " << card.data << " | " << card.test_count << " test images are the reference for every metric\n";
   out << "classifier: " << (card.classifier_path.empty() ? "(not cached)" : card.classifier_path) << " | test accuracy "
       << fmt("%.2f", 100 * card.classifier_accuracy) << " % | key " << card.classifier_key.substr(0, 16) << "\n";
-  out << "samples:    " << (model ? std::to_string(model->count) + " generated (noise seed " + std::to_string(s.seed) + ")" : std::string("none"))
-      << " | real baseline: " << card.baseline_count << " training images (subset seed " << s.seed << ")\n\n";
+  const std::string scored_text = card.images.empty() ? std::to_string(card.scored_count) + " generated (noise seed " + std::to_string(s.seed) + ")"
+                                                      : std::to_string(card.scored_count) + " images from " + card.images;
+  out << "samples:    " << (model ? scored_text : std::string("none")) << " | real baseline: " << card.baseline_count
+      << " training images (subset seed " << s.seed << ")\n\n";
 
   auto line = [&](const std::string& name, const std::string& m, const std::string& r, const std::string& note) {
     out << padded(name, 40) << padded(m, 20) << padded(r, 20) << note << "\n";
@@ -120,7 +118,68 @@ std::string format_scorecard(const Scorecard& card) {
   out << "\nclass histogram";
   if (model) out << "\n  generator: " << histogram_text(model->modes);
   out << "\n  real data: " << histogram_text(real.modes) << "\n";
-  out << "\nCompare FD-LeNet and KID only at equal sample counts. Evaluation took " << fmt("%.1f", card.eval_seconds) << " s";
+}
+
+// One pretrained network's block.
+void format_network(const Scorecard& card, const NetworkCard& block, std::ostringstream& out) {
+  const auto& s = card.settings;
+  const FeatureScores* scored = block.scored ? &*block.scored : nullptr;
+  out << "\nfeatures:   " << name(block.network) << ": " << describe(block.network) << "\n";
+  out << "            weights " << block.weights << " | " << fmt("%.1f", block.seconds_per_1000) << " s per 1,000 images\n";
+  out << "reference:  " << block.reference << " | real-data column: " << block.floor << "\n\n";
+  auto line = [&](const std::string& name, const std::string& m, const std::string& r, const std::string& note) {
+    out << padded(name, 40) << padded(m, 20) << padded(r, 20) << note << "\n";
+  };
+  auto both = [&](auto get) { return std::make_pair(scored ? get(*scored) : std::string("-"), get(block.real)); };
+  line("metric", scored ? (card.images.empty() ? "generator" : "images") : "", "real data", "");
+  const bool inception = block.network == PretrainedNetwork::kInception;
+  const std::string n = std::to_string(scored ? scored->count : block.real.count);
+  const std::string real_n = !scored || scored->count == block.real.count ? "" : ", real n = " + std::to_string(block.real.count);
+  auto [fd_m, fd_r] = both([](const FeatureScores& x) { return fmt("%.4f", x.frechet_distance); });
+  line(std::string(inception ? "FID" : "FD-EfficientNet-Lite0") + " (n = " + n + real_n + ")", fd_m, fd_r, "lower is better");
+  auto [kid_m, kid_r] = both([](const FeatureScores& x) { return pm("%.5f", x.kid); });
+  line("KID (" + std::to_string(s.kid_subsets) + " subsets of " + std::to_string(s.kid_subset_size) + ")", kid_m, kid_r, "lower is better");
+  if (inception) {
+    auto [is_m, is_r] = both([](const FeatureScores& x) { return x.inception_score ? pm("%.3f", *x.inception_score) : std::string("-"); });
+    line("Inception Score (" + std::to_string(s.score_splits) + " splits)", is_m, is_r, "higher is better; the 1008-way logits of the FID network");
+  }
+  const std::string k = std::to_string(s.precision_recall_k), kd = std::to_string(s.density_coverage_k);
+  auto [p_m, p_r] = both([](const FeatureScores& x) { return fmt("%.4f", x.precision_recall.precision); });
+  line("precision (k = " + k + ")", p_m, p_r, "quality; compare with the real-data column");
+  auto [r_m, r_r] = both([](const FeatureScores& x) { return fmt("%.4f", x.precision_recall.recall); });
+  line("recall (k = " + k + ")", r_m, r_r, "diversity; compare with the real-data column");
+  auto [d_m, d_r] = both([](const FeatureScores& x) { return fmt("%.4f", x.density_coverage.density); });
+  line("density (k = " + kd + ")", d_m, d_r, "");
+  auto [c_m, c_r] = both([](const FeatureScores& x) { return fmt("%.4f", x.density_coverage.coverage); });
+  line("coverage (k = " + kd + ")", c_m, c_r, "");
+}
+
+Json feature_scores_json(PretrainedNetwork network, const FeatureScores& f) {
+  Json j = {{"count", f.count},
+            {metric_name(network), f.frechet_distance},
+            {"kid", {{"mean", f.kid.mean}, {"std", f.kid.std}}},
+            {"precision", f.precision_recall.precision},
+            {"recall", f.precision_recall.recall},
+            {"density", f.density_coverage.density},
+            {"coverage", f.density_coverage.coverage}};
+  if (f.inception_score) j["inception_score"] = {{"mean", f.inception_score->mean}, {"std", f.inception_score->std}};
+  return j;
+}
+
+}  // namespace
+
+std::string format_scorecard(const Scorecard& card) {
+  std::ostringstream out;
+  if (!card.checkpoint.empty())
+    out << "generator:  " << card.checkpoint << " (" << card.model_kind << ", step " << card.step << (card.ema ? ", EMA weights" : "") << ")\n";
+  if (!card.images.empty()) out << "images:     " << card.images << " (" << card.scored_count << " images)\n";
+  if (card.lenet)
+    format_lenet(card, out);
+  else
+    out << "data:       " << card.data << "\n";
+  for (const auto& block : card.networks) format_network(card, block, out);
+  out << "\nCompare " << (card.lenet ? "FD-LeNet, " : "") << (card.networks.empty() ? "" : "FD, FID, ")
+      << "KID only at equal sample counts. Evaluation took " << fmt("%.1f", card.eval_seconds) << " s";
   if (card.classifier_seconds > 0) out << " (plus " << fmt("%.1f", card.classifier_seconds) << " s training the classifier)";
   out << ".\n";
   return out.str();
@@ -133,7 +192,7 @@ std::string scorecard_json(const Scorecard& card) {
       {"model_kind", card.model_kind},
       {"step", card.step},
       {"data", card.data},
-      {"samples", card.model ? card.model->count : 0},
+      {"samples", card.scored_count},
       {"seed", s.seed},
       {"test_count", card.test_count},
       {"baseline_count", card.baseline_count},
@@ -153,6 +212,24 @@ std::string scorecard_json(const Scorecard& card) {
                         {"class_accuracy", card.conditional->class_accuracy},
                         {"class_fd_lenet", card.conditional->class_frechet_distance}};
   if (card.tstr_accuracy) j["tstr"] = {{"images", card.tstr_images}, {"accuracy", *card.tstr_accuracy}};
+  if (!card.images.empty()) j["images"] = card.images, j["samples"] = card.scored_count;
+  if (!card.lenet)
+    j.erase("classifier"), j.erase("generator"), j.erase("real"), j.erase("test_count"), j.erase("baseline_count"),
+        j.erase("parzen_validation_count");
+  if (!card.networks.empty()) {
+    Json networks = Json::array();
+    for (const auto& b : card.networks)
+      networks.push_back({{"network", name(b.network)},
+                          {"weights", b.weights},
+                          {"dims", b.dims},
+                          {"reference", b.reference},
+                          {"reference_count", b.reference_count},
+                          {"real_baseline", b.floor},
+                          {"scored", b.scored ? feature_scores_json(b.network, *b.scored) : Json(nullptr)},
+                          {"real", feature_scores_json(b.network, b.real)},
+                          {"seconds_per_1000_images", b.seconds_per_1000}});
+    j["networks"] = networks;
+  }
   j["eval_seconds"] = card.eval_seconds;
   j["classifier_train_seconds"] = card.classifier_seconds;
   return j.dump();

@@ -105,6 +105,11 @@ std::string blas_description() {
   return library + " (install libopenblas0-pthread for ~10x faster CPU matrix products)";
 }
 
+void keep_all_freed_memory_in_process() {
+  mallopt(M_MMAP_MAX, 0);  // every block from the heap, so a freed one is reused by the next batch
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
 void keep_freed_memory_in_process() {
   // 32 MiB is the largest threshold glibc accepts on 64-bit; every per-step buffer of our models is smaller.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);

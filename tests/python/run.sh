@@ -8,8 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 source "$root/scripts/torch-wheel.sh"
 python=${GENAI_TEST_PYTHON:-$genai_venv_python}
-if ! "$python" -c 'import torch, tensorboard, safetensors' 2>/dev/null; then
-  message="$python lacks torch, tensorboard or safetensors; run scripts/setup.sh --torch wheel, which installs them"
+if ! "$python" -c 'import torch, tensorboard, safetensors, pytorch_fid' 2>/dev/null; then
+  message="$python lacks torch, tensorboard, safetensors or pytorch_fid; run scripts/setup.sh --torch wheel, which installs them"
   if [ "${CI:-}" = true ]; then echo "FAIL: $message (CI=true: the Python client tests must run)" >&2; exit 1; fi
   echo "SKIP: $message"
   exit 77

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,5 +59,9 @@ SourceKind detect_source(const std::string& spec, const std::string& data_root);
 
 // The training images of `spec`, transformed as asked. Throws RuntimeError naming the file and the fix.
 ImageSet load_training_images(const std::string& spec, const std::string& data_root, const LoadOptions& options);
+
+// The held-out images of `spec`, transformed as asked: IDX's t10k files (required) and CIFAR's test batch (when the
+// directory has it); none for an image folder, which has no split. Throws RuntimeError naming the file.
+std::optional<ImageSet> load_test_images(const std::string& spec, const std::string& data_root, const LoadOptions& options);
 
 }  // namespace genai::data

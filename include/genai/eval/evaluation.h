@@ -8,10 +8,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "genai/config.h"
-#include "genai/data/locate.h"
+#include "genai/data/image_set.h"
 #include "genai/eval/classifier.h"
+#include "genai/eval/feature_scores.h"
 #include "genai/eval/report.h"
 #include "genai/models/gan.h"
 
@@ -25,18 +27,36 @@ struct GeneratorToScore {
   bool ema = false;  // the weights are the EMA generator's
 };
 
+// Images made elsewhere (another tool's samples, a folder genai sample wrote), scored like a generator's.
+struct ImagesToScore {
+  std::string path;      // for the scorecard
+  torch::Tensor images;  // uint8 [N, C, S, S], CPU
+};
+
+struct NetworkRequest {
+  PretrainedNetwork network = PretrainedNetwork::kEfficientNetLite0;
+  std::string weights;  // its file
+};
+
 struct EvaluationRequest {
-  std::string data;      // the data's name for the scorecard (mnist, fashion-mnist or a directory)
-  data::IdxFiles files;  // its four IDX files (training and test split)
+  std::string data;                // mnist, fashion-mnist or a directory (IDX, CIFAR batches, an image folder)
+  std::string data_root = "data";  // where mnist and fashion-mnist live
+  data::LoadOptions load;          // how --data is read (size, channels, cache) for the pretrained networks
+  bool lenet = true;               // FD-LeNet and the classifier's figures: 1x28x28 IDX data only
+  std::vector<NetworkRequest> networks;
   EvalSettings settings;
   ClassifierSource classifier;
-  std::optional<GeneratorToScore> generator;  // none: score only the real data
-  bool tstr = false;                          // conditional generators only
+  std::optional<GeneratorToScore> generator;  // at most one of generator and images; neither: score only the real data
+  std::optional<ImagesToScore> images;
+  bool tstr = false;          // conditional generators only
+  std::string save_features;  // a safetensors file for every pretrained network's features ("" for none)
+  int64_t feature_batch = 0;  // images per pretrained-network batch; 0: default_batch_size()
   torch::Device device = torch::kCPU;
 };
 
 // The scorecard. `progress` gets one line per long phase. Throws UsageError for TSTR without a conditional
-// generator, RuntimeError when the generator's classes do not match the data's.
+// generator or LeNet figures for images that are not 1x28x28, RuntimeError when the generator's classes do not
+// match the data's.
 Scorecard evaluate(const EvaluationRequest& request, const std::function<void(const std::string&)>& progress);
 
 }  // namespace genai::eval

@@ -7,12 +7,15 @@
 #include <vector>
 
 #include "genai/eval/classifier.h"
+#include "genai/eval/feature_scores.h"
 #include "genai/eval/scorecard.h"
 
 namespace genai::eval {
 
 struct Scorecard {
   std::string checkpoint;  // empty when only the real data was scored
+  std::string images;      // the folder scored instead of a generator (genai eval --images)
+  int64_t scored_count = 0;
   std::string model_kind;
   int64_t step = 0;
   std::string data;
@@ -30,7 +33,9 @@ struct Scorecard {
   std::optional<double> tstr_accuracy;           // classifier trained on synthetic images, tested on real ones
   int64_t tstr_images = 0;
   MetricSet real;
-  double classifier_seconds = 0;  // training it, when it was trained in this command
+  bool lenet = true;                  // the LeNet figures above were computed (1x28x28 IDX data)
+  std::vector<NetworkCard> networks;  // one block per pretrained feature network
+  double classifier_seconds = 0;      // training it, when it was trained in this command
   double eval_seconds = 0;
 };
 

@@ -49,5 +49,8 @@ std::string blas_description();
 // Keeps freed tensor memory in the process instead of returning it to the OS after every step
 // (glibc's default trims and unmaps large blocks; a profile put a third of a small step in page faults).
 void keep_freed_memory_in_process();
+// The same for blocks of any size (no block is mapped from the OS on its own), for commands whose batches allocate
+// hundreds of MB at a time (genai eval's feature networks).
+void keep_all_freed_memory_in_process();
 
 }  // namespace genai::util
