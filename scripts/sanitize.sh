@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds genai with AddressSanitizer and UBSan (-DGENAI_SANITIZE=ON) in build-sanitize/ and runs the tests
-# that feed it damaged and hostile input (the IDX, checkpoint, safetensors and event-file readers, their mutation tests, the
+# that feed it damaged and hostile input (the IDX, checkpoint, safetensors, torch.save and event-file readers, their mutation tests, the
 # bad-input suite through the real binary) and the hand-written training code (FlatAdam's loop, MlpStep's
 # buffers, TransposedConv). Run after scripts/setup.sh (CI runs it after scripts/test.sh).
 set -euo pipefail
@@ -17,4 +17,4 @@ cmake --build build-sanitize -j "$(nproc)"
 export ASAN_OPTIONS=detect_leaks=0:alloc_dealloc_mismatch=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd build-sanitize
-ctest --output-on-failure -j "$(nproc)" --timeout 600 -R 'Idx|ImageFolder|ImageTransform|ImageCache|Cifar|Checkpoint|Mutation|BadInputs|Resume|Classifier\.|Sha256|NearestNeighbors|FlatAdam|MlpStep|TransposedConv|EventFile|Crc32c|Safetensors|GeneratorExport'
+ctest --output-on-failure -j "$(nproc)" --timeout 600 -R 'Idx|ImageFolder|ImageTransform|ImageCache|Cifar|Checkpoint|Mutation|BadInputs|Resume|Classifier\.|Sha256|NearestNeighbors|FlatAdam|MlpStep|TransposedConv|EventFile|Crc32c|Safetensors|TorchFile|Pretrained\.(Real|TheWrong)|GeneratorExport'

@@ -27,13 +27,17 @@ class EfficientNetMatchesItsConverter(unittest.TestCase):
     def test_same_features_as_the_reference_implementation(self):
         for path, fetch in ((WEIGHTS, "efficientnet-lite0"), (ICONS, "moka-icons")):
             if not os.path.exists(path):
-                self.fail(f"{path} is missing; run scripts/get-data.sh {fetch}")
+                message = f"{path} is missing; run scripts/get-data.sh {fetch}"
+                if os.environ.get("CI") == "true":
+                    self.fail(message + " (CI=true: the real-data tests must run)")
+                self.skipTest(message)
         torch.set_num_threads(2)
         with tempfile.TemporaryDirectory() as tmp:
             folder = os.path.join(tmp, "icons")
             os.makedirs(folder)
             pixels = []
-            for i, name in enumerate(sorted(os.listdir(ICONS))[:IMAGES]):
+            names = sorted(n for n in os.listdir(ICONS) if n.endswith(".png"))
+            for i, name in enumerate(names[:IMAGES]):
                 icon = Image.open(os.path.join(ICONS, name)).convert("RGBA")
                 flat = Image.new("RGBA", icon.size, (255, 255, 255, 255))
                 flat.alpha_composite(icon)

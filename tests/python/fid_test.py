@@ -107,7 +107,8 @@ class FidMatchesPytorchFid(unittest.TestCase):
                 error = np.abs(ours - theirs).max() / np.abs(theirs).max()
                 print(f"folder {name}: largest feature difference {error:.2e} of the largest feature")
                 self.assertLess(error, 1e-4, f"folder {name}: features differ from pytorch-fid's")
-            card = json.load(open(report))
+            with open(report) as f:
+                card = json.load(f)
             ours = card["networks"][0]["scored"]["fid"]
             print(f"FID: genai {ours:.6f}, pytorch-fid {reference_fid:.6f}, relative difference {abs(ours - reference_fid) / reference_fid:.2e}")
             self.assertGreater(reference_fid, 1.0, "the two folders should differ")
