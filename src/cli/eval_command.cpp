@@ -162,6 +162,12 @@ int run_eval(const EvalOptions& o) {
   }
   request.data_root = data_root.empty() ? "data" : data_root;
   request.load.transform.size = o.image_size;
+  if (request.generator && o.image_size == 0) {
+    // The real images as the generator was trained on them (e.g. 64 px icons at 32 px), or the figures would
+    // measure the resize, not the generator.
+    const ImageShape trained_shape = image_shape(request.generator->model);
+    request.load.transform = {trained_shape.size, trained_shape.channels};
+  }
   request.save_features = o.save_features;
   request.feature_batch = o.feature_batch;
   if (!o.images.empty()) {

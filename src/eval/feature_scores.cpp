@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "genai/data/dataset.h"
 #include "genai/error.h"
 #include "genai/eval/class_scores.h"
 #include "genai/eval/efficientnet_lite.h"
@@ -83,8 +84,12 @@ FeatureScores score_features(const NetworkOutputs& scored, const torch::Tensor& 
   s.count = features.size(0);
   s.frechet_distance = frechet_distance(gaussian_statistics(features), gaussian_statistics(reference));
   s.kid = kernel_inception_distance(features, reference, settings.kid_subsets, settings.kid_subset_size, settings.seed);
-  s.precision_recall = precision_recall(reference, features, settings.precision_recall_k);
-  s.density_coverage = density_coverage(reference, features, settings.density_coverage_k);
+  const int64_t m = reference.size(0);
+  const auto neighbours =
+      s.count > m ? features.index_select(0, data::ShuffledBatcher::permutation(s.count, settings.seed, 0).narrow(0, 0, m)) : features;
+  s.neighbour_count = neighbours.size(0);
+  s.precision_recall = precision_recall(reference, neighbours, settings.precision_recall_k);
+  s.density_coverage = density_coverage(reference, neighbours, settings.density_coverage_k);
   if (scored.probabilities.defined() && s.count >= settings.score_splits)
     s.inception_score = classifier_score(scored.probabilities, settings.score_splits);
   return s;

@@ -128,7 +128,7 @@ void format_network(const Scorecard& card, const NetworkCard& block, std::ostrin
   out << "            weights " << block.weights << " | " << fmt("%.1f", block.seconds_per_1000) << " s per 1,000 images\n";
   out << "reference:  " << block.reference << " | real-data column: " << block.floor << "\n\n";
   auto line = [&](const std::string& name, const std::string& m, const std::string& r, const std::string& note) {
-    out << padded(name, 40) << padded(m, 20) << padded(r, 20) << note << "\n";
+    out << padded(name, 48) << padded(m, 20) << padded(r, 20) << note << "\n";
   };
   auto both = [&](auto get) { return std::make_pair(scored ? get(*scored) : std::string("-"), get(block.real)); };
   line("metric", scored ? (card.images.empty() ? "generator" : "images") : "", "real data", "");
@@ -143,7 +143,10 @@ void format_network(const Scorecard& card, const NetworkCard& block, std::ostrin
     auto [is_m, is_r] = both([](const FeatureScores& x) { return x.inception_score ? pm("%.3f", *x.inception_score) : std::string("-"); });
     line("Inception Score (" + std::to_string(s.score_splits) + " splits)", is_m, is_r, "higher is better; the 1008-way logits of the FID network");
   }
-  const std::string k = std::to_string(s.precision_recall_k), kd = std::to_string(s.density_coverage_k);
+  const int64_t neighbours = scored ? scored->neighbour_count : block.real.neighbour_count;
+  const std::string counts = ", n = " + std::to_string(neighbours) +
+                             (neighbours == block.real.neighbour_count ? "" : ", real n = " + std::to_string(block.real.neighbour_count));
+  const std::string k = std::to_string(s.precision_recall_k) + counts, kd = std::to_string(s.density_coverage_k) + counts;
   auto [p_m, p_r] = both([](const FeatureScores& x) { return fmt("%.4f", x.precision_recall.precision); });
   line("precision (k = " + k + ")", p_m, p_r, "quality; compare with the real-data column");
   auto [r_m, r_r] = both([](const FeatureScores& x) { return fmt("%.4f", x.precision_recall.recall); });
@@ -161,7 +164,8 @@ Json feature_scores_json(PretrainedNetwork network, const FeatureScores& f) {
             {"precision", f.precision_recall.precision},
             {"recall", f.precision_recall.recall},
             {"density", f.density_coverage.density},
-            {"coverage", f.density_coverage.coverage}};
+            {"coverage", f.density_coverage.coverage},
+            {"neighbour_count", f.neighbour_count}};
   if (f.inception_score) j["inception_score"] = {{"mean", f.inception_score->mean}, {"std", f.inception_score->std}};
   return j;
 }

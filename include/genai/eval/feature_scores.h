@@ -51,10 +51,13 @@ struct FeatureScores {
   MeanStd kid;
   PrecisionRecall precision_recall;
   DensityCoverage density_coverage;
+  int64_t neighbour_count = 0;             // scored images in the k-NN metrics (at most the reference's count)
   std::optional<MeanStd> inception_score;  // Inception only
 };
-// Every figure for `features` against `reference` [M, D]. Throws RuntimeError when either set is smaller than the
-// k of the nearest-neighbour metrics plus one.
+// Every figure for `features` against `reference` [M, D]. The k-NN metrics compare sets of equal size, as their
+// authors define them: a larger scored set enters them as a seeded subset of M rows (10,000 generated images
+// against 819 real ones made every real image fall outside the generated balls: recall 0). Throws RuntimeError when
+// either set is smaller than the k of the nearest-neighbour metrics plus one.
 FeatureScores score_features(const NetworkOutputs& scored, const torch::Tensor& reference, const EvalSettings& settings);
 
 // One network's block of the scorecard.
