@@ -172,6 +172,9 @@ int run_eval(const EvalOptions& o) {
   request.feature_batch = o.feature_batch;
   if (!o.images.empty()) {
     data::LoadOptions load = request.load;
+    // Against gray IDX digits the images are read as gray too (a folder is read as RGB by default; a gray PNG's
+    // three equal planes become one).
+    if (data::detect_source(request.data, request.data_root) == data::SourceKind::kIdx) load.transform.channels = 1;
     load.progress = [&](const std::string& line) { log->debug(line); };  // decoding and cache lines: -v shows them
     request.images = eval::ImagesToScore{o.images, data::load_training_images(o.images, request.data_root, load).images};
   }

@@ -196,7 +196,7 @@ std::string scorecard_json(const Scorecard& card) {
       {"model_kind", card.model_kind},
       {"step", card.step},
       {"data", card.data},
-      {"samples", card.scored_count},
+      {"samples", card.model ? card.model->count : card.scored_count},
       {"seed", s.seed},
       {"test_count", card.test_count},
       {"baseline_count", card.baseline_count},

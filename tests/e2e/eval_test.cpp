@@ -70,6 +70,23 @@ TEST_F(EvalCli, DataAloneScoresOnlyTheRealData) {
   EXPECT_EQ(r.out.find("Parzen"), std::string::npos) << "--no-parzen ignored:\n" << r.out;
 }
 
+// A folder of 28x28 digits (as genai sample --format folder writes it) gets the LeNet scorecard against IDX data.
+TEST_F(EvalCli, AFolderOfDigitsGetsTheLeNetFigures) {
+  ASSERT_EQ(run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --out run", dir_.path()).exit_code, 0);
+  const auto s = run_genai("sample --run run --format folder -n 40 --out synth", dir_.path());
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const auto r = run_genai(std::string("eval --images synth --data tiny --json scores.json ") + kSmallEval, dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("images:     synth (40 images)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("40 images from synth"), std::string::npos) << r.out;
+  const auto json = nlohmann::json::parse(read_text((dir_.path() / "scores.json").string()));
+  EXPECT_EQ(json.at("images"), "synth");
+  EXPECT_EQ(json.at("samples"), 40);
+  EXPECT_EQ(json.at("generator").at("count"), 40);
+  EXPECT_TRUE(json.at("generator").at("fd_lenet").is_number());
+  EXPECT_FALSE(json.contains("networks"));  // auto: no pretrained network for MNIST-style data
+}
+
 TEST_F(EvalCli, TrainEvalEveryAppendsQuickEvalsToMetricsAndResumes) {
   const auto r =
       run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --log-every 5 --eval-every 10 --eval-samples 30 --out run", dir_.path());
