@@ -1,39 +1,75 @@
 #include "genai/models/latent_code.h"
 
+#include <torch/special.h>
+
 #include <cmath>
+#include <limits>
 
 namespace genai::models {
 
 namespace {
 
-// Phi(x) = erfc(-x / sqrt 2) / 2 of z's last entry, in double so that the bins do not depend on float rounding near
-// their edges.
-torch::Tensor uniform_of(const torch::Tensor& z) {
-  TORCH_CHECK(z.dim() == 2 && z.size(1) >= 1, "latent_code takes noise rows [B, z_dim]");
-  return torch::erfc(z.select(1, z.size(1) - 1).to(torch::kFloat64) * (-1.0 / std::sqrt(2.0))) * 0.5;
-}
+torch::Tensor equal_edges(int64_t codes) { return torch::arange(1, codes, torch::kFloat64) / static_cast<double>(codes); }
 
 }  // namespace
 
-torch::Tensor latent_code(const torch::Tensor& z, int64_t codes) {
-  torch::NoGradGuard no_grad;
-  return (uniform_of(z) * static_cast<double>(codes)).floor().clamp(0, codes - 1).to(torch::kInt64);
+// A code is the number of edges e at or below Phi(z_last), that is of thresholds Phi^-1(e) at or below z_last: the
+// comparison happens on z's own float32 scale, one bucketize per batch, instead of Phi in float64 for every row.
+// Each threshold is the smallest float32 at or above Phi^-1(e) (in double), so for every float32 z, z >= threshold
+// exactly when Phi(z) >= e: the bins do not depend on float rounding near their edges.
+torch::Tensor code_thresholds(const torch::Tensor& edges) {
+  const auto quantiles = torch::special::ndtri(edges.to(torch::kCPU, torch::kFloat64).contiguous());
+  auto thresholds = torch::empty({quantiles.numel()}, torch::kFloat32);
+  const double* q = quantiles.data_ptr<double>();
+  float* t = thresholds.data_ptr<float>();
+  for (int64_t i = 0; i < quantiles.numel(); ++i) {
+    float f = static_cast<float>(q[i]);
+    if (static_cast<double>(f) < q[i]) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+    t[i] = f;
+  }
+  return thresholds.to(edges.device());
 }
 
-torch::Tensor latent_code(const torch::Tensor& z, const torch::Tensor& edges) {
+torch::Tensor code_thresholds(int64_t codes, torch::Device device) { return code_thresholds(equal_edges(codes)).to(device); }
+
+void latent_code_out(torch::Tensor& out, const torch::Tensor& z, const torch::Tensor& thresholds) {
+  TORCH_CHECK(z.dim() == 2 && z.size(1) >= 1, "latent_code takes noise rows [B, z_dim]");
   torch::NoGradGuard no_grad;
-  return (uniform_of(z).unsqueeze(1) >= edges.to(z.device(), torch::kFloat64).unsqueeze(0)).sum(1).to(torch::kInt64);
+  torch::bucketize_out(out, z.select(1, z.size(1) - 1), thresholds, /*out_int32=*/false, /*right=*/true);
+}
+
+torch::Tensor latent_code(const torch::Tensor& z, int64_t codes) { return latent_code(z, equal_edges(codes)); }
+
+torch::Tensor latent_code(const torch::Tensor& z, const torch::Tensor& edges) {
+  auto out = torch::empty({z.size(0)}, torch::TensorOptions().dtype(torch::kInt64).device(z.device()));
+  latent_code_out(out, z, code_thresholds(edges).to(z.device()));
+  return out;
 }
 
 LatentCodeGenerator::LatentCodeGenerator(std::shared_ptr<Generator> inner, int64_t codes, bool weighted)
     : inner_(register_module("inner", std::move(inner))), codes_(codes) {
   embedding_ = register_module("code_embedding", torch::nn::Embedding(codes, kLabelEmbeddingDim));  // N(0, 1), like z
-  if (weighted) edges_ = register_buffer("code_edges", torch::arange(1, codes, torch::kFloat64) / static_cast<double>(codes));
+  if (weighted) edges_ = register_buffer("code_edges", equal_edges(codes));
+}
+
+const torch::Tensor& LatentCodeGenerator::thresholds(torch::Device device) const {
+  // Made again only when the edges change (set_code_frequencies, a checkpoint loaded in place: both bump the
+  // buffer's version) or the module moves: one small read of the edges, never per step.
+  const int64_t version = edges_.defined() ? edges_._version() : 0;
+  if (!thresholds_.defined() || thresholds_.device() != device || version != thresholds_version_) {
+    thresholds_ = code_thresholds(edges_.defined() ? edges_ : equal_edges(codes_)).to(device);
+    thresholds_version_ = version;
+  }
+  return thresholds_;
 }
 
 torch::Tensor LatentCodeGenerator::code_of(const torch::Tensor& z) const {
-  return edges_.defined() ? latent_code(z, edges_) : latent_code(z, codes_);
+  auto out = torch::empty({z.size(0)}, torch::TensorOptions().dtype(torch::kInt64).device(z.device()));
+  code_of_out(out, z);
+  return out;
 }
+
+void LatentCodeGenerator::code_of_out(torch::Tensor& out, const torch::Tensor& z) const { latent_code_out(out, z, thresholds(z.device())); }
 
 void LatentCodeGenerator::set_code_frequencies(const torch::Tensor& counts) {
   TORCH_CHECK(edges_.defined() && counts.numel() == codes_, "set_code_frequencies: weighted codes and ", codes_, " counts");

@@ -140,12 +140,19 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   if (augment_.any() || loss_ == GanLoss::kWgan) {
     global_draws_ = torch::zeros({config.batch_size * ranks, kStepDraws}, on_device);
     draws_ = global_draws_.narrow(0, rank * config.batch_size, config.batch_size);
+    for (int64_t slot = 0; slot < 3; ++slot) augment_draws_[slot] = draws_.narrow(1, slot * kAugmentDraws, kAugmentDraws);
+    if (augment_.any()) augment_grid_ = AugmentGrid(shape.size, shape.size, device);
   }
   interval_readout_ = torch::zeros({5}, on_device);
   interval_sums_ = interval_readout_.narrow(0, 0, 4);
+  for (int64_t i = 0; i < 4; ++i) interval_slots_[i] = interval_readout_.select(0, i);
   if (is_conditional(config.model.kind) || cluster_generator_) {
     real_labels_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
     fake_labels_ = torch::empty_like(real_labels_);
+  }
+  if (code_discriminator_) {
+    fake_codes_ = torch::empty({config.batch_size}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    info_code_thresholds_ = models::code_thresholds(config.model.info_codes, device);
   }
   if (is_conditional(config.model.kind)) fixed_labels_ = torch::arange(config.sample_grid, torch::kInt64).remainder(config.model.classes).to(device);
 }
@@ -194,7 +201,7 @@ const torch::Tensor& Trainer::pair_conditions() {
     noise_.narrow(0, half, half).select(1, last).copy_(noise_.narrow(0, 0, half).select(1, last));
   }
   if (cluster_generator_) {
-    fake_labels_ = cluster_generator_->code_of(noise_);  // D is told each fake's cluster, the one G drew from z
+    cluster_generator_->code_of_out(fake_labels_, noise_);  // D is told each fake's cluster, the one G drew from z
     return fake_labels_;
   }
   if (!pairs || !real_labels_.defined()) return real_labels_;
@@ -206,7 +213,8 @@ const torch::Tensor& Trainer::pair_conditions() {
 torch::Tensor Trainer::seen_by_discriminator(const torch::Tensor& images, int64_t slot) {
   if (!augment_.any()) return images;
   TORCH_CHECK(images.size(0) <= draws_.size(0), "augmentation draws for ", draws_.size(0), " images, got ", images.size(0));
-  return augment(images, draws_.narrow(0, 0, images.size(0)).narrow(1, slot * kAugmentDraws, kAugmentDraws), augment_);
+  const auto& draws = augment_draws_[slot];
+  return augment(images, images.size(0) == draws.size(0) ? draws : draws.narrow(0, 0, images.size(0)), augment_, augment_grid_);
 }
 
 torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Tensor& labels, const torch::Tensor& noise) {
@@ -245,13 +253,15 @@ void Trainer::step() {
     interval_sums_.add_(mlp_step_->run(mlp_step_->real_input(), noise_, *optimizer_g_, *optimizer_d_));
   } else {
     const auto& fake_labels = pair_conditions();
-    if (code_discriminator_) fake_codes_ = models::latent_code(noise_, config_.model.info_codes);
+    if (code_discriminator_) models::latent_code_out(fake_codes_, noise_, info_code_thresholds_);
     const auto fake = gan_.generator->forward(noise_, fake_labels);
     const auto d_loss = discriminator_step(real_batch_, fake, real_labels_, fake_labels);
     const auto g_loss = generator_step(fake, fake_labels, noise_);  // through the updated D, reusing the same fake batch
-    torch::NoGradGuard no_grad;
-    interval_sums_.add_(
-        torch::stack({d_loss.detach(), g_loss.detach(), torch::sigmoid(last_real_logits_).mean(), torch::sigmoid(last_fake_logits_).mean()}));
+    torch::NoGradGuard no_grad;  // into the preallocated sums, each its own add: a stack would allocate the [4] and its parts
+    interval_slots_[0].add_(d_loss);
+    interval_slots_[1].add_(g_loss);
+    interval_slots_[2].add_(torch::sigmoid(last_real_logits_).mean());
+    interval_slots_[3].add_(torch::sigmoid(last_fake_logits_).mean());
   }
   if (ema_flat_.defined()) {
     // ema = d * ema + (1 - d) * w, with the decay warmed up as min(d, (1 + t) / (10 + t)) for update t (as

@@ -44,7 +44,7 @@ TEST(StepAllocations, DcganAutogradStep) {
   TrainConfig config;
   config.model.kind = ModelKind::kDcgan;
   config.model.dcgan_channels = 8;
-  expect_within("dcgan", allocations_per_step(config), {"dcgan", 4862, 8070});
+  expect_within("dcgan", allocations_per_step(config), {"dcgan", 4835, 8070});
 }
 
 TEST(StepAllocations, DcganWithAugmentAndEma) {
@@ -53,7 +53,24 @@ TEST(StepAllocations, DcganWithAugmentAndEma) {
   config.model.dcgan_channels = 8;
   config.augment = "translation,cutout";
   config.ema_decay = 0.99;
-  expect_within("dcgan + augment + EMA", allocations_per_step(config), {"dcgan-augment", 5601, 8818});
+  expect_within("dcgan + augment + EMA", allocations_per_step(config), {"dcgan-augment", 5448, 8818});
+}
+
+TEST(StepAllocations, DcganWithClustersAndModeSeeking) {
+  TrainConfig config;
+  config.model.kind = ModelKind::kDcgan;
+  config.model.dcgan_channels = 8;
+  config.model.clusters = 3;
+  config.mode_seeking = 1;
+  expect_within("dcgan + clusters + mode-seeking", allocations_per_step(config), {"dcgan-clusters", 5495, 99999});
+}
+
+TEST(StepAllocations, DcganWithInfoCodes) {
+  TrainConfig config;
+  config.model.kind = ModelKind::kDcgan;
+  config.model.dcgan_channels = 8;
+  config.model.info_codes = 4;
+  expect_within("dcgan + info codes", allocations_per_step(config), {"dcgan-info", 5267, 99999});
 }
 
 }  // namespace

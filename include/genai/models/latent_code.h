@@ -23,6 +23,11 @@ torch::Tensor latent_code(const torch::Tensor& z, int64_t codes);
 // [B] int64 codes of the noise rows z [B, z_dim]: the number of `edges` (ascending, [K-1], the upper edges of
 // codes 0..K-2 on the scale of Phi(z_last)) at or below Phi(z_last).
 torch::Tensor latent_code(const torch::Tensor& z, const torch::Tensor& edges);
+// The edges ([K-1] float64) as float32 thresholds on z_last itself, on the edges' device (one read to the host);
+// or those of `codes` equal bins, on `device`. Made once, they let a training step bin without allocating:
+void latent_code_out(torch::Tensor& out, const torch::Tensor& z, const torch::Tensor& thresholds);  // out: [B] int64
+torch::Tensor code_thresholds(const torch::Tensor& edges);
+torch::Tensor code_thresholds(int64_t codes, torch::Device device);
 
 class LatentCodeGenerator : public Generator {
  public:
@@ -33,6 +38,7 @@ class LatentCodeGenerator : public Generator {
   int64_t codes() const { return codes_; }
   // The code G gives each noise row z [B, z_dim] ([B] int64, on z's device).
   torch::Tensor code_of(const torch::Tensor& z) const;
+  void code_of_out(torch::Tensor& out, const torch::Tensor& z) const;  // into a preallocated [B] int64
   // Weighted codes only: code c is drawn with probability counts[c] / sum(counts) (counts: [codes], any device).
   void set_code_frequencies(const torch::Tensor& counts);
 
@@ -41,6 +47,10 @@ class LatentCodeGenerator : public Generator {
   torch::nn::Embedding embedding_{nullptr};
   int64_t codes_;
   torch::Tensor edges_;  // weighted codes: [codes - 1] float64 buffer code_edges; undefined otherwise
+  // The edges as thresholds on z (code_thresholds), cached with the edges' version and the device they were made for.
+  const torch::Tensor& thresholds(torch::Device device) const;
+  mutable torch::Tensor thresholds_;
+  mutable int64_t thresholds_version_ = -1;
 };
 
 class CodeDiscriminator : public Discriminator {

@@ -28,7 +28,17 @@ inline constexpr int64_t kAugmentDraws = 4;  // uniforms per image
 inline constexpr int64_t max_shift(int64_t side) { return side / 8 > 0 ? side / 8 : 1; }  // translation: up to 1/8 of the side
 inline constexpr int64_t cutout_side(int64_t side) { return side / 2; }                   // cutout: half the side
 
-// images [B, C, H, W] in [-1, 1]; draws [B, kAugmentDraws] in [0, 1).
+// The pixel indices the transforms gather and mask with ([H] and [W] int64 on the images' device), made once per
+// run so that a training step creates no index tensors.
+struct AugmentGrid {
+  AugmentGrid() = default;
+  AugmentGrid(int64_t height, int64_t width, torch::Device device);
+  torch::Tensor rows, cols;
+};
+
+// images [B, C, H, W] in [-1, 1]; draws [B, kAugmentDraws] in [0, 1); grid: AugmentGrid(H, W, images' device).
+torch::Tensor augment(const torch::Tensor& images, const torch::Tensor& draws, AugmentPolicy policy, const AugmentGrid& grid);
+// The same with a grid made for this call.
 torch::Tensor augment(const torch::Tensor& images, const torch::Tensor& draws, AugmentPolicy policy);
 
 }  // namespace genai::train

@@ -6,6 +6,7 @@
 // outputs are summed on the device and read once per log interval. I/O happens in the callbacks, outside this class.
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -146,7 +147,8 @@ class Trainer {
   torch::Tensor last_real_logits_, last_fake_logits_;
   // --info-codes: D with its code head Q (else nullptr), and the codes of the step's fake batch.
   std::shared_ptr<models::CodeDiscriminator> code_discriminator_;
-  torch::Tensor fake_codes_;
+  torch::Tensor fake_codes_;            // preallocated [B] int64
+  torch::Tensor info_code_thresholds_;  // the code's bins on z's scale (models::code_thresholds), made once
   // --clusters: G, which draws its cluster from z (else nullptr).
   std::shared_ptr<models::LatentCodeGenerator> cluster_generator_;
   torch::Tensor cluster_sizes_;
@@ -177,14 +179,17 @@ class Trainer {
   // Augmentation and WGAN-GP's interpolation draw per step, from the noise stream, [B x ranks, kStepDraws]
   // uniforms (undefined when neither is on, so other runs' noise streams are unchanged); draws_: this rank's rows.
   torch::Tensor global_draws_, draws_;
-  torch::Tensor real_labels_;   // preallocated [B] (conditional models; undefined otherwise)
-  torch::Tensor fake_labels_;   // preallocated [B]: the fake batch's classes with --mode-seeking
-  torch::Tensor fixed_labels_;  // the sample grid's classes (conditional models)
+  std::array<torch::Tensor, 3> augment_draws_;  // draws_'s columns for each DrawSlot
+  AugmentGrid augment_grid_;                    // --augment: the pixel indices, made once
+  torch::Tensor real_labels_;                   // preallocated [B] (conditional models; undefined otherwise)
+  torch::Tensor fake_labels_;                   // preallocated [B]: the fake batch's classes with --mode-seeking
+  torch::Tensor fixed_labels_;                  // the sample grid's classes (conditional models)
   // EMA of G's weights in the layout of G's flat parameter buffer: one lerp_ per step, no host sync.
   torch::Tensor ema_flat_;
   std::shared_ptr<models::Generator> ema_generator_;
-  torch::Tensor interval_readout_;  // [5] on the device: the interval sums, then (at a log step) whether the weights are finite
-  torch::Tensor interval_sums_;     // [4] view of it: d_loss, g_loss, D(x), D(G(z))
+  torch::Tensor interval_readout_;               // [5] on the device: the interval sums, then (at a log step) whether the weights are finite
+  torch::Tensor interval_sums_;                  // [4] view of it: d_loss, g_loss, D(x), D(G(z))
+  std::array<torch::Tensor, 4> interval_slots_;  // its four entries as views, for the step's adds
   bool interval_weights_finite_ = true;
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;
