@@ -31,14 +31,14 @@ NetworkChoice parse_networks(const std::string& list, bool inception_given) {
   for (size_t begin = 0; begin <= list.size();) {
     const size_t end = std::min(list.find(',', begin), list.size());
     const std::string item = list.substr(begin, end - begin);
-    if (item == "lenet")
+    if (item == "lenet" || item == "classifier")
       c.lenet = true;
     else if (item == "efficientnet-lite0")
       c.efficientnet = true;
     else if (item == "inception")
       c.inception = true;
     else
-      throw UsageError("--networks: unknown network '" + item + "'; use auto or a comma list of lenet, efficientnet-lite0, inception");
+      throw UsageError("--networks: unknown network '" + item + "'; use auto or a comma list of classifier (lenet), efficientnet-lite0, inception");
     begin = end + 1;
   }
   return c;
@@ -66,8 +66,9 @@ CLI::App* add_eval_command(CLI::App& app, EvalOptions& o) {
                   "Score this folder of images (or IDX/CIFAR directory) instead of a generator, against --data, as "
                   "python -m pytorch_fid IMAGES DATA does");
   cmd->add_option("--networks", o.networks,
-                  "auto | a comma list of lenet, efficientnet-lite0, inception. auto: lenet for 1x28x28 IDX data, "
-                  "efficientnet-lite0 for other images, and inception when --inception is given")
+                  "auto | a comma list of classifier (or lenet), efficientnet-lite0, inception. classifier: genai's own, trained on "
+                  "the labelled --data (LeNet at 1x28x28, a ConvNet at other shapes). auto: the classifier alone for 1x28x28 IDX data; "
+                  "efficientnet-lite0 for other images, plus the classifier where the data has labels; inception when --inception is given")
       ->capture_default_str();
   cmd->add_option("--inception", o.inception,
                   "pytorch-fid's Inception weights (pt_inception-2015-12-05-6726825d.pth): adds FID and the Inception Score");
@@ -178,12 +179,16 @@ int run_eval(const EvalOptions& o) {
     load.progress = [&](const std::string& line) { log->debug(line); };  // decoding and cache lines: -v shows them
     request.images = eval::ImagesToScore{o.images, data::load_training_images(o.images, request.data_root, load).images};
   }
-  // auto: the LeNet figures where they mean something (1x28x28 digits in IDX files), a pretrained network elsewhere.
+  // auto: on 1x28x28 digits in IDX files genai's LeNet alone; elsewhere a pretrained network, plus genai's own
+  // classifier (a ConvNet sized to the images) where the data has labels.
   const ImageShape scored_shape = request.generator ? image_shape(request.generator->model)
                                   : request.images  ? ImageShape{request.images->images.size(1), request.images->images.size(2)}
                                                     : kMnistShape;
   const bool mnist_like = scored_shape == kMnistShape && data::detect_source(request.data, request.data_root) == data::SourceKind::kIdx;
-  request.lenet = choice.automatic ? mnist_like : choice.lenet;
+  using eval::ClassifierFigures;
+  request.classifier_figures = choice.automatic ? (mnist_like ? ClassifierFigures::kYes : ClassifierFigures::kIfLabelled)
+                               : choice.lenet   ? ClassifierFigures::kYes
+                                                : ClassifierFigures::kNo;
   const bool efficientnet = choice.automatic ? !mnist_like : choice.efficientnet;
   if (efficientnet) {
     const std::string weights = o.efficientnet.empty() ? request.data_root + "/networks/efficientnet-lite0-57934424.pth" : o.efficientnet;

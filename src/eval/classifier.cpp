@@ -20,18 +20,43 @@ constexpr int64_t kMaxClasses = 1000;
 
 }  // namespace
 
-LeNet::LeNet(int64_t classes) {
-  conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 5).padding(2)));
-  conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 5).padding(2)));
-  fc1_ = register_module("fc1", torch::nn::Linear(32 * 7 * 7, 128));
+std::string classifier_network_name(const ImageShape& shape) { return shape == kMnistShape ? "LeNet" : "ConvNet"; }
+
+LeNet::LeNet(int64_t classes, ImageShape shape) : shape_(shape) {
+  int64_t flat = 32 * 7 * 7;
+  if (shape == kMnistShape) {
+    conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 5).padding(2)));
+    conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 32, 5).padding(2)));
+  } else {
+    stages_ = register_module("stages", torch::nn::Sequential());
+    int64_t in = shape.channels, out = 16;
+    for (int64_t side = shape.size; side > 4; side /= 2) {
+      stages_->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)));
+      stages_->push_back(torch::nn::ReLU());
+      stages_->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+      in = out;
+      out = std::min<int64_t>(2 * out, 64);
+    }
+    flat = in * 4 * 4;
+  }
+  fc1_ = register_module("fc1", torch::nn::Linear(flat, 128));
   fc2_ = register_module("fc2", torch::nn::Linear(128, kFeatureDim));
   fc3_ = register_module("fc3", torch::nn::Linear(kFeatureDim, classes));
   feature_scale_ = register_buffer("feature_scale", torch::ones({}));
 }
 
+std::string LeNet::network_name() const { return classifier_network_name(shape_); }
+
 torch::Tensor LeNet::activations(const torch::Tensor& images) {
-  auto x = F::max_pool2d(torch::relu(conv1_->forward(images)), F::MaxPool2dFuncOptions(2));
-  x = F::max_pool2d(torch::relu(conv2_->forward(x)), F::MaxPool2dFuncOptions(2));
+  torch::Tensor x;
+  if (stages_) {
+    // Sides that do not halve down to 4 exactly (e.g. 48 -> 24 -> 12 -> 6 -> 3) are averaged onto 4x4.
+    x = stages_->forward(images);
+    if (x.size(2) != 4 || x.size(3) != 4) x = F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions({4, 4}));
+  } else {
+    x = F::max_pool2d(torch::relu(conv1_->forward(images)), F::MaxPool2dFuncOptions(2));
+    x = F::max_pool2d(torch::relu(conv2_->forward(x)), F::MaxPool2dFuncOptions(2));
+  }
   x = torch::relu(fc1_->forward(x.flatten(1)));
   return torch::relu(fc2_->forward(x));
 }
@@ -85,7 +110,8 @@ Classifier train_classifier(const data::ImageDataset& train, const data::ImageDa
                        std::to_string(classes));
   torch::manual_seed(recipe.seed);
   Classifier result;
-  result.net = std::make_shared<LeNet>(classes);
+  result.shape = train.shape();
+  result.net = std::make_shared<LeNet>(classes, result.shape);
   result.net->to(device);
   result.classes = classes;
   result.recipe = recipe;
@@ -122,6 +148,11 @@ Classifier train_classifier(const data::ImageDataset& train, const data::ImageDa
 void save_classifier(const std::string& path, const Classifier& classifier) {
   util::RecordWriter out;
   out.integer("classes", classifier.classes);
+  // Recorded for other shapes only: a file without them is a 1x28x28 LeNet, as every file written before them.
+  if (classifier.shape != kMnistShape) {
+    out.integer("shape.channels", classifier.shape.channels);
+    out.integer("shape.size", classifier.shape.size);
+  }
   out.text("data_key", classifier.data_key);
   out.real("test_accuracy", classifier.test_accuracy);
   out.integer("recipe.epochs", classifier.recipe.epochs);
@@ -148,7 +179,12 @@ Classifier load_classifier(const std::string& path, torch::Device device) {
   c.recipe.lr_decay = records.get<double>("recipe.lr_decay");
   c.recipe.seed = static_cast<uint64_t>(records.get<int64_t>("recipe.seed"));
   c.recipe.max_train_images = records.get<int64_t>("recipe.max_train_images");
-  c.net = std::make_shared<LeNet>(c.classes);
+  if (records.has("shape.channels")) {
+    c.shape = {records.get<int64_t>("shape.channels"), records.get<int64_t>("shape.size")};
+    if ((c.shape.channels != 1 && c.shape.channels != 3) || c.shape.size < 4 || c.shape.size > kMaxImageSize)
+      throw file_error(path, "corrupt classifier file: images of " + c.shape.describe());
+  }
+  c.net = std::make_shared<LeNet>(c.classes, c.shape);
   records.load_module("net", *c.net);
   c.net->to(device);
   c.net->eval();
@@ -164,25 +200,50 @@ std::string dataset_key(const data::IdxFiles& files) {
 }
 
 std::string cached_classifier_path(const data::IdxFiles& files, const std::string& key, torch::Device device) {
+  return cached_classifier_path(ClassifierCache{key, fs::path(files.train_images).parent_path().string()}, device);
+}
+
+ClassifierCache classifier_cache(const data::IdxFiles& files) { return {dataset_key(files), fs::path(files.train_images).parent_path().string()}; }
+
+ClassifierCache classifier_cache(const data::ImageSet& train, const data::ImageSet& test, const std::string& directory) {
+  auto bytes_of = [](const torch::Tensor& t) {
+    const auto c = t.contiguous();
+    return std::string(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
+  };
+  std::string digests = "genai-classifier-v" + std::to_string(kClassifierVersion) + "\n" + train.shape().describe();
+  for (const auto* set : {&train, &test}) digests += "\n" + util::sha256_hex(bytes_of(set->images)) + "\n" + util::sha256_hex(bytes_of(set->labels));
+  return {util::sha256_hex(digests), directory};
+}
+
+std::string cached_classifier_path(const ClassifierCache& cache, torch::Device device) {
   // One cache per device type: a classifier trained on CUDA (cuDNN, TF32) has other weights than one
   // trained on the CPU, so its features, and every FD computed in them, would differ from a CPU run's.
-  const auto dir = fs::path(files.train_images).parent_path();
   const std::string device_type = device.is_cpu() ? "" : "-" + torch::DeviceTypeName(device.type(), /*lower_case=*/true);
-  return (dir / ("genai-classifier-v" + std::to_string(kClassifierVersion) + device_type + "-" + key.substr(0, 16) + ".bin")).string();
+  return (fs::path(cache.directory) /
+          ("genai-classifier-v" + std::to_string(kClassifierVersion) + device_type + "-" + cache.key.substr(0, 16) + ".bin"))
+      .string();
 }
 
 Classifier obtain_classifier(const ClassifierSource& source, const data::IdxFiles& files, const data::ImageDataset& train,
+                             const data::ImageDataset& test, torch::Device device, const std::function<void(const std::string&)>& progress) {
+  return obtain_classifier(source, classifier_cache(files), train, test, device, progress);
+}
+
+Classifier obtain_classifier(const ClassifierSource& source, const ClassifierCache& cached, const data::ImageDataset& train,
                              const data::ImageDataset& test, torch::Device device, const std::function<void(const std::string&)>& progress) {
   auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
   if (!source.file.empty()) {
     auto classifier = load_classifier(source.file, device);
-    if (classifier.data_key != dataset_key(files)) say("note: " + source.file + " was trained on other data files than the ones evaluated against");
+    if (classifier.shape != train.shape())
+      throw file_error(source.file, "is a classifier of " + classifier.shape.describe() + " images, but the data is read as " +
+                                        train.shape().describe() + "; drop --classifier to use (or train) one for this data");
+    if (classifier.data_key != cached.key) say("note: " + source.file + " was trained on other data files than the ones evaluated against");
     return classifier;
   }
-  const std::string key = dataset_key(files);
-  const std::string cache = cached_classifier_path(files, key, device);
+  const std::string& key = cached.key;
+  const std::string cache = cached_classifier_path(cached, device);
   std::error_code ec;
   if (!source.retrain && fs::exists(cache, ec)) {
     try {

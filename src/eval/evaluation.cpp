@@ -1,8 +1,10 @@
 #include "genai/eval/evaluation.h"
 
 #include <chrono>
+#include <filesystem>
 
 #include "genai/data/dataset.h"
+#include "genai/data/image_folder.h"
 #include "genai/data/locate.h"
 #include "genai/error.h"
 #include "genai/image/png.h"
@@ -24,7 +26,7 @@ double tstr_accuracy(const GeneratorToScore& g, int64_t count, const data::Image
   // Through bytes, as an exported IDX data set would be.
   const auto images = models::generate_images(*g.generator, g.model.z_dim, count, request.settings.seed + 1, request.device, labels);
   const auto bytes = image::to_bytes(images);
-  data::ImageDataset synthetic{bytes.to(request.device).to(torch::kFloat32).div_(127.5).sub_(1.0), labels.to(request.device)};
+  data::ImageDataset synthetic{bytes.to(request.device), labels.to(request.device)};  // held as bytes, like every data set
   return train_classifier(synthetic, test, request.classifier.recipe, request.device, progress).test_accuracy;
 }
 
@@ -35,15 +37,61 @@ struct Scored {
   torch::Tensor labels;  // conditional generators only
 };
 
-// FD-LeNet, KID, classifier score, mode coverage, precision/recall, density/coverage and Parzen in genai's own
-// classifier, next to the real training images, against the IDX test split.
-void score_with_lenet(const EvaluationRequest& request, const data::IdxFiles& files, const std::optional<Scored>& scored, Scorecard& card,
-                      const Progress& progress) {
-  const auto& g = request.generator;
-  const auto train = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), files.train_images, request.device);
-  const auto test = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), files.test_images, request.device);
+// The real data as --data gives it, read once for every figure: the training images and the held-out ones (IDX's
+// t10k files, CIFAR's test batch; none for a folder).
+struct RealData {
+  data::SourceKind source = data::SourceKind::kIdx;
+  data::ImageSet train;
+  std::optional<data::ImageSet> test;
+};
 
-  const auto classifier = obtain_classifier(request.classifier, files, train, test, request.device, progress);
+// The labelled sets genai's classifier is trained and tested on, and where it is cached. A folder has no split: a
+// fixed fifth of it (a seed-0 permutation, whatever --seed says, so the cached classifier stays valid) is held out.
+struct ClassifierData {
+  data::ImageDataset train, test;
+  ClassifierCache cache;
+};
+
+ClassifierData classifier_data(const EvaluationRequest& request, const RealData& real) {
+  ClassifierData out;
+  data::ImageSet train = real.train, test;
+  if (real.test) {
+    test = *real.test;
+  } else {
+    const int64_t n = train.size(), held_out = n / 5;
+    const auto order = data::ShuffledBatcher::permutation(n, 0, 0);
+    test = train;
+    test.images = train.images.index_select(0, order.narrow(0, n - held_out, held_out));
+    test.labels = train.labels.index_select(0, order.narrow(0, n - held_out, held_out));
+    train.images = train.images.index_select(0, order.narrow(0, 0, n - held_out));
+    train.labels = train.labels.index_select(0, order.narrow(0, 0, n - held_out));
+  }
+  namespace fs = std::filesystem;
+  if (real.source == data::SourceKind::kIdx && train.shape() == kMnistShape) {
+    // IDX digits at their own shape: keyed by the files, beside them, as genai's classifier has always been cached.
+    out.cache = classifier_cache(data::locate_dataset(request.data, request.data_root, /*need_test_split=*/true));
+  } else {
+    std::string directory = request.data;
+    if (real.source == data::SourceKind::kIdx)
+      directory = fs::path(data::locate_dataset(request.data, request.data_root, false).train_images).parent_path().string();
+    else if (real.source == data::SourceKind::kFolder)
+      directory = request.load.cache_dir.empty() ? (fs::path(request.data) / data::kCacheFolderName).string() : request.load.cache_dir;
+    out.cache = classifier_cache(train, test, directory);
+  }
+  out.train = data::to_dataset(train, request.device);
+  out.test = data::to_dataset(test, request.device);
+  return out;
+}
+
+// FD, KID, classifier score, mode coverage, precision/recall, density/coverage and Parzen in genai's own
+// classifier (LeNet on 1x28x28 digits, a ConvNet on other labelled images), next to the real training images,
+// against the test split.
+void score_with_classifier(const EvaluationRequest& request, const ClassifierData& data, const std::optional<Scored>& scored, Scorecard& card,
+                           const Progress& progress) {
+  const auto& g = request.generator;
+  const auto& train = data.train;
+  const auto& test = data.test;
+  const auto classifier = obtain_classifier(request.classifier, data.cache, train, test, request.device, progress);
   if (classifier.train_seconds > 0)
     progress(util::format("eval classifier trained in {:.1f} s: test accuracy {:.2f} %", classifier.train_seconds, 100 * classifier.test_accuracy));
   if (g && is_conditional(g->model.kind) && g->model.classes != classifier.classes)
@@ -55,6 +103,7 @@ void score_with_lenet(const EvaluationRequest& request, const data::IdxFiles& fi
   card.test_count = reference.test_count();
   card.baseline_count = reference.baseline_count();
   card.validation_count = reference.validation_count();
+  card.classifier_network = classifier.net->network_name();
   card.classifier_path = classifier.path;
   card.classifier_key = classifier.data_key;
   card.classifier_accuracy = classifier.test_accuracy;
@@ -79,12 +128,10 @@ struct RealSets {
   std::string reference_text, floor_text;
 };
 
-RealSets real_sets(const EvaluationRequest& request, const Progress& progress) {
-  data::LoadOptions options = request.load;
-  options.progress = progress;
+RealSets real_sets(const EvaluationRequest& request, const RealData& data) {
   RealSets sets;
-  auto test = data::load_test_images(request.data, request.data_root, options);
-  auto train = data::load_training_images(request.data, request.data_root, options);
+  const auto& test = data.test;
+  const auto& train = data.train;
   if (test) {
     sets.reference = test->images;
     const int64_t n = std::min(request.settings.samples, train.size());
@@ -165,30 +212,46 @@ Scorecard evaluate(const EvaluationRequest& request, const Progress& progress) {
     throw UsageError(g ? "--tstr needs a conditional model (cmlp or cdcgan); " + g->checkpoint + " holds an unconditional " + name(g->model.kind) +
                              " generator"
                        : "--tstr needs a conditional generator: give --checkpoint or --run");
-  if (!request.lenet && request.networks.empty()) throw UsageError("no feature network to score with; give --networks");
-  if (request.lenet) {
-    const std::string what = g                ? g->checkpoint + " makes " + image_shape(g->model).describe() + " images"
-                             : request.images ? request.images->path + " holds " +
-                                                    ImageShape{request.images->images.size(1), request.images->images.size(2)}.describe() + " images"
-                                              : std::string();
-    const bool mnist_shaped = g ? image_shape(g->model) == kMnistShape
-                                : !request.images || ImageShape{request.images->images.size(1), request.images->images.size(2)} == kMnistShape;
-    if (!mnist_shaped)
-      throw UsageError(what +
-                       "; the LeNet figures score 1x28x28 digits only: use --networks efficientnet-lite0 (or inception with --inception FILE)");
-    if (data::detect_source(request.data, request.data_root) != data::SourceKind::kIdx)
-      throw UsageError("--data " + request.data +
-                       " is not IDX data; the LeNet figures need MNIST-style IDX files: use --networks efficientnet-lite0");
-  }
+  if (request.classifier_figures == ClassifierFigures::kNo && request.networks.empty())
+    throw UsageError("no feature network to score with; give --networks");
   const auto start = std::chrono::steady_clock::now();
   // The real data first: a missing file stops the command before any image is generated.
-  const auto files = request.lenet ? data::locate_dataset(request.data, request.data_root, /*need_test_split=*/true) : data::IdxFiles{};
-  const auto real = request.networks.empty() ? RealSets{} : real_sets(request, progress);
+  RealData real;
+  real.source = data::detect_source(request.data, request.data_root);
+  {
+    data::LoadOptions options = request.load;
+    options.progress = progress;
+    real.test = data::load_test_images(request.data, request.data_root, options);
+    real.train = data::load_training_images(request.data, request.data_root, options);
+  }
+  const std::optional<ImageShape> scored_shape =
+      g                ? std::optional<ImageShape>(image_shape(g->model))
+      : request.images ? std::optional<ImageShape>(ImageShape{request.images->images.size(1), request.images->images.size(2)})
+                       : std::nullopt;
+  bool classifier_figures = request.classifier_figures == ClassifierFigures::kYes;
+  if (request.classifier_figures == ClassifierFigures::kIfLabelled) {
+    classifier_figures = real.train.labelled && (!scored_shape || *scored_shape == real.train.shape());
+    if (real.train.labelled && !classifier_figures)
+      progress("no classifier figures: the scored images are " + scored_shape->describe() + ", --data is read as " + real.train.shape().describe());
+  }
+  if (classifier_figures) {
+    if (!real.train.labelled)
+      throw UsageError("--data " + request.data +
+                       " is an unlabelled image folder; the classifier figures need classes (one subfolder per class): use --networks "
+                       "efficientnet-lite0");
+    if (scored_shape && *scored_shape != real.train.shape()) {
+      const std::string what = g ? g->checkpoint + " makes " + scored_shape->describe() + " images"
+                                 : request.images->path + " holds " + scored_shape->describe() + " images";
+      throw UsageError(what + " but --data " + request.data + " is read as " + real.train.shape().describe() +
+                       "; give --image-size (and --channels) so that both are read at one shape");
+    }
+  }
+  const auto reals = request.networks.empty() ? RealSets{} : real_sets(request, real);
   const EvalSettings& settings = request.settings;
   Scorecard card;
   card.data = request.data;
   card.settings = settings;
-  card.lenet = request.lenet;
+  card.lenet = classifier_figures;
 
   std::optional<Scored> scored;
   if (g) {
@@ -208,12 +271,12 @@ Scorecard evaluate(const EvaluationRequest& request, const Progress& progress) {
     card.images = request.images->path;
     Scored s;
     s.bytes = request.images->images;
-    if (request.lenet) s.images = s.bytes.to(request.device).to(torch::kFloat32).div_(127.5).sub_(1.0);
+    if (classifier_figures) s.images = data::to_unit_range(s.bytes.to(request.device));
     scored = std::move(s);
   }
   card.scored_count = scored ? (g ? settings.samples : request.images->images.size(0)) : 0;
-  if (request.lenet) score_with_lenet(request, files, scored, card, progress);
-  if (!request.networks.empty()) score_with_pretrained(request, real, scored, card, progress);
+  if (classifier_figures) score_with_classifier(request, classifier_data(request, real), scored, card, progress);
+  if (!request.networks.empty()) score_with_pretrained(request, reals, scored, card, progress);
   card.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return card;
 }

@@ -1,5 +1,6 @@
 #include "genai/eval/report.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -31,9 +32,17 @@ std::string histogram_text(const ModeCoverage& modes) {
 }
 
 // The JSON of one metric set. nlohmann writes non-finite numbers as null and every double at full precision.
-Json metrics_json(const MetricSet& m) {
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// "fd_lenet", or "fd_convnet" for the ConvNet of other shapes.
+std::string fd_key(const Scorecard& card) { return "fd_" + lower(card.classifier_network); }
+
+Json metrics_json(const MetricSet& m, const std::string& fd_key) {
   Json j = {{"count", m.count},
-            {"fd_lenet", m.frechet_distance},
+            {fd_key, m.frechet_distance},
             {"classifier_score", {{"mean", m.classifier_score.mean}, {"std", m.classifier_score.std}}},
             {"mode_histogram", m.modes.histogram},
             {"modes_covered", m.modes.covered},
@@ -65,8 +74,10 @@ void format_lenet(const Scorecard& card, std::ostringstream& out) {
   line("metric", model ? "generator" : "", "real data", "");
   auto [fd_m, fd_r] = both([](const MetricSet& m) { return fmt("%.4f", m.frechet_distance); });
   const bool same_n = !model || model->count == real.count;
-  line("FD-LeNet (n = " + std::to_string(model ? model->count : real.count) + (same_n ? "" : ", real n = " + std::to_string(real.count)) + ")", fd_m,
-       fd_r, "lower is better; LeNet features, NOT comparable to Inception FID");
+  const std::string& network = card.classifier_network;
+  line("FD-" + network + " (n = " + std::to_string(model ? model->count : real.count) + (same_n ? "" : ", real n = " + std::to_string(real.count)) +
+           ")",
+       fd_m, fd_r, "lower is better; " + network + " features, NOT comparable to Inception FID");
   if (real.kid) {
     auto [m, r] = both([](const MetricSet& x) { return x.kid ? pm("%.5f", *x.kid) : std::string("-"); });
     line("KID (" + std::to_string(s.kid_subsets) + " subsets of " + std::to_string(s.kid_subset_size) + ")", m, r, "lower is better");
@@ -102,7 +113,7 @@ void format_lenet(const Scorecard& card, std::ostringstream& out) {
   if (card.conditional) {
     const auto& c = *card.conditional;
     out << "\nconditional accuracy (the classifier agrees with the requested class): " << fmt("%.2f", 100 * c.accuracy) << " %\n";
-    out << "  class  name          images  accuracy  FD-LeNet (vs that class's test images)\n";
+    out << "  class  name          images  accuracy  FD-" << card.classifier_network << " (vs that class's test images)\n";
     for (size_t k = 0; k < c.class_accuracy.size(); ++k) {
       const std::string name = k < card.class_names.size() ? card.class_names[k] : std::to_string(k);
       char row[160];
@@ -182,7 +193,7 @@ std::string format_scorecard(const Scorecard& card) {
   else
     out << "data:       " << card.data << "\n";
   for (const auto& block : card.networks) format_network(card, block, out);
-  out << "\nCompare " << (card.lenet ? "FD-LeNet, " : "") << (card.networks.empty() ? "" : "FD, FID, ")
+  out << "\nCompare " << (card.lenet ? "FD-" + card.classifier_network + ", " : std::string()) << (card.networks.empty() ? "" : "FD, FID, ")
       << "KID only at equal sample counts. Evaluation took " << fmt("%.1f", card.eval_seconds) << " s";
   if (card.classifier_seconds > 0) out << " (plus " << fmt("%.1f", card.classifier_seconds) << " s training the classifier)";
   out << ".\n";
@@ -191,30 +202,33 @@ std::string format_scorecard(const Scorecard& card) {
 
 std::string scorecard_json(const Scorecard& card) {
   const auto& s = card.settings;
-  Json j = {
-      {"checkpoint", card.checkpoint.empty() ? Json(nullptr) : Json(card.checkpoint)},
-      {"model_kind", card.model_kind},
-      {"step", card.step},
-      {"data", card.data},
-      {"samples", card.model ? card.model->count : card.scored_count},
-      {"seed", s.seed},
-      {"test_count", card.test_count},
-      {"baseline_count", card.baseline_count},
-      {"parzen_validation_count", card.validation_count},
-      {"kid_subsets", s.kid_subsets},
-      {"kid_subset_size", s.kid_subset_size},
-      {"score_splits", s.score_splits},
-      {"precision_recall_k", s.precision_recall_k},
-      {"density_coverage_k", s.density_coverage_k},
-      {"classifier",
-       {{"path", card.classifier_path}, {"key", card.classifier_key}, {"version", kClassifierVersion}, {"test_accuracy", card.classifier_accuracy}}},
-      {"generator", card.model ? metrics_json(*card.model) : Json(nullptr)},
-      {"real", metrics_json(card.real)},
-      {"ema", card.ema}};
+  Json j = {{"checkpoint", card.checkpoint.empty() ? Json(nullptr) : Json(card.checkpoint)},
+            {"model_kind", card.model_kind},
+            {"step", card.step},
+            {"data", card.data},
+            {"samples", card.model ? card.model->count : card.scored_count},
+            {"seed", s.seed},
+            {"test_count", card.test_count},
+            {"baseline_count", card.baseline_count},
+            {"parzen_validation_count", card.validation_count},
+            {"kid_subsets", s.kid_subsets},
+            {"kid_subset_size", s.kid_subset_size},
+            {"score_splits", s.score_splits},
+            {"precision_recall_k", s.precision_recall_k},
+            {"density_coverage_k", s.density_coverage_k},
+            {"classifier",
+             {{"network", card.classifier_network},
+              {"path", card.classifier_path},
+              {"key", card.classifier_key},
+              {"version", kClassifierVersion},
+              {"test_accuracy", card.classifier_accuracy}}},
+            {"generator", card.model ? metrics_json(*card.model, fd_key(card)) : Json(nullptr)},
+            {"real", metrics_json(card.real, fd_key(card))},
+            {"ema", card.ema}};
   if (card.conditional)
     j["conditional"] = {{"accuracy", card.conditional->accuracy},
                         {"class_accuracy", card.conditional->class_accuracy},
-                        {"class_fd_lenet", card.conditional->class_frechet_distance}};
+                        {"class_" + fd_key(card), card.conditional->class_frechet_distance}};
   if (card.tstr_accuracy) j["tstr"] = {{"images", card.tstr_images}, {"accuracy", *card.tstr_accuracy}};
   if (!card.images.empty()) j["images"] = card.images, j["samples"] = card.scored_count;
   if (!card.lenet)

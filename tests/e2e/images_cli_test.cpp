@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "genai/util/sha256.h"
@@ -91,6 +92,23 @@ TEST_F(Images, CifarBatchesTrainAConditionalModel) {
   const auto s = run_genai("sample --run run --class-grid --nrow 2 --out classes.png", dir_.path());
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_EQ(png_info(dir_.path() / "classes.png").height, 10 * 34 + 2);  // one row per class
+
+  // With a test batch, genai eval scores the conditional model in its own classifier, a ConvNet for 3x32x32.
+  std::ofstream(dir_.path() / "cifar/test_batch.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(batch.data()), static_cast<std::streamsize>(batch.size() / 2));
+  const auto e = run_genai(
+      "eval --run run --networks classifier --classifier-epochs 1 --samples 40 --kid-subsets 2 --kid-subset-size 10 --no-parzen "
+      "--tstr --json scores.json",
+      dir_.path());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  for (const char* wanted :
+       {"FD-ConvNet (n = 40)", "conditional accuracy", "FD-ConvNet (vs that class's test images)", "train on synthetic, test on real"})
+    EXPECT_NE(e.out.find(wanted), std::string::npos) << wanted << "\n" << e.out;
+  const auto json = nlohmann::json::parse(genai::testing::read_text((dir_.path() / "scores.json").string()));
+  EXPECT_EQ(json.at("classifier").at("network"), "ConvNet");
+  EXPECT_EQ(json.at("test_count"), 20);
+  EXPECT_TRUE(json.at("generator").contains("fd_convnet"));
+  EXPECT_EQ(json.at("tstr").at("images"), 40);
 }
 
 TEST_F(Images, SigtermAndResumeOnAnRgbRunEndInTheStraightRunsBytes) {

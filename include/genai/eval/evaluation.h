@@ -33,6 +33,8 @@ struct ImagesToScore {
   torch::Tensor images;  // uint8 [N, C, S, S], CPU
 };
 
+enum class ClassifierFigures { kNo, kYes, kIfLabelled };
+
 struct NetworkRequest {
   PretrainedNetwork network = PretrainedNetwork::kEfficientNetLite0;
   std::string weights;  // its file
@@ -42,7 +44,9 @@ struct EvaluationRequest {
   std::string data;                // mnist, fashion-mnist or a directory (IDX, CIFAR batches, an image folder)
   std::string data_root = "data";  // where mnist and fashion-mnist live
   data::LoadOptions load;          // how --data is read (size, channels, cache) for the pretrained networks
-  bool lenet = true;               // FD-LeNet and the classifier's figures: 1x28x28 IDX data only
+  // FD-LeNet (FD-ConvNet) and the other figures of genai's own classifier: they need labelled data (IDX, CIFAR, a
+  // folder of class folders) read at the scored images' shape. kIfLabelled: where the data has labels.
+  ClassifierFigures classifier_figures = ClassifierFigures::kYes;
   std::vector<NetworkRequest> networks;
   EvalSettings settings;
   ClassifierSource classifier;
@@ -55,8 +59,8 @@ struct EvaluationRequest {
 };
 
 // The scorecard. `progress` gets one line per long phase. Throws UsageError for TSTR without a conditional
-// generator or LeNet figures for images that are not 1x28x28, RuntimeError when the generator's classes do not
-// match the data's.
+// generator, classifier figures on unlabelled data or for images of another shape than the data's, RuntimeError when
+// the generator's classes do not match the data's.
 Scorecard evaluate(const EvaluationRequest& request, const std::function<void(const std::string&)>& progress);
 
 }  // namespace genai::eval

@@ -23,6 +23,7 @@ struct Scorecard {
   int64_t test_count = 0;
   int64_t baseline_count = 0;
   int64_t validation_count = 0;
+  std::string classifier_network = "LeNet";  // LeNet (1x28x28) or ConvNet: the figures are FD-<it>, "fd_<it in lower case>"
   std::string classifier_path;
   std::string classifier_key;
   double classifier_accuracy = 0;
@@ -33,7 +34,7 @@ struct Scorecard {
   std::optional<double> tstr_accuracy;           // classifier trained on synthetic images, tested on real ones
   int64_t tstr_images = 0;
   MetricSet real;
-  bool lenet = true;                  // the LeNet figures above were computed (1x28x28 IDX data)
+  bool lenet = true;                  // the classifier figures above were computed (labelled data)
   std::vector<NetworkCard> networks;  // one block per pretrained feature network
   double classifier_seconds = 0;      // training it, when it was trained in this command
   double eval_seconds = 0;
