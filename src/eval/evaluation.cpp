@@ -218,6 +218,13 @@ Scorecard evaluate(const EvaluationRequest& request, const Progress& progress) {
   // The real data first: a missing file stops the command before any image is generated.
   RealData real;
   real.source = data::detect_source(request.data, request.data_root);
+  const std::string unlabelled = "--data " + request.data +
+                                 " is an unlabelled image folder; the classifier figures need classes (one subfolder per class): use --networks "
+                                 "efficientnet-lite0";
+  // Before anything is decoded: a listing says whether a folder has classes.
+  if (request.classifier_figures == ClassifierFigures::kYes && real.source == data::SourceKind::kFolder &&
+      !data::list_image_folder(request.data).labelled)
+    throw UsageError(unlabelled);
   {
     data::LoadOptions options = request.load;
     options.progress = progress;
@@ -235,10 +242,7 @@ Scorecard evaluate(const EvaluationRequest& request, const Progress& progress) {
       progress("no classifier figures: the scored images are " + scored_shape->describe() + ", --data is read as " + real.train.shape().describe());
   }
   if (classifier_figures) {
-    if (!real.train.labelled)
-      throw UsageError("--data " + request.data +
-                       " is an unlabelled image folder; the classifier figures need classes (one subfolder per class): use --networks "
-                       "efficientnet-lite0");
+    if (!real.train.labelled) throw UsageError(unlabelled);
     if (scored_shape && *scored_shape != real.train.shape()) {
       const std::string what = g ? g->checkpoint + " makes " + scored_shape->describe() + " images"
                                  : request.images->path + " holds " + scored_shape->describe() + " images";

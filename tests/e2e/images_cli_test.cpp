@@ -102,7 +102,7 @@ TEST_F(Images, CifarBatchesTrainAConditionalModel) {
       dir_.path());
   ASSERT_EQ(e.exit_code, 0) << e.err;
   for (const char* wanted :
-       {"FD-ConvNet (n = 40)", "conditional accuracy", "FD-ConvNet (vs that class's test images)", "train on synthetic, test on real"})
+       {"FD-ConvNet (n = 40", "conditional accuracy", "FD-ConvNet (vs that class's test images)", "train on synthetic, test on real"})
     EXPECT_NE(e.out.find(wanted), std::string::npos) << wanted << "\n" << e.out;
   const auto json = nlohmann::json::parse(genai::testing::read_text((dir_.path() / "scores.json").string()));
   EXPECT_EQ(json.at("classifier").at("network"), "ConvNet");
