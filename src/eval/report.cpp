@@ -107,7 +107,8 @@ void format_lenet(const Scorecard& card, std::ostringstream& out) {
     auto [lm, lr] = both(
         [](const MetricSet& x) { return x.parzen ? fmt("%.1f", x.parzen->mean) + " ± " + fmt("%.1f", x.parzen->standard_error) : std::string("-"); });
     auto [sm, sr] = both([](const MetricSet& x) { return x.parzen ? fmt("%.3f", x.parzen->sigma) : std::string("-"); });
-    line("Parzen log-likelihood (nats)", lm, lr, "weak metric (Theis et al. 2016); on MNIST Goodfellow et al. 2014 report 225 ± 2");
+    line("Parzen log-likelihood (nats)", lm, lr,
+         std::string("weak metric (Theis et al. 2016)") + (network == "LeNet" ? "; on MNIST Goodfellow et al. 2014 report 225 ± 2" : ""));
     line("  Parzen sigma (" + std::to_string(card.validation_count) + " validation images)", sm, sr, "");
   }
   if (card.conditional) {
