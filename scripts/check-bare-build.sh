@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI: builds genai the way a bare GPU server does (README "Building on a GPU server"): PyTorch's wheel, the
+# CI: builds genai the way a bare GPU server does (docs/building.md, "Building on a GPU server"): PyTorch's wheel, the
 # compiler, cmake and ninja, and nothing else. In a private mount and network namespace, an overlay on /usr hides
 # every installed -dev package except the C/C++ toolchain's own, and every `bundle` package of
 # scripts/debian-packages.txt (headers, CMake configs, shared libraries); there is no network. Then

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks genai's layering (../shared/docs/style.md): a module includes only the modules below it, or itself.
+"""Checks genai's layering (docs/building.md, Development): a module includes only the modules below it, or itself.
 
     util (with error.h, image_shape.h) -> data, image, config, dist -> models -> losses, checkpoint, eval, export -> train -> cli
 

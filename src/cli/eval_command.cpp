@@ -201,7 +201,7 @@ int run_eval(const EvalOptions& o) {
   if (choice.inception) {
     if (o.inception.empty()) throw UsageError("--networks inception needs --inception FILE, pytorch-fid's pt_inception-2015-12-05-6726825d.pth");
     if (!std::filesystem::is_regular_file(o.inception, ec))
-      throw file_error(o.inception, "no such file; pytorch-fid's Inception weights are pt_inception-2015-12-05-6726825d.pth (README, Evaluation)");
+      throw file_error(o.inception, "no such file; pytorch-fid's Inception weights are pt_inception-2015-12-05-6726825d.pth (docs/evaluation.md)");
     request.networks.push_back({eval::PretrainedNetwork::kInception, o.inception});
   }
 

@@ -4,7 +4,7 @@
 // that keeps the gaps between parallel regions short; two processes on the same cores spend each other's time
 // slices spinning (two DCGAN trainings on 2 cores: each at 7 % of its solo speed). libgomp reads the setting
 // once, when it loads, before main(); so `genai train` starts itself again, once, with a bounded spin count,
-// unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT (which then win). README, Speed, has the measurements
+// unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT (which then win). docs/speed.md has the measurements
 // (scripts/bench-concurrent.sh) behind the two counts.
 #include <string>
 
