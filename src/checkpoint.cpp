@@ -94,7 +94,7 @@ void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const 
   out.integer("model.z_dim", meta.model.z_dim);
   out.integers("model.g_hidden", meta.model.g_hidden);
   out.integers("model.d_hidden", meta.model.d_hidden);
-  out.text("model.g_norm", meta.model.g_norm);
+  out.text("model.g_norm", name(meta.model.g_norm));
   out.integer("model.dcgan_channels", meta.model.dcgan_channels);
   out.integer("model.classes", meta.model.classes);
   std::string names;
@@ -143,14 +143,18 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   CheckpointMeta& meta = checkpoint.meta_;
   meta.format_version = r.get<int64_t>("format_version");
   const std::string kind = r.get<std::string>("model.kind");
-  if (const auto* known = find_model_kind(kind))
-    meta.model.kind = known->kind;
+  if (const auto known = find_member<ModelKind>(kind))
+    meta.model.kind = *known;
   else
     throw file_error(path, "corrupt checkpoint: model kind \"" + kind + "\" is unknown (a newer genai's?)");
   meta.model.z_dim = r.get<int64_t>("model.z_dim");
   meta.model.g_hidden = r.get<std::vector<int64_t>>("model.g_hidden");
   meta.model.d_hidden = r.get<std::vector<int64_t>>("model.d_hidden");
-  meta.model.g_norm = r.get<std::string>("model.g_norm");
+  const std::string g_norm = r.get<std::string>("model.g_norm");
+  if (const auto known = find_member<GeneratorNorm>(g_norm))
+    meta.model.g_norm = *known;
+  else
+    throw file_error(path, "corrupt checkpoint: generator normalization \"" + g_norm + "\" is unknown (a newer genai's?)");
   meta.model.dcgan_channels = r.get<int64_t>("model.dcgan_channels");
   if (r.has("model.classes")) {  // checkpoints from before conditional models have neither
     meta.model.classes = r.get<int64_t>("model.classes");

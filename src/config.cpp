@@ -8,39 +8,10 @@
 #include "genai/error.h"
 
 namespace genai {
-namespace {
-
-constexpr ModelKindInfo kModelKinds[] = {
-    {ModelKind::kMlp, "mlp", false, false},
-    {ModelKind::kDcgan, "dcgan", false, true},
-    {ModelKind::kCmlp, "cmlp", true, false},
-    {ModelKind::kCdcgan, "cdcgan", true, true},
-};
-
-}  // namespace
-
-const ModelKindInfo& info(ModelKind kind) {
-  for (const auto& entry : kModelKinds)
-    if (entry.kind == kind) return entry;
-  throw RuntimeError("model kind " + std::to_string(static_cast<int>(kind)) + " is not in the table");  // unreachable for a valid enum
-}
-
-const ModelKindInfo* find_model_kind(std::string_view name) {
-  for (const auto& entry : kModelKinds)
-    if (name == entry.name) return &entry;
-  return nullptr;
-}
 
 ModelKind model_kind(std::string_view name) {
-  if (const auto* entry = find_model_kind(name)) return entry->kind;
+  if (const auto kind = find_member<ModelKind>(name)) return *kind;
   throw UsageError("model = \"" + std::string(name) + "\" is unknown; use " + model_kind_names());
-}
-
-std::string model_kind_names() {
-  std::string out;
-  const size_t n = std::size(kModelKinds);
-  for (size_t i = 0; i < n; ++i) out += std::string(i == 0 ? "" : i + 1 == n ? " or " : ", ") + kModelKinds[i].name;
-  return out;
 }
 
 namespace {
@@ -110,7 +81,7 @@ double parse_duration_seconds(const std::string& text, const std::string& key) {
 
 void validate(const TrainConfig& config) {
   std::vector<std::string> problems;
-  check_fields(config, problems);  // each field's range or choices, from the schema
+  check_fields(config, problems);  // each number's range, from the schema
   // The rules that tie fields together, or that a range cannot say.
   check_model_rules(config.model, problems);
   if (!config.max_time.empty()) {
@@ -121,7 +92,7 @@ void validate(const TrainConfig& config) {
     }
   }
   if (config.data.empty()) problems.push_back("data is empty; use mnist, fashion-mnist or a directory");
-  if (config.batch_size == 1 && !is_convolutional(config.model.kind) && config.model.g_norm == "batch")
+  if (config.batch_size == 1 && !is_convolutional(config.model.kind) && uses_batch_norm(config.model.g_norm))
     problems.push_back("batch-size = 1 with g-norm = \"batch\": BatchNorm needs at least 2 images per batch; use --g-norm none or a larger batch");
   if (config.batch_size == 1 && config.mode_seeking > 0)
     problems.push_back(

@@ -4,36 +4,28 @@
 
 namespace genai {
 
-GanLoss gan_loss(const std::string& name) {
-  if (name == "bce") return GanLoss::kBce;
-  if (name == "hinge") return GanLoss::kHinge;
-  if (name == "lsgan") return GanLoss::kLsgan;
-  if (name == "wgan-gp") return GanLoss::kWgan;
-  throw UsageError("loss = \"" + name + "\" is unknown; use bce, hinge, lsgan or wgan-gp");
-}
-
-torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, GanLoss loss) {
+torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, Loss loss) {
   switch (loss) {
-    case GanLoss::kHinge:
+    case Loss::kHinge:
       return torch::relu(1 - real_logits).mean() + torch::relu(1 + fake_logits).mean();
-    case GanLoss::kLsgan:
+    case Loss::kLsgan:
       return 0.5 * (real_logits - 1).pow(2).mean() + 0.5 * fake_logits.pow(2).mean();
-    case GanLoss::kWgan:
+    case Loss::kWganGp:
       return fake_logits.mean() - real_logits.mean();
-    case GanLoss::kBce:
+    case Loss::kBce:
       break;
   }
   return torch::softplus(-real_logits).mean() + torch::softplus(fake_logits).mean();
 }
 
-torch::Tensor generator_loss(const torch::Tensor& fake_logits, GanLoss loss) {
+torch::Tensor generator_loss(const torch::Tensor& fake_logits, Loss loss) {
   switch (loss) {
-    case GanLoss::kHinge:
-    case GanLoss::kWgan:
+    case Loss::kHinge:
+    case Loss::kWganGp:
       return -fake_logits.mean();
-    case GanLoss::kLsgan:
+    case Loss::kLsgan:
       return 0.5 * (fake_logits - 1).pow(2).mean();
-    case GanLoss::kBce:
+    case Loss::kBce:
       break;
   }
   return torch::softplus(-fake_logits).mean();

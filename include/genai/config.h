@@ -6,30 +6,21 @@
 #include <string_view>
 #include <vector>
 
+#include "genai/config/closed_set.h"
 #include "genai/image_shape.h"
 
 namespace genai {
 
-// The architectures. Code asks a kind for its properties (conditional, convolutional) instead of comparing names.
-enum class ModelKind { kMlp, kDcgan, kCmlp, kCdcgan };
-
-struct ModelKindInfo {
-  ModelKind kind;
-  const char* name;    // as flags, TOML and checkpoints spell it
-  bool conditional;    // class-conditional: G and D take labels (projection discriminator)
-  bool convolutional;  // DCGAN layers (LibTorch's threads do the work) rather than Linear layers (BLAS does)
-};
-
-const ModelKindInfo& info(ModelKind kind);
-inline const char* name(ModelKind kind) { return info(kind).name; }
-inline bool is_conditional(ModelKind kind) { return info(kind).conditional; }
-inline bool is_convolutional(ModelKind kind) { return info(kind).convolutional; }
-// Throws UsageError `"NAME" is unknown; use mlp, dcgan, cmlp or cdcgan`.
+// The architectures (ModelKind, spelt in genai/config/closed_set.h). Code asks a kind for its properties instead
+// of comparing names.
+// Class-conditional: G and D take labels (projection discriminator).
+constexpr bool is_conditional(ModelKind kind) { return kind == ModelKind::kCmlp || kind == ModelKind::kCdcgan; }
+// DCGAN layers (LibTorch's threads do the work) rather than Linear layers (BLAS does).
+constexpr bool is_convolutional(ModelKind kind) { return kind == ModelKind::kDcgan || kind == ModelKind::kCdcgan; }
+// Throws UsageError `model = "NAME" is unknown; use mlp, dcgan, cmlp or cdcgan`.
 ModelKind model_kind(std::string_view name);
-// nullptr when `name` names no kind.
-const ModelKindInfo* find_model_kind(std::string_view name);
 // "mlp, dcgan, cmlp or cdcgan"
-std::string model_kind_names();
+inline std::string model_kind_names() { return member_names<ModelKind>(); }
 
 struct AdamConfig {
   double lr = 2e-4;
@@ -44,11 +35,11 @@ struct ModelConfig {
   int64_t channels = 0;
   int64_t image_size = 0;
   int64_t z_dim = 100;
-  // mlp: the design's layer sizes. The bare design collapses to one or two modes (../shared/docs/anchors.md);
+  // mlp: the design's layer sizes. The bare design collapses to one or two modes (docs/training.md);
   // BatchNorm after each hidden generator layer is what made it cover the digits, so it is on by default.
   std::vector<int64_t> g_hidden = {256, 128, 64};
   std::vector<int64_t> d_hidden = {256, 128};
-  std::string g_norm = "batch";  // mlp generator: batch | none
+  GeneratorNorm g_norm = GeneratorNorm::kBatch;  // mlp generator
   // dcgan: channels of the feature maps at half the image side (14x14 for 28x28 images); each further halving
   // doubles them, up to 8x (genai/models/dcgan.h).
   int64_t dcgan_channels = 64;
@@ -93,17 +84,17 @@ struct TrainConfig {
   int64_t sample_grid = 64;      // images in the fixed-noise sample grids
   int64_t eval_every = 0;        // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
   int64_t eval_samples = 2000;   // generated images per quick eval
-  bool tensorboard = true;       // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; see README)
+  bool tensorboard = true;       // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; docs/speed.md)
   double ema_decay = 0;          // > 0: keep an exponential moving average of G's weights (sample and eval use it)
-  std::string loss = "bce";      // bce | hinge | lsgan | wgan-gp: the adversarial objective (genai/losses.h)
+  Loss loss = Loss::kBce;        // the adversarial objective (genai/losses.h)
   double gp_weight = 10;         // wgan-gp: lambda of the gradient penalty lambda E(||grad D(x^)|| - 1)^2
-  std::string augment = "none";  // none | translation | cutout | translation,cutout: DiffAugment before D (genai/train/augment.h)
+  Augment augment = Augment::kNone;  // DiffAugment before D (genai/train/augment.h)
   double r1_gamma = 0;           // > 0: R1 penalty gamma/2 E||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
   int64_t r1_every = 16;         // lazy R1: every this many steps, scaled by it (StyleGAN2)
   double mode_seeking = 0;       // > 0: weight of MSGAN's mode-seeking term in G's loss (genai/losses.h); 0: none
   double info_weight = 1;        // model.info_codes > 0: weight lambda of the code's cross-entropy in G's and D's losses
   std::string max_time;          // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
-  std::string on_nan = "stop";   // stop | rollback: what a NaN/Inf in losses or weights does
+  OnNan on_nan = OnNan::kStop;   // what a NaN/Inf in losses or weights does
   double dist_timeout = 300;     // data-parallel: seconds a rank waits for the others before it gives up with an error
   std::string out;               // run directory; empty: runs/<model>-<timestamp>
   bool force = false;            // allow an existing non-empty run directory
@@ -117,8 +108,8 @@ inline constexpr int kMaxRollbacks = 3;
 // "3h55m", "90s", "2h", "1d12h", "45m30s" or plain seconds ("600"). Throws UsageError naming `key`.
 double parse_duration_seconds(const std::string& text, const std::string& key);
 
-// Throws genai::UsageError naming every invalid value, its key and the allowed range: each field's range or
-// choices from the schema (genai/config/schema.h), then the rules that tie fields together.
+// Throws genai::UsageError naming every invalid value, its key and the allowed range: each number's range from
+// the schema (genai/config/schema.h), then the rules that tie fields together.
 void validate(const TrainConfig& config);
 // The model's fields alone (a checkpoint's saved model), appended to `problems`.
 void validate(const ModelConfig& model, std::vector<std::string>& problems);

@@ -10,15 +10,12 @@
 
 #include <string>
 
+#include "genai/config/closed_set.h"
+
 namespace genai {
 
-enum class GanLoss { kBce, kHinge, kLsgan, kWgan };
-
-// "bce", "hinge", "lsgan", "wgan-gp"; throws UsageError otherwise.
-GanLoss gan_loss(const std::string& name);
-
-torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, GanLoss loss = GanLoss::kBce);
-torch::Tensor generator_loss(const torch::Tensor& fake_logits, GanLoss loss = GanLoss::kBce);
+torch::Tensor discriminator_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits, Loss loss = Loss::kBce);
+torch::Tensor generator_loss(const torch::Tensor& fake_logits, Loss loss = Loss::kBce);
 
 // The R1 penalty (Mescheder et al. 2018): gamma / 2 * mean over the batch of ||d sum(D(x)) / dx||^2, where
 // `real_logits` = D(real) and `real` requires grad. Differentiable (create_graph), so D learns from it.

@@ -24,7 +24,10 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   cmd->add_option("--warmup", o.warmup, "Warm-up seconds, not timed")->capture_default_str();
   cmd->add_option("--threads", o.threads, "CPU cores to use (0: all); genai splits them between LibTorch and BLAS by model")->capture_default_str();
   cmd->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--g-norm", o.g_norm, "mlp generator normalization (default: batch; none at batch 1)");
+  cmd->add_option_function<std::string>(
+         "--g-norm", [&o](const std::string& text) { o.g_norm = *find_member<GeneratorNorm>(text); },
+         "mlp generator normalization: " + member_names<GeneratorNorm>() + " (default: batch; none at batch 1)")
+      ->check(CLI::IsMember({name(GeneratorNorm::kBatch), name(GeneratorNorm::kNone)}));
   cmd->add_option("--json", o.json, "Also write the results as JSON to this file");
   cmd->add_flag("--lockstep", o.lockstep,
                 "Take turns with other benchmark processes: wait for a line on stdin before the warm-up and each window, print a JSON "
@@ -87,7 +90,7 @@ int run_bench(const BenchOptions& o) {
       config.threads = o.threads;
       config.model.image_size = o.image_size;
       config.model.channels = o.channels;
-      if (!is_convolutional(kind)) config.model.g_norm = !o.g_norm.empty() ? o.g_norm : batch == 1 ? "none" : "batch";
+      if (!is_convolutional(kind)) config.model.g_norm = o.g_norm ? *o.g_norm : batch == 1 ? GeneratorNorm::kNone : GeneratorNorm::kBatch;
       validate(config);
       // Threads are planned per case, as `genai train` plans them (or as --thread-split says).
       const auto split = o.thread_split.empty()     ? util::core_split_for(is_convolutional(kind))

@@ -1,7 +1,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
+#include <optional>
 
 #include "common_options.h"
+#include "genai/config/closed_set.h"
 
 namespace genai::cli {
 
@@ -15,7 +17,7 @@ struct BenchOptions {
   double warmup = 1.0;
   int64_t threads = 0;
   std::string device = "auto";
-  std::string g_norm;  // mlp generator normalization; empty: batch, or none at batch 1 (BatchNorm needs 2 images)
+  std::optional<GeneratorNorm> g_norm;  // mlp generator normalization; unset: batch, or none at batch 1 (BatchNorm needs 2 images)
   std::string json;
   bool lockstep = false;       // take turns with other benchmarks over stdin/stdout (scripts/bench_lockstep.py)
   bool keep_memory = true;     // hidden: measure the allocator setting

@@ -60,20 +60,9 @@ FieldCheck unit_from_zero(const char* note = nullptr) {  // [0, 1): betas, decay
   c.max_open = true;
   return c;
 }
-FieldCheck one_of(std::vector<std::string> choices) {
-  FieldCheck c;
-  c.choices = std::move(choices);
-  return c;
-}
 
 bool within(const FieldCheck& check, double v) {
   return (check.min_open ? v > check.min : v >= check.min) && (check.max_open ? v < check.max : v <= check.max);
-}
-
-std::string or_list(const std::vector<std::string>& words) {
-  std::string out;
-  for (size_t i = 0; i < words.size(); ++i) out += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
-  return out;
 }
 
 // "must be in [1, 65536]", "must be at least 0 (0: use epochs)".
@@ -86,18 +75,20 @@ std::string requirement(const FieldCheck& check) {
   return check.note ? text + " (" + check.note + ")" : text;
 }
 
-const char* kModelHelp = "Architecture: mlp | dcgan | cmlp | cdcgan (class-conditional)";
+template <class T>
+constexpr bool kIsClosedSet = std::is_enum_v<T>;  // every enum field is a closed set (genai/config/closed_set.h)
+
+const char* key_type_name(std::string_view key) { return key == "model" ? "KIND" : "NAME"; }
 
 }  // namespace
 
 const std::vector<TrainField>& train_fields() {
   static const std::vector<TrainField> fields = {
-      {"model", kModelHelp, false, GENAI_MEMBER(model.kind)},
+      {"model", "Architecture (cmlp and cdcgan are class-conditional)", false, GENAI_MEMBER(model.kind)},
       {"z-dim", "Latent size", false, GENAI_MEMBER(model.z_dim), in(1, 4096)},
       {"g-hidden", "mlp: generator hidden sizes", false, GENAI_MEMBER(model.g_hidden), in(1, 65536)},
       {"d-hidden", "mlp: discriminator hidden sizes", false, GENAI_MEMBER(model.d_hidden), in(1, 65536)},
-      {"g-norm", "mlp: generator normalization: batch | none (none is the bare design, which collapses)", false, GENAI_MEMBER(model.g_norm),
-       one_of({"batch", "none"})},
+      {"g-norm", "mlp: generator normalization (none is the bare design, which collapses)", false, GENAI_MEMBER(model.g_norm)},
       {"image-size", "Side of the square images the model makes; the data is centre-cropped and resized to it (0: the data's own)", false,
        GENAI_MEMBER(model.image_size), in(0, kMaxImageSize, "0: the data's own")},
       {"channels", "Image channels: 1 (grayscale) or 3 (RGB); the data is converted (0: the data's own: 1 for IDX, 3 for CIFAR and folders)", false,
@@ -146,11 +137,10 @@ const std::vector<TrainField>& train_fields() {
       {"eval-samples", "Generated images per quick eval", true, GENAI_MEMBER(eval_samples), in(20, 100000)},
       {"ema-decay", "Keep an exponential moving average of G's weights with this decay, e.g. 0.999 (0: none); sample and eval use it unless --no-ema",
        false, GENAI_MEMBER(ema_decay), unit_from_zero("0: no EMA generator")},
-      {"loss", "Adversarial objective: bce (non-saturating) | hinge | lsgan (least squares) | wgan-gp (Wasserstein, gradient penalty)", false,
-       GENAI_MEMBER(loss), one_of({"bce", "hinge", "lsgan", "wgan-gp"})},
+      {"loss", "Adversarial objective (bce: non-saturating; lsgan: least squares; wgan-gp: Wasserstein with a gradient penalty)", false,
+       GENAI_MEMBER(loss)},
       {"gp-weight", "wgan-gp: weight lambda of the gradient penalty on images between real and fake", false, GENAI_MEMBER(gp_weight), in(0, 1e6)},
-      {"augment", "Differentiable augmentation of real and fake images before D: none | translation | cutout | translation,cutout", false,
-       GENAI_MEMBER(augment), one_of({"none", "translation", "cutout", "translation,cutout"})},
+      {"augment", "Differentiable augmentation of real and fake images before D", false, GENAI_MEMBER(augment)},
       {"r1", "R1 gradient penalty weight gamma on real images (0: none), e.g. 10 for BCE", false, GENAI_MEMBER(r1_gamma), in(0, 1e6, "0: none")},
       {"mode-seeking",
        "Weight of the mode-seeking term (MSGAN) in G's loss: pairs of images with the same class or code must differ as their noise does "
@@ -163,9 +153,9 @@ const std::vector<TrainField>& train_fields() {
        GENAI_MEMBER(tensorboard)},
       {"max-time", "Stop with a checkpoint before this much wall time, e.g. 3h55m (exit code 75)", true, GENAI_MEMBER(max_time)},
       {"on-nan",
-       "NaN/Inf in losses or weights: stop | rollback (reload the last good checkpoint, halve both learning rates, go on; at most 3 "
-       "times)",
-       true, GENAI_MEMBER(on_nan), one_of({"stop", "rollback"})},
+       "What a NaN/Inf in losses or weights does (rollback: reload the last good checkpoint, halve both learning rates, go on; at "
+       "most 3 times)",
+       true, GENAI_MEMBER(on_nan)},
       {"dist-timeout",
        "Several processes (torchrun, srun): seconds a rank waits for the others (to join, or in a collective) before it exits with an error", true,
        GENAI_MEMBER(dist_timeout), in(1, 86400)},
@@ -182,7 +172,7 @@ std::string toml_value(const TrainField& field, const TrainConfig& config) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           return toml_string(v);
-        } else if constexpr (std::is_same_v<T, ModelKind>) {
+        } else if constexpr (kIsClosedSet<T>) {
           return toml_string(name(v));
         } else if constexpr (std::is_same_v<T, bool>) {
           return v ? "true" : "false";
@@ -206,7 +196,6 @@ std::string to_toml(const TrainConfig& config) {
 }
 
 std::string describe(const FieldCheck& check) {
-  if (!check.choices.empty()) return or_list(check.choices);
   const bool low = check.min != -std::numeric_limits<double>::infinity(), high = check.max != std::numeric_limits<double>::infinity();
   if (low && high) return (check.min_open ? "(" : "[") + bound(check.min) + ", " + bound(check.max) + (check.max_open ? ")" : "]");
   if (low) return (check.min_open ? "> " : ">= ") + bound(check.min);
@@ -222,10 +211,7 @@ void check_fields(const TrainConfig& config, std::vector<std::string>& problems)
         [&](auto ref) {
           const auto& v = ref(c);
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            if (!check.choices.empty() && std::find(check.choices.begin(), check.choices.end(), v) == check.choices.end())
-              problems.push_back(key + " = " + toml_string(v) + " is unknown; use " + or_list(check.choices));
-          } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+          if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
             for (int64_t element : v)
               if (!within(check, static_cast<double>(element)))
                 problems.push_back(key + " size " + std::to_string(element) + " " + requirement(check));
@@ -243,24 +229,21 @@ void add_train_options(CLI::App& command, TrainConfig& config) {
   for (const auto& field : train_fields()) {
     const std::string flag = std::string("--") + field.key;
     const std::string range = describe(field.check);
-    // The range in the help, where the help does not list the choices itself.
-    const std::string help = field.check.choices.empty() && !range.empty() ? std::string(field.help) + " " + range : field.help;
+    const std::string help = range.empty() ? field.help : std::string(field.help) + " " + range;
     std::visit(
         [&](auto ref) {
           auto& member = ref(config);
           using T = std::decay_t<decltype(member)>;
           if constexpr (std::is_same_v<T, bool>) {
             command.add_flag(flag + ",!--no-" + field.key, member, help);
-          } else if constexpr (std::is_same_v<T, ModelKind>) {
-            // Checked while parsing: every later step needs a known kind.
+          } else if constexpr (kIsClosedSet<T>) {
+            // Parsed into the enum, so an unknown word is refused here, naming the flag (or the config file's key).
             auto* option = command.add_option_function<std::string>(
-                flag, [&member](const std::string& text) { member = model_kind(text); }, help);
+                flag, [&member](const std::string& text) { member = *find_member<T>(text); }, help + ": " + member_names<T>());
             option->check(CLI::Validator(
-                [](std::string& text) -> std::string {
-                  return find_model_kind(text) ? "" : "\"" + text + "\" is unknown; use " + model_kind_names();
-                },
+                [](std::string& text) -> std::string { return find_member<T>(text) ? "" : "\"" + text + "\" is unknown; use " + member_names<T>(); },
                 ""));
-            option->type_name("KIND")->default_str(name(member));
+            option->type_name(key_type_name(field.key))->default_str(name(member));
           } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
             command.add_option(flag, member, help)->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->capture_default_str();
           } else {

@@ -15,7 +15,7 @@ std::string generator_spec_json(const ModelConfig& model, const GeneratorExportI
       {"kind", name(model.kind)},
       {"z_dim", model.z_dim},
       {"g_hidden", model.g_hidden},
-      {"g_norm", model.g_norm},
+      {"g_norm", name(model.g_norm)},
       {"dcgan_channels", model.dcgan_channels},
       {"classes", is_conditional(model.kind) ? model.classes : 0},
       {"class_names", model.class_names},

@@ -24,7 +24,7 @@ std::shared_ptr<Generator> make_generator(const ModelConfig& config) {
   if (is_convolutional(config.kind))
     generator = std::make_shared<DcganGenerator>(config.z_dim + extra, config.dcgan_channels, shape);
   else
-    generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, config.g_norm == "batch", shape);
+    generator = std::make_shared<MlpGenerator>(config.z_dim + extra, config.g_hidden, uses_batch_norm(config.g_norm), shape);
   if (is_conditional(config.kind)) return std::make_shared<ConditionalGenerator>(generator, config.classes);
   if (config.info_codes > 0) return std::make_shared<LatentCodeGenerator>(generator, config.info_codes);
   if (config.clusters > 0) return std::make_shared<LatentCodeGenerator>(generator, config.clusters, /*weighted=*/true);

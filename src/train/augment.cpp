@@ -33,10 +33,10 @@ torch::Tensor cut_out(const torch::Tensor& x, const torch::Tensor& draws, const 
 
 }  // namespace
 
-AugmentPolicy augment_policy(const std::string& name) {
+AugmentPolicy augment_policy(Augment augment) {
   AugmentPolicy policy;
-  policy.translation = name.find("translation") != std::string::npos;
-  policy.cutout = name.find("cutout") != std::string::npos;
+  policy.translation = translates(augment);
+  policy.cutout = cuts_out(augment);
   return policy;
 }
 

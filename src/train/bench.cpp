@@ -122,7 +122,7 @@ BenchResult benchmark_training_step(const TrainConfig& config, torch::Device dev
 
   BenchResult result;
   result.model = name(config.model.kind);
-  result.g_norm = config.model.g_norm;
+  result.g_norm = name(config.model.g_norm);
   result.batch_size = config.batch_size;
   result.shape = shape;
   result.steps_per_window = std::max<int64_t>(1, static_cast<int64_t>(rate * settings.window_seconds + 0.5));

@@ -27,7 +27,7 @@ constexpr int64_t kStepDraws = kInterpolationColumn + 1;
 
 // MlpStep's hand-written gradients are those of the plain objective: BCE, no penalty, no augmentation, a plain D.
 bool plain_objective(const TrainConfig& config) {
-  return config.loss == "bce" && config.r1_gamma == 0 && config.augment == "none" && !config.model.spectral_norm &&
+  return config.loss == Loss::kBce && config.r1_gamma == 0 && config.augment == Augment::kNone && !config.model.spectral_norm &&
          config.model.minibatch_stddev == 0 && config.model.info_codes == 0 && config.model.clusters == 0 && config.mode_seeking == 0;
 }
 
@@ -71,7 +71,7 @@ int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch) {
 Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device, dist::Communicator* communicator)
     : config_(config),
       communicator_(communicator),
-      loss_(gan_loss(config.loss)),
+      loss_(config.loss),
       augment_(augment_policy(config.augment)),
       device_(device),
       dataset_(std::move(dataset)),
@@ -137,7 +137,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
   const ImageShape shape = image_shape(config.model);
   real_batch_ = torch::empty({config.batch_size, shape.channels, shape.size, shape.size}, on_device);
   real_bytes_ = torch::empty({config.batch_size, shape.channels, shape.size, shape.size}, on_device.dtype(torch::kUInt8));
-  if (augment_.any() || loss_ == GanLoss::kWgan) {
+  if (augment_.any() || uses_gradient_penalty(loss_)) {
     global_draws_ = torch::zeros({config.batch_size * ranks, kStepDraws}, on_device);
     draws_ = global_draws_.narrow(0, rank * config.batch_size, config.batch_size);
     for (int64_t slot = 0; slot < 3; ++slot) augment_draws_[slot] = draws_.narrow(1, slot * kAugmentDraws, kAugmentDraws);
@@ -180,7 +180,7 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   if (code_loss.defined()) total = total + config_.info_weight * code_loss;  // Q learns to read the code back
   // R1 differentiates through the augmentation, with respect to the real images themselves (as StyleGAN2-ADA).
   if (r1_now) total = total + static_cast<double>(config_.r1_every) * r1_penalty(last_real_logits_, real_input, config_.r1_gamma);
-  if (loss_ == GanLoss::kWgan) {
+  if (uses_gradient_penalty(loss_)) {
     // Images on random points of the lines between the real and the fake images D saw (one weight per pair).
     const auto weight = draws_.narrow(0, 0, real.size(0)).select(1, kInterpolationColumn).view({-1, 1, 1, 1});
     const auto between = (real_seen.detach() * weight + fake_seen.detach() * (1 - weight)).requires_grad_(true);

@@ -65,7 +65,7 @@ TrainingRun::TrainingRun(TrainingRequest request) : request_(std::move(request))
   if (request_.world.distributed()) {
     if (config_.out.empty())
       throw UsageError("several processes (" + request_.world.launcher + ") need --out RUN_DIR, the same on every rank: rank 0 writes it");
-    if (config_.on_nan == "rollback")
+    if (rolls_back(config_.on_nan))
       throw UsageError("--on-nan rollback works in one process only for now; use --on-nan stop with several (then --resume)");
   }
   if (!request_.resume) return;
@@ -263,8 +263,8 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
       } catch (const RuntimeError&) {
       }
       const std::string last_good = good ? good->path() : "none yet";
-      if (config.on_nan != "rollback" || rollbacks >= kMaxRollbacks || !good) {
-        const std::string hint = config.on_nan != "rollback" ? "; try --on-nan rollback or lower learning rates"
+      if (!rolls_back(config.on_nan) || rollbacks >= kMaxRollbacks || !good) {
+        const std::string hint = !rolls_back(config.on_nan) ? "; try --on-nan rollback or lower learning rates"
                                  : !good                     ? "; no checkpoint to roll back to"
                                                              : "; rolled back " + std::to_string(rollbacks) + " times already";
         throw RuntimeError(std::string("training diverged: ") + e.what() + "; last good checkpoint: " + last_good + hint);

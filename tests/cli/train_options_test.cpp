@@ -38,6 +38,28 @@ TEST(TrainOptions, AnUnknownModelIsAParseErrorNamingTheFlagAndTheKinds) {
   }
 }
 
+TEST(TrainOptions, EveryClosedSetIsParsedIntoItsEnumAndAnUnknownWordIsRefused) {
+  Parsed p({"--loss", "wgan-gp", "--augment", "translation,cutout", "--g-norm", "none", "--on-nan", "rollback"});
+  EXPECT_EQ(p.options.config.loss, Loss::kWganGp);
+  EXPECT_EQ(p.options.config.augment, Augment::kTranslationCutout);
+  EXPECT_EQ(p.options.config.model.g_norm, GeneratorNorm::kNone);
+  EXPECT_EQ(p.options.config.on_nan, OnNan::kRollback);
+  const std::pair<const char*, const char*> refused[] = {
+      {"--loss", "--loss: \"wgan\" is unknown; use bce, hinge, lsgan or wgan-gp"},
+      {"--augment", "--augment: \"wgan\" is unknown; use none, translation, cutout or translation,cutout"},
+      {"--g-norm", "--g-norm: \"wgan\" is unknown; use batch or none"},
+      {"--on-nan", "--on-nan: \"wgan\" is unknown; use stop or rollback"},
+  };
+  for (const auto& [flag, message] : refused) {
+    try {
+      Parsed bad({flag, "wgan"});
+      ADD_FAILURE() << flag << ": no error";
+    } catch (const CLI::ParseError& e) {
+      EXPECT_STREQ(e.what(), message);
+    }
+  }
+}
+
 TEST(TrainOptions, ARangeErrorComesFromTheRunBeforeAnythingIsWritten) {
   Parsed p({"--batch-size", "0", "--out", "never-created"});
   train::TrainingRequest request;

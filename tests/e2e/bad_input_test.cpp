@@ -179,7 +179,7 @@ const BadInput kCases[] = {
     {"bad_max_time", nothing, "train --max-time soon", 2, "max-time = \"soon\" is not a duration"},
     {"max_time_dot", nothing, "train --max-time .", 2, "max-time = \".\" is not a duration"},
     {"max_time_two_points", nothing, "train --max-time 1.2.3h", 2, "max-time = \"1.2.3h\" is not a duration"},
-    {"bad_on_nan", nothing, "train --on-nan ignore", 2, "on-nan = \"ignore\" is unknown; use stop or rollback"},
+    {"bad_on_nan", nothing, "train --on-nan ignore", 2, "--on-nan: \"ignore\" is unknown; use stop or rollback"},
     {"zero_log_every", nothing, "train --log-every 0", 2, "log-every = 0 must be at least 1"},
     {"sample_zero_count", nothing, "sample --checkpoint x.pt -n 0", 2, "count = 0 must be in [1, 1000000]"},
     {"sample_needs_a_source", nothing, "sample", 2, "give exactly one of --checkpoint FILE or --run DIR"},

@@ -10,7 +10,7 @@ namespace {
 
 data::ImageDataset tiny_dataset() { return data::to_dataset(genai::testing::make_tiny_images(96), "tiny", torch::kCPU); }
 
-TrainConfig mlp_config(int64_t batch_size, const std::string& g_norm) {
+TrainConfig mlp_config(int64_t batch_size, GeneratorNorm g_norm) {
   TrainConfig c;
   c.model.kind = ModelKind::kMlp;
   c.model.g_norm = g_norm;
@@ -63,7 +63,7 @@ std::vector<StepMetrics> run_logged(Trainer& t, int64_t steps) {
 
 // The hand-written iteration against LibTorch autograd running the same iteration: weights, BatchNorm
 // running statistics and batch counts, Adam moments and the logged losses agree after 20 steps.
-void expect_same_training(int64_t batch_size, const std::string& g_norm) {
+void expect_same_training(int64_t batch_size, GeneratorNorm g_norm) {
   Trainer hand(mlp_config(batch_size, g_norm), tiny_dataset(), torch::kCPU);
   Trainer autograd(mlp_config(batch_size, g_norm), tiny_dataset(), torch::kCPU);
   autograd.use_hand_written_step(false);
@@ -88,7 +88,7 @@ void expect_same_training(int64_t batch_size, const std::string& g_norm) {
       EXPECT_TRUE(torch::equal(a[i].value, b[i].value)) << a[i].name;  // num_batches_tracked, step counts
     }
   }
-  EXPECT_EQ(absorbed, g_norm == "batch" ? 6 : 0);      // 3 biases and 3 running means
+  EXPECT_EQ(absorbed, uses_batch_norm(g_norm) ? 6 : 0);      // 3 biases and 3 running means
   EXPECT_GT(changed, static_cast<int>(a.size()) / 2);  // training moved most tensors
   ASSERT_EQ(hand_log.size(), 4u);
   ASSERT_EQ(autograd_log.size(), 4u);
@@ -101,11 +101,11 @@ void expect_same_training(int64_t batch_size, const std::string& g_norm) {
   }
 }
 
-TEST(MlpStep, MatchesTheAutogradIterationWithBatchNorm) { expect_same_training(16, "batch"); }
+TEST(MlpStep, MatchesTheAutogradIterationWithBatchNorm) { expect_same_training(16, GeneratorNorm::kBatch); }
 
-TEST(MlpStep, MatchesTheAutogradIterationWithoutNormalization) { expect_same_training(8, "none"); }
+TEST(MlpStep, MatchesTheAutogradIterationWithoutNormalization) { expect_same_training(8, GeneratorNorm::kNone); }
 
-TEST(MlpStep, MatchesTheAutogradIterationAtBatchOne) { expect_same_training(1, "none"); }
+TEST(MlpStep, MatchesTheAutogradIterationAtBatchOne) { expect_same_training(1, GeneratorNorm::kNone); }
 
 TEST(MlpStep, HandlesTheUnconditionalMlpOnTheCpuOnly) {
   ModelConfig m;

@@ -52,7 +52,7 @@ TEST(StepAllocations, DcganAutogradStep) { expect_within("dcgan", allocations_pe
 
 TEST(StepAllocations, DcganWithAugmentAndEma) {
   TrainConfig config = small_dcgan();
-  config.augment = "translation,cutout";
+  config.augment = Augment::kTranslationCutout;
   config.ema_decay = 0.99;
   expect_within("dcgan + augment + EMA", allocations_per_step(config), {"dcgan-augment", 5448, 8670});
 }

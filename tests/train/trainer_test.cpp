@@ -124,15 +124,15 @@ TEST(Trainer, FixedSamplesAreTheSameNoiseEveryTime) {
 TEST(Trainer, OtherObjectivesAndR1TakeTheAutogradStep) {
   auto c = tiny_config("mlp");
   EXPECT_TRUE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());  // BCE: MlpStep's gradients
-  c.loss = "hinge";
+  c.loss = Loss::kHinge;
   EXPECT_FALSE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());
-  c.loss = "bce";
+  c.loss = Loss::kBce;
   c.r1_gamma = 1;
   EXPECT_FALSE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());
   // Every option that changes D's function or input has no hand-written gradients either.
   for (auto change : std::vector<std::function<void(TrainConfig&)>>{
-           [](TrainConfig& t) { t.augment = "cutout"; }, [](TrainConfig& t) { t.model.spectral_norm = true; },
-           [](TrainConfig& t) { t.model.minibatch_stddev = 4; }, [](TrainConfig& t) { t.loss = "wgan-gp"; },
+           [](TrainConfig& t) { t.augment = Augment::kCutout; }, [](TrainConfig& t) { t.model.spectral_norm = true; },
+           [](TrainConfig& t) { t.model.minibatch_stddev = 4; }, [](TrainConfig& t) { t.loss = Loss::kWganGp; },
            [](TrainConfig& t) { t.model.info_codes = 4; }, [](TrainConfig& t) { t.mode_seeking = 1; },
            [](TrainConfig& t) { t.model.clusters = 3; }}) {
     auto other = tiny_config("mlp");
@@ -144,7 +144,7 @@ TEST(Trainer, OtherObjectivesAndR1TakeTheAutogradStep) {
 TEST(Trainer, GradientPenaltyChangesTheCriticUpdateButNotTheReportedLoss) {
   for (const char* kind : {"mlp", "dcgan"}) {
     auto plain = tiny_config(kind), penalised = tiny_config(kind);
-    plain.loss = penalised.loss = "wgan-gp";
+    plain.loss = penalised.loss = Loss::kWganGp;
     plain.gp_weight = 0;
     Trainer a(plain, tiny_dataset(), torch::kCPU), b(penalised, tiny_dataset(), torch::kCPU);
     const auto real = tiny_dataset(16).float_images();
@@ -157,7 +157,7 @@ TEST(Trainer, GradientPenaltyChangesTheCriticUpdateButNotTheReportedLoss) {
 
 TEST(Trainer, AugmentationDrawsFromTheSeededStream) {
   auto augmented = tiny_config("dcgan");
-  augmented.augment = "translation,cutout";
+  augmented.augment = Augment::kTranslationCutout;
   Trainer a(augmented, tiny_dataset(), torch::kCPU), b(augmented, tiny_dataset(), torch::kCPU),
       plain(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
   for (int i = 0; i < 5; ++i) a.step(), b.step(), plain.step();
@@ -169,10 +169,10 @@ TEST(Trainer, EveryRegularizerTogetherTrainsEveryKindWithoutNaN) {
   for (const char* kind : {"mlp", "dcgan", "cmlp", "cdcgan"}) {
     auto c = tiny_config(kind);
     c.model.classes = is_conditional(c.model.kind) ? 10 : 0;
-    c.loss = "wgan-gp";
+    c.loss = Loss::kWganGp;
     c.model.spectral_norm = true;
     c.model.minibatch_stddev = 4;
-    c.augment = "translation,cutout";
+    c.augment = Augment::kTranslationCutout;
     c.r1_gamma = 1;
     c.r1_every = 2;
     c.ema_decay = 0.9;
@@ -215,14 +215,14 @@ TEST(Trainer, ModeSeekingChangesTheGeneratorUpdateOnly) {
 }
 
 TEST(Trainer, EveryLossTrainsWithoutNaN) {
-  for (const char* loss : {"bce", "hinge", "lsgan", "wgan-gp"}) {
+  for (const auto& [loss, spelling] : ClosedSet<Loss>::members) {
     auto c = tiny_config("dcgan");
     c.loss = loss;
     c.r1_gamma = 1;
     c.r1_every = 2;
     Trainer trainer(c, tiny_dataset(), torch::kCPU);
     for (int i = 0; i < 4; ++i) trainer.step();
-    EXPECT_TRUE(trainer.weights_finite()) << loss;
+    EXPECT_TRUE(trainer.weights_finite()) << spelling;
   }
 }
 

@@ -2,7 +2,7 @@
 // The train config's ONE schema: every key with its flag and TOML name, help text, whether a resumed run may
 // change it, and where it lives in TrainConfig. From this table come the `genai train` flags (add_train_options),
 // the TOML writer (to_toml, also --print-config) and reader (parse_train_config, which the library uses to read
-// a run's saved config), the per-field checks of validate() (range or choices) and the resume merge
+// a run's saved config), the per-field checks of validate() (ranges; closed sets are enums parsed with their flag) and the resume merge
 // (resumed_config). Adding a key is one line in src/config/schema.cpp; only a rule that ties two fields
 // together goes into validate() by hand.
 #include <functional>
@@ -21,15 +21,15 @@ namespace genai {
 
 // Where a field lives: a function from the config to the member (captureless lambdas convert to these).
 using TrainFieldRef = std::variant<int64_t& (*)(TrainConfig&), uint64_t& (*)(TrainConfig&), double& (*)(TrainConfig&), bool& (*)(TrainConfig&),
-                                   std::string& (*)(TrainConfig&), std::vector<int64_t>& (*)(TrainConfig&), ModelKind& (*)(TrainConfig&)>;
+                                   std::string& (*)(TrainConfig&), std::vector<int64_t>& (*)(TrainConfig&), ModelKind& (*)(TrainConfig&),
+                                   Loss& (*)(TrainConfig&), GeneratorNorm& (*)(TrainConfig&), Augment& (*)(TrainConfig&), OnNan& (*)(TrainConfig&)>;
 
-// What values a field accepts. Numbers (and each element of a list): [min, max], an end open when its flag
-// says so; strings: one of `choices` when there are any. `note` explains a special value ("0: use epochs").
+// What values a number (or each element of a list) accepts: [min, max], an end open when its flag says so. `note`
+// explains a special value ("0: use epochs"). Closed sets need no check: their enum holds only members.
 struct FieldCheck {
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
   bool min_open = false, max_open = false;
-  std::vector<std::string> choices;
   const char* note = nullptr;
 };
 

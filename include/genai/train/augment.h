@@ -12,6 +12,8 @@
 
 #include <string>
 
+#include "genai/config/closed_set.h"
+
 namespace genai::train {
 
 struct AugmentPolicy {
@@ -20,8 +22,7 @@ struct AugmentPolicy {
   bool any() const { return translation || cutout; }
 };
 
-// "none", "translation", "cutout", "translation,cutout" (the schema checks the choices).
-AugmentPolicy augment_policy(const std::string& name);
+AugmentPolicy augment_policy(Augment augment);
 
 inline constexpr int64_t kAugmentDraws = 4;  // uniforms per image
 // DiffAugment's sizes scale with the image (28x28: shifts up to 3 pixels, a 14x14 cutout).

@@ -3,7 +3,7 @@
 // buffer per network. The constructor moves every parameter's storage into a contiguous tensor and points
 // each parameter's gradient at a view of a second one, so autograd accumulates straight into the flat
 // gradient, zeroing is one fill, and a step is one pass for the whole network instead of about 10 tensor
-// operations per parameter (the per-tensor passes were ~45 % of a small step, ../shared/docs/anchors.md):
+// operations per parameter (the per-tensor passes were ~45 % of a small step, docs/speed.md):
 // a vectorized loop on the CPU in float32; elsewhere (CUDA, other dtypes) LibTorch's fused Adam kernel
 // from 2.4 on, seven tensor operations before.
 #include <torch/torch.h>

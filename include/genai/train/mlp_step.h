@@ -7,7 +7,7 @@
 // optimizers' flat gradient buffers (no zeroing), D sees real and fake as ONE batch of 2B rows (D has no
 // BatchNorm, so rows are independent and one GEMM replaces two), and no gradient nobody reads is computed
 // (D's weight gradients in the G step, the input gradient of each network's first layer). On 2 cores this
-// removed most of the fixed cost of a small step (see README, Speed). BatchNorm uses LibTorch's own
+// removed most of the fixed cost of a small step (docs/speed.md). BatchNorm uses LibTorch's own
 // native_batch_norm kernels, so batch statistics and running averages match the module path.
 // What is left besides the GEMMs is kept to single passes: the real batch is selected and G's images are
 // written straight into D's input rows, the buffers' row views are made once, LeakyReLU (forward and

@@ -160,7 +160,7 @@ class Trainer {
   std::string stop_vote_;     // this rank's reason to stop, once it has one
   torch::Tensor stop_votes_;  // D's extra gradient slot: the ranks' votes, summed by its all-reduce
   int64_t buffers_broadcast_at_ = -1;
-  GanLoss loss_;
+  Loss loss_;
   AugmentPolicy augment_;
   torch::Device device_;
   data::ImageDataset dataset_;

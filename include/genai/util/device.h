@@ -20,7 +20,7 @@ torch::Device resolve_device(const std::string& spec, int local_rank = 0);
 //   ops (and spin between them).
 enum class CoreSplit { kLibTorch, kBlas };
 
-// The split genai uses, from measurements on 2 cores (README, Speed): kBlas for MLPs, kLibTorch for
+// The split genai uses, from measurements on 2 cores (docs/speed.md): kBlas for MLPs, kLibTorch for
 // the convolutional models. MLP at batch 256: 129 vs 88 it/s; at batch 64: 460 vs 300 it/s in two
 // interleaved series, but 231 vs 288 in a third taken while the machine was busier (a BLAS thread that
 // synchronises at every GEMM suffers most when its core is shared). DCGAN at batch 64: 15.9 vs 8.4 it/s.
