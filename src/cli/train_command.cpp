@@ -5,6 +5,7 @@
 
 #include "genai/dist/world.h"
 #include "genai/train/training_run.h"
+#include "genai/util/device.h"
 #include "openmp_spin.h"
 #include "stop_signals.h"
 
@@ -97,6 +98,10 @@ int run_train(const TrainOptions& options) {
 
   // The resolved config names the model (a resumed run's is in its checkpoint): restart now, before anything is written.
   restart_with_bounded_openmp_spin(options.argv, bounded_spin_count(training.config().model.kind), training.config());
+  // The process-wide settings the library leaves to the program, once the process is the one that trains: the
+  // run's thread split, and freed step buffers kept in the process.
+  util::keep_freed_memory_in_process();
+  util::configure_cpu(training.thread_plan());
 
   TrainConsole console(options.verbosity, stderr_is_terminal());
   console.set_rank(training.world().rank);

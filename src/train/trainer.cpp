@@ -46,9 +46,6 @@ at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
   return generator;
 }
 
-// Bytes in a generator state of the given device type: CPU (mt19937 + normal cache) or CUDA (seed, offset).
-int64_t generator_state_bytes(bool cuda) { return cuda ? 16 : at::detail::createCPUGenerator(0).get_state().numel(); }
-
 // G's then D's buffers (BatchNorm statistics).
 std::vector<torch::Tensor> buffers_of(const models::Gan& gan) {
   auto all = gan.generator->buffers();
@@ -192,7 +189,7 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   return loss;  // the adversarial loss alone: the metrics stay comparable between penalised and plain steps
 }
 
-const torch::Tensor& Trainer::pair_conditions() {
+const torch::Tensor& Trainer::condition_fake_batch() {
   const bool pairs = config_.mode_seeking > 0 && noise_.size(0) >= 2;
   // The mode-seeking term compares row i with row i + half: give both the same class (the first half's) or code.
   const int64_t half = noise_.size(0) / 2;
@@ -221,21 +218,23 @@ torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Te
   // D's weight gradients are not needed here: freezing D skips their matrix products in the backward.
   set_requires_grad(*gan_.discriminator, false);
   const auto fake_seen = seen_by_discriminator(fake, kFakeInG);
-  torch::Tensor loss, total;
+  torch::Tensor adversarial, code_loss;
   if (code_discriminator_) {
-    // G makes its code readable: the same cross-entropy Q minimises in D's step.
     auto [logits, code_logits] = code_discriminator_->forward_with_codes(fake_seen);
-    loss = generator_loss(logits, loss_);
-    total = loss + config_.info_weight * torch::cross_entropy_loss(code_logits, fake_codes_);
+    adversarial = generator_loss(logits, loss_);
+    code_loss = torch::cross_entropy_loss(code_logits, fake_codes_);
   } else {
-    loss = total = generator_loss(gan_.discriminator->forward(fake_seen, labels), loss_);
+    adversarial = generator_loss(gan_.discriminator->forward(fake_seen, labels), loss_);
   }
   set_requires_grad(*gan_.discriminator, true);
+  auto total = adversarial;
+  // G makes its code readable: the same cross-entropy Q minimises in D's step.
+  if (code_loss.defined()) total = total + config_.info_weight * code_loss;
   if (config_.mode_seeking > 0 && noise.defined()) total = total + config_.mode_seeking * mode_seeking_penalty(fake, noise);
   optimizer_g_->zero_grad();
   total.backward();
   optimizer_g_->step();
-  return loss;
+  return adversarial;  // as D's step: the adversarial loss alone, comparable between runs with and without the other terms
 }
 
 void Trainer::step() {
@@ -252,7 +251,7 @@ void Trainer::step() {
   if (runs_hand_written_step()) {
     interval_sums_.add_(mlp_step_->run(mlp_step_->real_input(), noise_, *optimizer_g_, *optimizer_d_));
   } else {
-    const auto& fake_labels = pair_conditions();
+    const auto& fake_labels = condition_fake_batch();
     if (code_discriminator_) models::latent_code_out(fake_codes_, noise_, info_code_thresholds_);
     const auto fake = gan_.generator->forward(noise_, fake_labels);
     const auto d_loss = discriminator_step(real_batch_, fake, real_labels_, fake_labels);
@@ -423,97 +422,6 @@ std::shared_ptr<models::Generator> Trainer::ema_generator() {
   const auto g_buffers = gan_.generator->buffers();
   for (size_t i = 0; i < ema_buffers.size(); ++i) ema_buffers[i].copy_(g_buffers[i]);
   return ema_generator_;
-}
-
-namespace {
-
-AdamState adam_state(const FlatAdam& optimizer) {
-  AdamState state;
-  state.lr = optimizer.lr();
-  state.step_count = optimizer.step_count();
-  for (size_t i = 0; i < optimizer.size(); ++i) {
-    state.exp_avg.push_back(optimizer.exp_avg(i));
-    state.exp_avg_sq.push_back(optimizer.exp_avg_sq(i));
-  }
-  return state;
-}
-
-void restore_adam(FlatAdam& optimizer, const AdamState& state) {
-  optimizer.set_lr(state.lr);
-  optimizer.restore(state.exp_avg, state.exp_avg_sq, state.step_count);
-}
-
-}  // namespace
-
-TrainingState Trainer::training_state() {
-  TrainingState state;
-  state.gan = gan_;
-  state.ema_generator = ema_generator();
-  state.optimizer_g = adam_state(*optimizer_g_);
-  state.optimizer_d = adam_state(*optimizer_d_);
-  return state;
-}
-
-void Trainer::save_checkpoint(const std::string& path, const std::string& config_toml) {
-  CheckpointMeta meta;
-  meta.model = config_.model;
-  meta.step = step_;
-  meta.epoch = batcher_.epoch();
-  meta.batch_in_epoch = batcher_.batch_in_epoch();
-  meta.data_seed = batcher_.seed();
-  meta.world_size = world_size();
-  meta.config_toml = config_toml;
-  auto state = training_state();
-  {
-    std::lock_guard<std::mutex> lock(noise_generator_.mutex());
-    state.noise_rng_state = noise_generator_.get_state();
-  }
-  genai::save_checkpoint(path, meta, state);
-}
-
-std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
-  std::vector<std::string> warnings;
-  auto state = training_state();
-  checkpoint.restore(state);
-  restore_adam(*optimizer_g_, state.optimizer_g);
-  restore_adam(*optimizer_d_, state.optimizer_d);
-  if (ema_generator_) {
-    torch::NoGradGuard no_grad;
-    const auto parameters = ema_generator_->parameters();
-    for (size_t i = 0; i < parameters.size(); ++i) optimizer_g_->view_into(ema_flat_, i).copy_(parameters[i]);
-  }
-  const auto saved_rng = state.noise_rng_state.cpu();
-  const int64_t other_device_bytes = generator_state_bytes(/*cuda=*/device_.is_cpu());
-  std::lock_guard<std::mutex> lock(noise_generator_.mutex());
-  try {
-    noise_generator_.set_state(saved_rng);
-  } catch (const std::exception&) {
-    if (saved_rng.numel() != other_device_bytes)
-      throw file_error(checkpoint.path(), "corrupt checkpoint: the noise generator state fits neither a CPU nor a CUDA generator");
-    const uint64_t step = static_cast<uint64_t>(checkpoint.meta().step);
-    noise_generator_.set_current_seed(config_.seed ^ (0x9E3779B97F4A7C15ULL * (step + 1)));
-    warnings.push_back(checkpoint.path() + " was written on " + (device_.is_cpu() ? "CUDA" : "the CPU") + " and training continues on " +
-                       device_.str() +
-                       ": weights, optimizer and data order resume exactly, the noise stream is re-derived from the seed and "
-                       "step (resume is bitwise only on the same device type)");
-  }
-  step_ = checkpoint.meta().step;
-  const auto& meta = checkpoint.meta();
-  int64_t epoch = meta.epoch, batch = meta.batch_in_epoch;
-  if (meta.world_size != world_size()) {
-    // Another global batch: continue at the first global batch of this run that starts at or after the images the
-    // saved run had consumed in its epoch. The noise stream (drawn per global batch) takes another course.
-    const int64_t images = batch * config_.batch_size * meta.world_size;
-    const int64_t global = config_.batch_size * world_size();
-    batch = (images + global - 1) / global;
-    if (batch >= batcher_.batches_per_epoch()) ++epoch, batch = 0;
-    warnings.push_back(checkpoint.path() + " was written by " + std::to_string(meta.world_size) + " process(es) and this run has " +
-                       std::to_string(world_size()) + ": the global batch changes from " + std::to_string(config_.batch_size * meta.world_size) +
-                       " to " + std::to_string(global) + " images; training continues from step " + std::to_string(step_) +
-                       " (resume is exact only with the same number of processes)");
-  }
-  batcher_.reseed(meta.data_seed, epoch, batch);
-  return warnings;
 }
 
 }  // namespace genai::train

@@ -97,6 +97,20 @@ TEST_F(TrainingRunTest, ResumeTakesTheSavedConfigWithTheGivenResumableKeys) {
   EXPECT_THROW(TrainingRun{r}, UsageError);
 }
 
+TEST_F(TrainingRunTest, PlansTheThreadsAndLeavesApplyingThemToTheCaller) {
+  auto r = request(2);
+  r.config.threads = 3;
+  TrainingRun training(r);
+  const util::ThreadPlan& plan = training.thread_plan();
+  EXPECT_EQ(plan.cores, 3);
+  EXPECT_EQ(plan.intra_op * plan.blas, 3);  // the MLP's cores go to BLAS, or to LibTorch where BLAS has no pool
+  const int before = torch::get_num_threads();
+  Recorder recorder;
+  training.run(recorder);
+  EXPECT_EQ(torch::get_num_threads(), before);  // threads are process-wide: `genai train` applies the plan, not the library
+  EXPECT_EQ(recorder.starting("info device cpu | " + plan.describe() + " | BLAS: ").size(), 1u);
+}
+
 TEST_F(TrainingRunTest, BadDataFailsBeforeTheRunDirectoryExists) {
   auto r = request(4);
   r.config.data = (dir_.path() / "missing").string();

@@ -91,6 +91,7 @@ class Trainer {
   // G(fixed_noise) in eval mode: the same noise batch for every sample grid of the run.
   torch::Tensor fixed_samples();
 
+  // Writes the full training state with `config_toml` (defined, with restore, in src/train/trainer_checkpoint.cpp).
   void save_checkpoint(const std::string& path, const std::string& config_toml);
   // Loads the checkpoint's training state. Returns warnings for the log: a checkpoint written on the other
   // device type (CPU <-> CUDA) continues with a noise stream re-derived from (seed, step), because the two
@@ -140,10 +141,14 @@ class Trainer {
   void broadcast_buffers();  // the leader's BatchNorm buffers to every rank, once per step at most
   // `images` as D is shown them: augmented with the step's draws of `slot` when --augment is on.
   torch::Tensor seen_by_discriminator(const torch::Tensor& images, int64_t slot);
-  // The fake batch's classes: the real batch's, except with --mode-seeking, where the second half of the noise
-  // rows gets the first half's classes (and codes, with --info-codes) so that the rows pair up. --clusters: the
-  // clusters G draws from the noise rows (paired the same way).
-  const torch::Tensor& pair_conditions();
+  // Gives the step's fake batch its conditions and returns its classes (undefined for an unconditional model);
+  // called once per step, after the noise is drawn and before G's forward. It writes into preallocated buffers:
+  // with --mode-seeking (noise rows i and i + half compare as a pair) and a code that G reads from z (--info-codes,
+  // --clusters), the second half's code column of noise_ becomes the first half's; fake_labels_ holds the classes
+  // when they are not the real batch's (--clusters: the clusters G draws from the noise rows; --mode-seeking: the
+  // real batch's, the second half copied from the first). Otherwise it returns real_labels_. Its views of the
+  // buffers are small heap objects, part of tests/train/step_allocations_test.cpp's count.
+  const torch::Tensor& condition_fake_batch();
   torch::Tensor last_real_logits_, last_fake_logits_;
   // --info-codes: D with its code head Q (else nullptr), and the codes of the step's fake batch.
   std::shared_ptr<models::CodeDiscriminator> code_discriminator_;

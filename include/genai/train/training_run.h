@@ -3,7 +3,8 @@
 // run's saved config merged with what the user gave), reads the data, prepares the quick evals, creates or
 // reopens the run directory, and runs the loop with its stops (signals, --max-time), --on-nan rollback, quick
 // evals, sample grids, metrics, TensorBoard events and checkpoints. It never prints: what a person should
-// read goes to the observer, and failures are exceptions (UsageError, RuntimeError).
+// read goes to the observer, and failures are exceptions (UsageError, RuntimeError). It sets nothing process-wide
+// (threads, allocator): it plans the CPU threads and the program applies the plan (thread_plan()).
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "genai/config.h"
 #include "genai/dist/world.h"
 #include "genai/train/trainer.h"
+#include "genai/util/device.h"
 
 namespace genai::train {
 
@@ -71,6 +73,11 @@ class TrainingRun {
   // The config the run will use (with --resume: the saved one with the allowed changes).
   const TrainConfig& config() const { return config_; }
   const dist::World& world() const { return request_.world; }
+  // The CPU threads this run plans: --threads, else this process's share of the machine's cores (the processes on
+  // one machine share them), split between LibTorch and BLAS by the model kind (util::core_split_for). Only
+  // planned: threads are process-wide, so the caller applies the plan (util::configure_cpu, and
+  // util::keep_freed_memory_in_process for the step's buffers) once, before run(). run() logs it.
+  const util::ThreadPlan& thread_plan() const { return thread_plan_; }
 
   // Trains. Everything that can fail on bad input (data, model, checkpoint state) fails before the run
   // directory is created or touched.
@@ -81,6 +88,7 @@ class TrainingRun {
   TrainConfig config_;
   std::optional<Checkpoint> resume_from_;
   std::vector<std::string> skipped_checkpoints_;
+  util::ThreadPlan thread_plan_;
 };
 
 }  // namespace genai::train
