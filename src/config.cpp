@@ -14,6 +14,32 @@ ModelKind model_kind(std::string_view name) {
   throw UsageError("model = \"" + std::string(name) + "\" is unknown; use " + model_kind_names());
 }
 
+TrainConfig model_defaults(ModelKind kind) {
+  TrainConfig config;
+  config.model.kind = kind;
+  config.ema_decay = 0.999;  // every preset: the averaged G draws cleaner images at no cost to training
+  switch (kind) {
+    case ModelKind::kMlp:  // R1 keeps D's gradients on real images small: the MLP covers the digits without collapsing
+      config.r1_gamma = 10;
+      break;
+    case ModelKind::kCmlp:  // and the conditional MLP's rarest class stops at 0 % accuracy without it
+      config.r1_gamma = 10;
+      config.adam_d.lr = 1e-4;
+      break;
+    case ModelKind::kDcgan:  // self-conditioned on k-means clusters with a fast G (docs/training.md)
+      config.model.clusters = 100;
+      config.mode_seeking = 1;
+      config.adam_g.lr = 3.2e-3;
+      config.adam_d.lr = 8e-4;
+      break;
+    case ModelKind::kCdcgan:  // a faster G, kept from within-class collapse by the mode-seeking term
+      config.mode_seeking = 1;
+      config.adam_g.lr = 4e-4;
+      break;
+  }
+  return config;
+}
+
 namespace {
 
 // The model's rules that tie fields together, or that a range cannot say.

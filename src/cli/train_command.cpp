@@ -12,7 +12,7 @@
 namespace genai::cli {
 
 CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
-  auto* cmd = app.add_subcommand("train", "Train a GAN (BCE losses, Adam) on 28x28 images");
+  auto* cmd = app.add_subcommand("train", "Train a GAN on MNIST, Fashion-MNIST, CIFAR files or a folder of your images");
   // A flag given twice takes its last value, as in most Unix tools (and lets flags repeat a preset's).
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto& c = options.config;
@@ -24,6 +24,8 @@ CLI::App* add_train_command(CLI::App& app, TrainOptions& options) {
   cmd->add_option("--inject-nan-at-step", options.inject_nan_at_step)->group("")->configurable(false);  // fault injection for tests
   cmd->add_flag("--cuda-sync-debug", options.cuda_sync_debug)->group("")->configurable(false);  // scripts/gpu-check.sh: no host syncs in a step
   add_verbosity_flags(*cmd, options.verbosity);
+  cmd->footer("Keys you do not give take their --model's defaults, which add its preset's objective to the values above: " +
+              model_defaults_summary() + " (genai train --print-config shows them).");
   options.command = cmd;
   return cmd;
 }
@@ -78,12 +80,13 @@ void TrainConsole::finish_line() {
 int run_train(const TrainOptions& options) {
   train::TrainingRequest request;
   request.world = dist::detect_world(dist::process_environment());  // torchrun, srun, or one process
-  request.config = options.config;
   request.resume = options.resume;
-  request.given = [&](const std::string& key) {
+  request.given = [&](const std::string& key) {  // a flag, or a key of the --config file
     const CLI::Option* option = options.command->get_option_no_throw("--" + key);
     return option != nullptr && option->count() > 0;
   };
+  // A new run takes its model's defaults for what the user left out; a resumed one its saved config.
+  request.config = options.resume ? options.config : with_model_defaults(options.config, request.given);
   request.stop_requested = [] {
     const int signal = requested_stop_signal();
     return signal ? std::string("received ") + signal_name(signal) : std::string();

@@ -275,6 +275,39 @@ TrainConfig parse_train_config(const std::string& toml) {
   return config;
 }
 
+TrainConfig with_model_defaults(const TrainConfig& asked, const std::function<bool(const std::string&)>& given) {
+  TrainConfig merged = asked;
+  TrainConfig defaults = model_defaults(asked.model.kind);
+  if (given("info-codes") && asked.model.info_codes > 0) defaults.model.clusters = 0;
+  for (const auto& field : train_fields())
+    if (!given(field.key)) std::visit([&](auto ref) { ref(merged) = ref(defaults); }, field.ref);
+  return merged;
+}
+
+namespace {
+
+// As TOML writes it, but numbers to 6 digits ("0.0032" rather than 0.0032000000000000002): for people.
+std::string short_value(const TrainField& field, const TrainConfig& config) {
+  if (const auto* number = std::get_if<double& (*)(TrainConfig&)>(&field.ref)) return bound((*number)(const_cast<TrainConfig&>(config)));
+  return toml_value(field, config);
+}
+
+}  // namespace
+
+std::string model_defaults_summary() {
+  const TrainConfig plain;
+  std::string text;
+  for (const auto& [kind, spelling] : ClosedSet<ModelKind>::members) {
+    const TrainConfig defaults = model_defaults(kind);
+    std::string changed;
+    for (const auto& field : train_fields())
+      if (std::string_view(field.key) != "model" && toml_value(field, defaults) != toml_value(field, plain))
+        changed += std::string(changed.empty() ? "" : ", ") + field.key + " = " + short_value(field, defaults);
+    text += std::string(text.empty() ? "" : "; ") + spelling + ": " + changed;
+  }
+  return text;
+}
+
 TrainConfig resumed_config(const TrainConfig& saved, const TrainConfig& asked, const std::function<bool(const std::string&)>& given,
                            const std::string& checkpoint_path) {
   TrainConfig merged = saved;

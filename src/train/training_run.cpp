@@ -72,7 +72,11 @@ util::ThreadPlan plan_run_threads(const TrainConfig& config, const dist::World& 
 // Reads the training images onto the device and completes `config` from them: the model takes the data's shape
 // (after --image-size / --channels), and a conditional model its classes, recorded in the config and checkpoints.
 // Called before the run directory exists: a missing or bad file leaves nothing behind.
-data::ImageDataset prepare_data(TrainConfig& config, torch::Device device, Reporter& report) {
+// Images per k-means cluster below which the dcgan default's clusters (measured on MNIST: 600 per cluster) are left
+// off rather than conditioning on a handful of images each.
+constexpr int64_t kMinImagesPerDefaultCluster = 100;
+
+data::ImageDataset prepare_data(TrainConfig& config, bool clusters_given, torch::Device device, Reporter& report) {
   data::LoadOptions load;
   load.transform = {config.model.image_size, config.model.channels};
   load.skip_bad_files = config.skip_bad_images;
@@ -84,6 +88,11 @@ data::ImageDataset prepare_data(TrainConfig& config, torch::Device device, Repor
   const data::ImageSet images = data::load_training_images(config.data, config.data_root, load);
   config.model.channels = images.shape().channels;
   config.model.image_size = images.shape().size;
+  if (!clusters_given && config.model.clusters > 0 && images.size() < config.model.clusters * kMinImagesPerDefaultCluster) {
+    report.say(Severity::kInfo, "clusters: off ({} images are too few for the default {} k-means clusters; --clusters N asks for them)",
+               images.size(), config.model.clusters);
+    config.model.clusters = 0;
+  }
   validate(config);  // the resolved shape against the model (e.g. a DCGAN needs a side that halves down to 4 or 7)
   if (config.eval_every > 0 && image_shape(config.model) != kMnistShape)
     throw UsageError("--eval-every scores in genai eval's MNIST classifier, which takes 1x28x28 IDX data; this run's data is " +
@@ -354,7 +363,7 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   if (request_.cuda_sync_debug && !device.is_cuda()) throw UsageError("--cuda-sync-debug needs a CUDA device; use --device cuda");
 
   // Build everything that can fail on bad input (data, model, checkpoint state) before the run directory exists.
-  auto dataset = prepare_data(config, device, report);
+  auto dataset = prepare_data(config, !request_.given || request_.given("clusters"), device, report);
   QuickEvals quick =
       world.leader() && config.eval_every > 0
           ? prepare_quick_evals(config, data::locate_dataset(config.data, config.data_root, /*need_test_split=*/true), dataset, device, report)

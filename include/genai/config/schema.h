@@ -59,6 +59,12 @@ void add_train_options(CLI::App& command, TrainConfig& config);
 // RuntimeError when it does not parse (unknown keys included).
 TrainConfig parse_train_config(const std::string& toml);
 
+// `asked` with every key the user did not give (`given(key)` false) taken from model_defaults(asked.model.kind).
+// A given info-codes keeps the kind's clusters off (both are G's discrete code).
+TrainConfig with_model_defaults(const TrainConfig& asked, const std::function<bool(const std::string&)>& given);
+// For help text: "mlp: r1 = 10.0, ema-decay = 0.999; dcgan: ..." (what model_defaults changes, per kind).
+std::string model_defaults_summary();
+
 // A resumed run's config: `saved`, with each key the user gave (`given(key)`) taken from `asked` when it is
 // resumable. A given non-resumable key whose value differs is a UsageError naming it, both values and
 // `checkpoint_path`. `out` comes from `asked`.
