@@ -8,6 +8,7 @@
 #include <optional>
 #include <variant>
 
+#include "genai/config/schema.h"
 #include "genai/error.h"
 #include "genai/util/atomic_file.h"
 #include "genai/util/record_file.h"
@@ -58,6 +59,76 @@ AdamState load_optimizer(const util::Records& records, const std::string& prefix
   return state;
 }
 
+// The model spec: the schema's TOML of the model fields (genai/config/schema.h), so a field added to the table is
+// saved and read back with no code here. The resolved config ("config") holds them too, but that is the caller's
+// text (tests and library users may pass none); the weights need a spec of their own.
+constexpr const char* kModelSpecRecord = "model.spec";
+
+void write_model(util::RecordWriter& out, const ModelConfig& model) {
+  out.text(kModelSpecRecord, model_toml(model));
+  // Set from the training labels, not from the schema: records of their own.
+  out.integer("model.classes", model.classes);
+  std::string names;
+  for (size_t i = 0; i < model.class_names.size(); ++i) names += (i ? "\n" : "") + model.class_names[i];
+  out.text("model.class_names", names);
+}
+
+ModelConfig read_model_spec(const util::Records& r) {
+  const std::string& toml = r.get<std::string>(kModelSpecRecord);
+  try {
+    return parse_model_config(toml);
+  } catch (const std::exception& e) {  // damaged text: whatever the TOML reader makes of it is one clear error
+    throw file_error(r.path, std::string("corrupt checkpoint: model spec: ") + e.what());
+  }
+}
+
+// Checkpoints written before the spec record (genai 0.1 up to the version that added it) hold one record per field.
+// Frozen: newer files never come here, so a field added to the schema needs no code here; its ModelConfig default is
+// what these files, written before it existed, meant.
+ModelConfig read_legacy_model(const util::Records& r) {
+  const std::string& path = r.path;
+  ModelConfig model;
+  const std::string kind = r.get<std::string>("model.kind");
+  if (const auto known = find_member<ModelKind>(kind))
+    model.kind = *known;
+  else
+    throw file_error(path, "corrupt checkpoint: model kind \"" + kind + "\" is unknown (a newer genai's?)");
+  model.z_dim = r.get<int64_t>("model.z_dim");
+  model.g_hidden = r.get<std::vector<int64_t>>("model.g_hidden");
+  model.d_hidden = r.get<std::vector<int64_t>>("model.d_hidden");
+  const std::string g_norm = r.get<std::string>("model.g_norm");
+  if (const auto known = find_member<GeneratorNorm>(g_norm))
+    model.g_norm = *known;
+  else
+    throw file_error(path, "corrupt checkpoint: generator normalization \"" + g_norm + "\" is unknown (a newer genai's?)");
+  model.dcgan_channels = r.get<int64_t>("model.dcgan_channels");
+  // These were written only when set.
+  model.spectral_norm = r.has("model.spectral_norm") && r.get<int64_t>("model.spectral_norm") != 0;
+  if (r.has("model.minibatch_stddev")) model.minibatch_stddev = r.get<int64_t>("model.minibatch_stddev");
+  if (r.has("model.info_codes")) model.info_codes = r.get<int64_t>("model.info_codes");
+  if (r.has("model.clusters")) model.clusters = r.get<int64_t>("model.clusters");
+  if (r.has("model.channels")) model.channels = r.get<int64_t>("model.channels");
+  if (r.has("model.image_size")) model.image_size = r.get<int64_t>("model.image_size");
+  return model;
+}
+
+ModelConfig read_model(const util::Records& r) {
+  const bool legacy = !r.has(kModelSpecRecord) && r.has("model.kind");
+  ModelConfig model = legacy ? read_legacy_model(r) : read_model_spec(r);
+  if (r.has("model.classes")) {  // checkpoints from before conditional models have neither
+    model.classes = r.get<int64_t>("model.classes");
+    const std::string& names = r.get<std::string>("model.class_names");
+    for (size_t start = 0; !names.empty() && start <= names.size();) {
+      const size_t end = std::min(names.find('\n', start), names.size());
+      model.class_names.push_back(names.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  // A checkpoint without a shape (none recorded, or 0: not resolved when it was saved) holds a 1x28x28 model; the
+  // meta names the shape it reads as, so no reader has to know that.
+  return with_image_shape(model);
+}
+
 // Checkpoint files of a run, oldest first (zero-padded step numbers sort by step).
 std::vector<fs::path> checkpoint_files(const std::string& run_directory) {
   const fs::path dir = fs::path(run_directory) / "checkpoints";
@@ -90,26 +161,7 @@ std::string checkpoint_file_name(int64_t step) {
 void save_checkpoint(const std::string& path, const CheckpointMeta& meta, const TrainingState& state) {
   util::RecordWriter out;
   out.integer("format_version", meta.format_version);
-  out.text("model.kind", name(meta.model.kind));
-  out.integer("model.z_dim", meta.model.z_dim);
-  out.integers("model.g_hidden", meta.model.g_hidden);
-  out.integers("model.d_hidden", meta.model.d_hidden);
-  out.text("model.g_norm", name(meta.model.g_norm));
-  out.integer("model.dcgan_channels", meta.model.dcgan_channels);
-  out.integer("model.classes", meta.model.classes);
-  std::string names;
-  for (size_t i = 0; i < meta.model.class_names.size(); ++i) names += (i ? "\n" : "") + meta.model.class_names[i];
-  out.text("model.class_names", names);
-  // The discriminator's options only when set, so checkpoints without them stay byte for byte what they were.
-  if (meta.model.spectral_norm) out.integer("model.spectral_norm", 1);
-  if (meta.model.minibatch_stddev != 0) out.integer("model.minibatch_stddev", meta.model.minibatch_stddev);
-  if (meta.model.info_codes != 0) out.integer("model.info_codes", meta.model.info_codes);
-  if (meta.model.clusters != 0) out.integer("model.clusters", meta.model.clusters);
-  // The image shape only when it is not the 1x28x28 that checkpoints without it read as.
-  if (image_shape(meta.model) != kMnistShape) {
-    out.integer("model.channels", image_shape(meta.model).channels);
-    out.integer("model.image_size", image_shape(meta.model).size);
-  }
+  write_model(out, meta.model);
   out.integer("step", meta.step);
   out.integer("epoch", meta.epoch);
   out.integer("batch_in_epoch", meta.batch_in_epoch);
@@ -142,35 +194,7 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
   const auto& r = *records;
   CheckpointMeta& meta = checkpoint.meta_;
   meta.format_version = r.get<int64_t>("format_version");
-  const std::string kind = r.get<std::string>("model.kind");
-  if (const auto known = find_member<ModelKind>(kind))
-    meta.model.kind = *known;
-  else
-    throw file_error(path, "corrupt checkpoint: model kind \"" + kind + "\" is unknown (a newer genai's?)");
-  meta.model.z_dim = r.get<int64_t>("model.z_dim");
-  meta.model.g_hidden = r.get<std::vector<int64_t>>("model.g_hidden");
-  meta.model.d_hidden = r.get<std::vector<int64_t>>("model.d_hidden");
-  const std::string g_norm = r.get<std::string>("model.g_norm");
-  if (const auto known = find_member<GeneratorNorm>(g_norm))
-    meta.model.g_norm = *known;
-  else
-    throw file_error(path, "corrupt checkpoint: generator normalization \"" + g_norm + "\" is unknown (a newer genai's?)");
-  meta.model.dcgan_channels = r.get<int64_t>("model.dcgan_channels");
-  if (r.has("model.classes")) {  // checkpoints from before conditional models have neither
-    meta.model.classes = r.get<int64_t>("model.classes");
-    std::string names = r.get<std::string>("model.class_names");
-    for (size_t start = 0; !names.empty() && start <= names.size();) {
-      const size_t end = std::min(names.find('\n', start), names.size());
-      meta.model.class_names.push_back(names.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  meta.model.spectral_norm = r.has("model.spectral_norm") && r.get<int64_t>("model.spectral_norm") != 0;
-  meta.model.minibatch_stddev = r.has("model.minibatch_stddev") ? r.get<int64_t>("model.minibatch_stddev") : 0;
-  meta.model.info_codes = r.has("model.info_codes") ? r.get<int64_t>("model.info_codes") : 0;
-  meta.model.clusters = r.has("model.clusters") ? r.get<int64_t>("model.clusters") : 0;
-  meta.model.channels = r.has("model.channels") ? r.get<int64_t>("model.channels") : kMnistShape.channels;
-  meta.model.image_size = r.has("model.image_size") ? r.get<int64_t>("model.image_size") : kMnistShape.size;
+  meta.model = read_model(r);
   meta.step = r.get<int64_t>("step");
   meta.epoch = r.get<int64_t>("epoch");
   meta.batch_in_epoch = r.get<int64_t>("batch_in_epoch");

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "genai/config/schema.h"
 #include "genai/error.h"
 #include "genai/train/flat_adam.h"
 #include "genai/train/run_directory.h"
@@ -228,6 +229,109 @@ TEST(Checkpoint, ASameDeviceResumeHasNoWarning) {
   first.save_checkpoint(dir.file("c.pt"), "");
   train::Trainer resumed(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
   EXPECT_TRUE(resumed.restore(Checkpoint::open(dir.file("c.pt"))).empty());
+}
+
+// A checkpoint of `model`'s untrained networks (open() reads the meta; the noise state is never used here).
+void save_untrained(const std::string& path, const ModelConfig& model) {
+  TrainingState state;
+  state.gan = models::make_gan(model);
+  state.optimizer_g.lr = state.optimizer_d.lr = 2e-4;
+  state.noise_rng_state = torch::zeros({16}, torch::kUInt8);
+  CheckpointMeta meta;
+  meta.model = model;
+  save_checkpoint(path, meta, state);
+}
+
+// The schema's model field values of `model`, key by key.
+std::vector<std::pair<std::string, std::string>> model_values(const ModelConfig& model) {
+  TrainConfig config;
+  config.model = model;
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const TrainField* field : model_fields()) values.emplace_back(field->key, toml_value(*field, config));
+  return values;
+}
+
+// Every model field of the schema survives a checkpoint with no code of its own: each set alone to another valid value,
+// saved, opened back. A field the checkpoint forgot would read back as its default.
+TEST(Checkpoint, EveryModelFieldOfTheSchemaReadsBack) {
+  TempDir dir;
+  ModelConfig base;
+  base.z_dim = 4;
+  base.g_hidden = {8};
+  base.d_hidden = {8};
+  base.dcgan_channels = 4;
+  base.channels = 1;  // resolved, as a run saves it
+  base.image_size = 28;
+  const auto variants = genai::testing::model_field_variants(base);
+  ASSERT_GE(variants.size(), 12u);  // model, z-dim, ..., clusters: the table marks them
+  for (const auto& variant : variants) {
+    const std::string key = variant.field->key;
+    TrainConfig written, unchanged;
+    written.model = variant.model;
+    unchanged.model = base;
+    ASSERT_NE(toml_value(*variant.field, written), toml_value(*variant.field, unchanged)) << key;
+    const std::string path = dir.file(key + ".pt");
+    save_untrained(path, variant.model);
+    EXPECT_EQ(model_values(Checkpoint::open(path).meta().model), model_values(variant.model)) << "with " << key << " set";
+  }
+}
+
+TEST(Checkpoint, ClassesAndClassNamesAreRecordsOfTheirOwn) {
+  TempDir dir;
+  ModelConfig model;
+  model.kind = ModelKind::kCmlp;
+  model.g_hidden = model.d_hidden = {8};
+  model.classes = 3;
+  model.class_names = {"cat", "dog", "two words"};
+  save_untrained(dir.file("c.pt"), model);
+  const auto meta = Checkpoint::open(dir.file("c.pt")).meta();
+  EXPECT_EQ(meta.model.classes, 3);
+  EXPECT_EQ(meta.model.class_names, model.class_names);
+  EXPECT_EQ(meta.model.channels, 1);  // unresolved when saved: read as the legacy 1x28x28
+  EXPECT_EQ(meta.model.image_size, 28);
+}
+
+// Checkpoints of genai 0.1 (tests/data/legacy/README.md) hold one record per model field: they read as they were
+// written, with the shape they had (1x28x28), and agree with the config saved beside them.
+TEST(Checkpoint, LegacyCheckpointsReadTheirModelRecords) {
+  const std::string legacy = genai::testing::source_dir() + "/tests/data/legacy/";
+  const auto mlp = Checkpoint::open(legacy + "mlp-v0.1.0.pt");
+  EXPECT_STREQ(name(mlp.meta().model.kind), "mlp");
+  EXPECT_EQ(mlp.meta().model.z_dim, 100);
+  EXPECT_EQ(mlp.meta().model.g_hidden, std::vector<int64_t>{32});
+  EXPECT_EQ(mlp.meta().model.d_hidden, std::vector<int64_t>{32});
+  EXPECT_EQ(mlp.meta().model.classes, 0);
+  EXPECT_TRUE(mlp.has_ema());
+  const auto cdcgan = Checkpoint::open(legacy + "cdcgan-v0.1.0.pt");
+  EXPECT_STREQ(name(cdcgan.meta().model.kind), "cdcgan");
+  EXPECT_EQ(cdcgan.meta().model.dcgan_channels, 4);
+  EXPECT_EQ(cdcgan.meta().model.classes, 10);
+  EXPECT_TRUE(cdcgan.meta().model.class_names.empty());
+  for (const auto* checkpoint : {&mlp, &cdcgan}) {
+    const ModelConfig& model = checkpoint->meta().model;
+    EXPECT_EQ(image_shape(model), kMnistShape);
+    EXPECT_EQ(model_values(model), model_values(with_image_shape(parse_model_config(checkpoint->meta().config_toml)))) << checkpoint->path();
+  }
+}
+
+// A damaged model spec (valid checksum) is a one-line error naming the file, not a crash.
+TEST(Checkpoint, AnUnreadableModelSpecIsACorruptCheckpoint) {
+  TempDir dir;
+  ModelConfig model;
+  model.g_hidden = model.d_hidden = {8};
+  save_untrained(dir.file("c.pt"), model);
+  const auto sealed = genai::testing::read_bytes(dir.file("c.pt"));
+  std::string payload(sealed.begin() + 32, sealed.end());
+  const std::string from = "model = \"mlp\"", to = "model = \"vae\"";  // same length: the record's length stays right
+  const size_t at = payload.find(from);
+  ASSERT_NE(at, std::string::npos);
+  payload.replace(at, from.size(), to);
+  const auto file = wrap_checkpoint_payload(payload);
+  std::ofstream(dir.file("bad.pt"), std::ios::binary).write(reinterpret_cast<const char*>(file.data()), file.size());
+  const std::string message = error_of(dir.file("bad.pt"));
+  EXPECT_EQ(message.rfind(dir.file("bad.pt") + ": corrupt checkpoint: model spec: ", 0), 0u) << message;
+  EXPECT_NE(message.find("vae"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "test_paths.h"
 
@@ -83,6 +84,70 @@ void write_image_folder(const fs::path& dir, int n, int side, int classes) {
     const fs::path folder = classes > 0 ? dir / ("class_" + std::to_string(i % classes)) : dir;
     write_image_file(folder / name, side, side, 3, static_cast<uint64_t>(i + 1));
   }
+}
+
+namespace {
+
+bool valid(const ModelConfig& model) {
+  std::vector<std::string> problems;
+  validate(model, problems);
+  return problems.empty();
+}
+
+// Sets the field to another valid value; false when there is none to find.
+bool set_other_value(const TrainField& field, TrainConfig& config) {
+  return std::visit(
+      [&](auto ref) {
+        auto& value = ref(config);
+        using T = std::decay_t<decltype(value)>;
+        const T original = value;
+        const auto take = [&](const T& candidate) {
+          if (candidate == original) return false;
+          value = candidate;
+          if (valid(config.model)) return true;
+          value = original;
+          return false;
+        };
+        if constexpr (std::is_same_v<T, bool>) {
+          return take(!original);
+        } else if constexpr (std::is_enum_v<T>) {
+          for (const auto& member : ClosedSet<T>::members)
+            if (take(member.value)) return true;
+          return false;
+        } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+          for (int64_t size = 1; size <= 1024; ++size)
+            if (take({size})) return true;
+          return false;
+        } else if constexpr (std::is_arithmetic_v<T>) {
+          // Upwards first: below a default there is often only 0, a special value ("0: the data's own").
+          const T unit = std::is_floating_point_v<T> ? T(1) / 64 : T(1);
+          for (int k = 1; k <= 1024; ++k)
+            if (take(static_cast<T>(original + unit * k))) return true;
+          for (int k = 1; k <= 1024; ++k)
+            if (take(static_cast<T>(original - unit * k))) return true;
+          return false;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return take(original + "x");
+        } else {
+          static_assert(sizeof(T) == 0, "model_field_variants: teach set_other_value this field type");
+          return false;
+        }
+      },
+      field.ref);
+}
+
+}  // namespace
+
+std::vector<ModelFieldVariant> model_field_variants(const ModelConfig& base) {
+  std::vector<ModelFieldVariant> variants;
+  for (const TrainField* field : model_fields()) {
+    TrainConfig config;
+    config.model = base;
+    if (!set_other_value(*field, config))
+      throw std::logic_error(std::string("model_field_variants: no other valid value for ") + field->key + "; give the base model one");
+    variants.push_back({field, config.model});
+  }
+  return variants;
 }
 
 std::string read_text(const std::string& path) {

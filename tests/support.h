@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "genai/config.h"
+#include "genai/config/schema.h"
 #include "genai/data/idx.h"
 
 namespace genai::testing {
@@ -37,6 +39,16 @@ void write_image_file(const std::filesystem::path& path, int width, int height, 
 void write_image_file(const std::filesystem::path& path, int width, int height, int channels, const std::vector<uint8_t>& pixels);
 // A folder of n RGB PNGs of side x side; with `classes` > 0, in subfolders class_0 ... (image i in class i % classes).
 void write_image_folder(const std::filesystem::path& dir, int n, int side, int classes = 0);
+
+// `base` with one model field of the schema (genai/config/schema.h) set to another value that validate() accepts:
+// the nearest number above the field's value (else below) within its check, the other boolean, another member of a
+// closed set, another list. One per model field, in the table's order: a test that writes and reads each back catches a
+// path that forgets a field. Throws std::logic_error naming a field it finds no other valid value for.
+struct ModelFieldVariant {
+  const TrainField* field;
+  ModelConfig model;
+};
+std::vector<ModelFieldVariant> model_field_variants(const ModelConfig& base);
 
 std::string read_text(const std::string& path);
 std::vector<uint8_t> read_bytes(const std::string& path);

@@ -22,7 +22,7 @@ inline constexpr int64_t kCheckpointFormatVersion = 1;
 
 struct CheckpointMeta {
   int64_t format_version = kCheckpointFormatVersion;
-  ModelConfig model;
+  ModelConfig model;  // saved as the schema's model fields (genai/config/schema.h); read back with its shape set
   int64_t step = 0;
   int64_t epoch = 0;
   int64_t batch_in_epoch = 0;

@@ -62,6 +62,13 @@ struct ModelConfig {
 inline ImageShape image_shape(const ModelConfig& model) {
   return {model.channels > 0 ? model.channels : kMnistShape.channels, model.image_size > 0 ? model.image_size : kMnistShape.size};
 }
+// The model with image_shape(model) in channels and image_size: what a checkpoint's meta and an export name.
+inline ModelConfig with_image_shape(ModelConfig model) {
+  const ImageShape shape = image_shape(model);
+  model.channels = shape.channels;
+  model.image_size = shape.size;
+  return model;
+}
 
 struct TrainConfig {
   ModelConfig model;

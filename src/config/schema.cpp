@@ -80,6 +80,10 @@ constexpr bool kIsClosedSet = std::is_enum_v<T>;  // every enum field is a close
 
 const char* key_type_name(std::string_view key) { return key == "model" ? "KIND" : "NAME"; }
 
+std::string toml_line(const TrainField& field, const TrainConfig& config) {
+  return std::string(field.key) + " = " + toml_value(field, config) + "\n";
+}
+
 }  // namespace
 
 const std::vector<TrainField>& train_fields() {
@@ -191,9 +195,37 @@ std::string toml_value(const TrainField& field, const TrainConfig& config) {
 
 std::string to_toml(const TrainConfig& config) {
   std::string text = "# genai train config: genai train --config THIS_FILE reproduces the run\n[train]\n";
-  for (const auto& field : train_fields()) text += std::string(field.key) + " = " + toml_value(field, config) + "\n";
+  for (const auto& field : train_fields()) text += toml_line(field, config);
   return text;
 }
+
+bool is_model_field(const TrainField& field) {
+  // Where the accessor points in a config: inside its `model` member or not. std::less orders any two pointers.
+  static const TrainConfig probe;
+  const void* member = visit_value(field, probe, [](const auto& value) -> const void* { return &value; });
+  const std::less<const void*> before;
+  return !before(member, &probe.model) && before(member, &probe.model + 1);
+}
+
+const std::vector<const TrainField*>& model_fields() {
+  static const std::vector<const TrainField*> fields = [] {
+    std::vector<const TrainField*> model;
+    for (const auto& field : train_fields())
+      if (is_model_field(field)) model.push_back(&field);
+    return model;
+  }();
+  return fields;
+}
+
+std::string model_toml(const ModelConfig& model) {
+  TrainConfig config;
+  config.model = model;
+  std::string text = "[train]\n";
+  for (const TrainField* field : model_fields()) text += toml_line(*field, config);
+  return text;
+}
+
+ModelConfig parse_model_config(const std::string& toml) { return parse_train_config(toml).model; }
 
 std::string describe(const FieldCheck& check) {
   const bool low = check.min != -std::numeric_limits<double>::infinity(), high = check.max != std::numeric_limits<double>::infinity();

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "genai/config/schema.h"
 #include "genai/models/sampling.h"
 #include "genai/util/safetensors.h"
 #include "support.h"
@@ -68,6 +70,43 @@ TEST_P(GeneratorExport, RebuildsTheSameGeneratorFromTheFileAlone) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, GeneratorExport, ::testing::Values("mlp", "dcgan", "cmlp", "cdcgan"));
+
+// The spec holds every model field of the schema under its flag's name with '_' for '-' ("kind" for "model"), so a
+// new field reaches genai_torch.py with no code of its own: each field set alone to another value changes its key.
+TEST(GeneratorSpec, HoldsEveryModelFieldOfTheSchema) {
+  const auto key_of = [](const TrainField& field) {
+    std::string key = field.key;
+    if (key == "model") return std::string("kind");
+    std::replace(key.begin(), key.end(), '-', '_');
+    return key;
+  };
+  ModelConfig base = small("mlp");
+  base.d_hidden = {8};
+  base.channels = 1;  // resolved, as in a checkpoint: another channels or image-size then shows in the spec
+  base.image_size = 28;
+  const auto base_spec = nlohmann::json::parse(generator_spec_json(base, {}));
+  const auto variants = genai::testing::model_field_variants(base);
+  ASSERT_EQ(variants.size(), model_fields().size());
+  for (const auto& variant : variants) {
+    const std::string key = key_of(*variant.field);
+    const auto spec = nlohmann::json::parse(generator_spec_json(variant.model, {}));
+    ASSERT_TRUE(base_spec.contains(key)) << key;
+    EXPECT_NE(spec.at(key), base_spec.at(key)) << key;
+  }
+  // Today's keys, which genai_torch.py and users read, as they were.
+  EXPECT_EQ(base_spec.at("kind"), "mlp");
+  EXPECT_EQ(base_spec.at("z_dim"), 12);
+  EXPECT_EQ(base_spec.at("g_hidden").get<std::vector<int64_t>>(), std::vector<int64_t>({16, 8}));
+  EXPECT_EQ(base_spec.at("g_norm"), "batch");
+  EXPECT_EQ(base_spec.at("dcgan_channels"), 4);
+  EXPECT_EQ(base_spec.at("info_codes"), 0);
+  EXPECT_EQ(base_spec.at("clusters"), 0);
+  EXPECT_EQ(base_spec.at("classes"), 0);
+  EXPECT_EQ(base_spec.at("image_shape").get<std::vector<int64_t>>(), std::vector<int64_t>({1, 28, 28}));
+  EXPECT_EQ(base_spec.at("label_embedding_dim"), 0);
+  EXPECT_EQ(base_spec.at("format"), "genai-generator");
+  EXPECT_EQ(base_spec.at("format_version"), 1);
+}
 
 }  // namespace
 }  // namespace genai::exporting
