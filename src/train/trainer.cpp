@@ -218,18 +218,18 @@ torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Te
   // D's weight gradients are not needed here: freezing D skips their matrix products in the backward.
   set_requires_grad(*gan_.discriminator, false);
   const auto fake_seen = seen_by_discriminator(fake, kFakeInG);
-  torch::Tensor adversarial, code_loss;
+  // The adversarial loss plus named terms: the code's cross-entropy (G makes its code readable, as Q learns to in D's
+  // step) and the mode-seeking term.
+  torch::Tensor adversarial, total;
   if (code_discriminator_) {
     auto [logits, code_logits] = code_discriminator_->forward_with_codes(fake_seen);
     adversarial = generator_loss(logits, loss_);
-    code_loss = torch::cross_entropy_loss(code_logits, fake_codes_);
+    const auto code_loss = torch::cross_entropy_loss(code_logits, fake_codes_);
+    total = adversarial + config_.info_weight * code_loss;
   } else {
-    adversarial = generator_loss(gan_.discriminator->forward(fake_seen, labels), loss_);
+    adversarial = total = generator_loss(gan_.discriminator->forward(fake_seen, labels), loss_);
   }
   set_requires_grad(*gan_.discriminator, true);
-  auto total = adversarial;
-  // G makes its code readable: the same cross-entropy Q minimises in D's step.
-  if (code_loss.defined()) total = total + config_.info_weight * code_loss;
   if (config_.mode_seeking > 0 && noise.defined()) total = total + config_.mode_seeking * mode_seeking_penalty(fake, noise);
   optimizer_g_->zero_grad();
   total.backward();

@@ -363,7 +363,7 @@ TrainingResult TrainingRun::run(TrainingObserver& observer) {
   if (request_.cuda_sync_debug && !device.is_cuda()) throw UsageError("--cuda-sync-debug needs a CUDA device; use --device cuda");
 
   // Build everything that can fail on bad input (data, model, checkpoint state) before the run directory exists.
-  auto dataset = prepare_data(config, !request_.given || request_.given("clusters"), device, report);
+  auto dataset = prepare_data(config, /*clusters_given=*/!request_.given || request_.resume || request_.given("clusters"), device, report);
   QuickEvals quick =
       world.leader() && config.eval_every > 0
           ? prepare_quick_evals(config, data::locate_dataset(config.data, config.data_root, /*need_test_split=*/true), dataset, device, report)

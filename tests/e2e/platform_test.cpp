@@ -79,7 +79,7 @@ TEST_F(Platform, ResumeKeepsTheSavedDeviceUnlessTheFlagChangesIt) {
     const auto at = toml.find("device = \"cpu\"");
     ASSERT_NE(at, std::string::npos) << toml;
     toml.replace(at, 14, "device = \"cuda:3\"");
-    TrainConfig config;
+    TrainConfig config = model_defaults(ModelKind::kMlp);  // what `genai train` ran: R1 and an EMA generator
     config.batch_size = 16;
     train::Trainer trainer(config, data::to_dataset(genai::testing::make_tiny_images(64), "tiny", torch::kCPU), torch::kCPU);
     trainer.restore(ckpt);

@@ -172,7 +172,7 @@ TEST_F(Resume, ContradictingFlagsAreRefusedSafeOnesAccepted) {
   ASSERT_EQ(run_genai(std::string("train ") + kFlags + " --steps 6 --out run", dir_.path()).exit_code, 0);
   auto r = run_genai("train --resume --out run --lr-g 0.01 --batch-size 8", dir_.path());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("lr-g = 0.01 (the run has 0.00020000000000000001)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lr-g = 0.01 (the run has 0.0032000000000000002)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("batch-size = 8 (the run has 16)"), std::string::npos) << r.err;
   auto ok = run_genai("train --resume --out run --steps 10 --log-every 2 --checkpoint-every 3", dir_.path());
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
@@ -218,10 +218,10 @@ TEST_F(Resume, RollbackReloadsTheLastGoodCheckpointWithHalvedLearningRates) {
   auto r =
       run_genai(std::string("train ") + kFlags + " --steps 30 --checkpoint-every 5 --inject-nan-at-step 7 --on-nan rollback --out rb", dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("rollback 1/3 to rb/checkpoints/step_00000005.pt with learning rates G 0.0001, D 0.0001"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rollback 1/3 to rb/checkpoints/step_00000005.pt with learning rates G 0.0016, D 0.0004"), std::string::npos) << r.err;
   LoadedRun run(ckpt("rb", 30));
-  EXPECT_DOUBLE_EQ(run.trainer->learning_rate_g(), 1e-4);
-  EXPECT_DOUBLE_EQ(run.trainer->learning_rate_d(), 1e-4);
+  EXPECT_DOUBLE_EQ(run.trainer->learning_rate_g(), 3.2e-3 / 2);  // the dcgan defaults, halved
+  EXPECT_DOUBLE_EQ(run.trainer->learning_rate_d(), 8e-4 / 2);
   EXPECT_TRUE(run.trainer->weights_finite());
 }
 

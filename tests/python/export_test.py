@@ -70,7 +70,7 @@ class ExportToPython(TempDirTest):
 
     def test_mlp(self):
         spec, _ = self.export_and_compare("mlp")
-        self.assertEqual((spec["kind"], spec["z_dim"], spec["g_hidden"], spec["classes"], spec["ema"]), ("mlp", 100, [32, 16], 0, False))
+        self.assertEqual((spec["kind"], spec["z_dim"], spec["g_hidden"], spec["classes"], spec["ema"]), ("mlp", 100, [32, 16], 0, True))  # the mlp default keeps an EMA G
 
     def test_mlp_without_batch_norm(self):
         spec, _ = self.export_and_compare("mlp-nonorm")
