@@ -12,6 +12,7 @@
 #include "genai/error.h"
 #include "genai/util/atomic_file.h"
 #include "genai/util/record_file.h"
+#include "genai/util/seeded_init.h"
 
 namespace genai {
 namespace {
@@ -217,7 +218,11 @@ Checkpoint Checkpoint::open(const std::string& path, torch::Device device) {
 bool Checkpoint::has_ema() const { return records_->has("generator_ema_present"); }
 
 std::shared_ptr<models::Generator> Checkpoint::load_generator(bool use_ema) const {
-  auto generator = models::make_generator(meta_.model);
+  std::shared_ptr<models::Generator> generator;
+  {
+    const util::SeededInit seeded(0);  // the weights are read next: construction must not consume the caller's stream
+    generator = models::make_generator(meta_.model);
+  }
   records_->load_module(use_ema && has_ema() ? "generator_ema" : "generator", *generator);
   generator->to(device_);
   return generator;

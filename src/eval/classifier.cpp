@@ -8,6 +8,7 @@
 #include "genai/error.h"
 #include "genai/util/atomic_file.h"
 #include "genai/util/record_file.h"
+#include "genai/util/seeded_init.h"
 #include "genai/util/sha256.h"
 
 namespace genai::eval {
@@ -108,10 +109,12 @@ Classifier train_classifier(const data::ImageDataset& train, const data::ImageDa
   if (classes < 2 || classes > kMaxClasses)
     throw RuntimeError("the eval classifier needs between 2 and " + std::to_string(kMaxClasses) + " classes; the labels give " +
                        std::to_string(classes));
-  torch::manual_seed(recipe.seed);
   Classifier result;
   result.shape = train.shape();
-  result.net = std::make_shared<LeNet>(classes, result.shape);
+  {
+    const util::SeededInit seeded(recipe.seed);  // the initial weights follow the recipe's seed
+    result.net = std::make_shared<LeNet>(classes, result.shape);
+  }
   result.net->to(device);
   result.classes = classes;
   result.recipe = recipe;
@@ -184,7 +187,10 @@ Classifier load_classifier(const std::string& path, torch::Device device) {
     if ((c.shape.channels != 1 && c.shape.channels != 3) || c.shape.size < 4 || c.shape.size > kMaxImageSize)
       throw file_error(path, "corrupt classifier file: images of " + c.shape.describe());
   }
-  c.net = std::make_shared<LeNet>(c.classes, c.shape);
+  {
+    const util::SeededInit seeded(0);  // the weights are read next: construction must not consume the caller's stream
+    c.net = std::make_shared<LeNet>(c.classes, c.shape);
+  }
   records.load_module("net", *c.net);
   c.net->to(device);
   c.net->eval();

@@ -13,6 +13,7 @@
 #include "genai/models/gan.h"
 #include "genai/models/latent_code.h"
 #include "genai/util/cuda_sync_debug.h"
+#include "genai/util/seeded_init.h"
 
 namespace genai::train {
 namespace {
@@ -77,8 +78,10 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
       noise_generator_(make_noise_generator(device, config.seed)) {
   if (dataset_.shape() != image_shape(config.model))
     throw RuntimeError("the data's images are " + dataset_.shape().describe() + " but the model's are " + image_shape(config.model).describe());
-  torch::manual_seed(config.seed);  // model initialisation draws from the default CPU generator
-  gan_ = models::make_gan(config.model);
+  {
+    const util::SeededInit seeded(config.seed);  // the initial weights follow the seed
+    gan_ = models::make_gan(config.model);
+  }
   gan_.generator->to(device);
   gan_.discriminator->to(device);
   code_discriminator_ = std::dynamic_pointer_cast<models::CodeDiscriminator>(gan_.discriminator);
@@ -119,7 +122,10 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
 
   if (config.ema_decay > 0) {
     ema_flat_ = optimizer_g_->flat_parameters().detach().clone();
-    ema_generator_ = models::make_generator(config.model);  // its initial weights are replaced by ema_flat_
+    {
+      const util::SeededInit seeded(config.seed);  // its initial weights are replaced by ema_flat_: only the caller's stream matters
+      ema_generator_ = models::make_generator(config.model);
+    }
     ema_generator_->to(device);
     ema_generator_->eval();
     for (auto& p : ema_generator_->parameters()) p.requires_grad_(false);

@@ -84,6 +84,27 @@ TEST(Trainer, SameSeedGivesBitwiseEqualWeightsAfter20Steps) {
   }
 }
 
+// The library leaves the process's default generator as it found it: a Trainer's weights follow config.seed alone
+// (bitwise what seeding the default generator before building the models gave), and the caller's own stream goes
+// on as if no Trainer had been built.
+TEST(Trainer, WeightsFollowTheSeedAndTheCallersRandomStreamIsUntouched) {
+  for (const char* kind : {"mlp", "dcgan"}) {
+    auto c = tiny_config(kind, 31);
+    c.model.spectral_norm = true;  // spectral norm's u and v are drawn too
+    c.ema_decay = 0.9;             // and the EMA generator is built
+    torch::manual_seed(5);
+    const auto expected_draw = torch::rand({8});
+    torch::manual_seed(5);
+    Trainer trainer(c, tiny_dataset(), torch::kCPU);
+    EXPECT_TRUE(torch::equal(torch::rand({8}), expected_draw)) << kind << ": the caller's stream moved";
+    torch::manual_seed(c.seed);  // how the weights were seeded before the library kept out of the default generator
+    const auto reference = models::make_gan(c.model);
+    EXPECT_TRUE(same_tensors(trainer.gan().generator->parameters(), reference.generator->parameters())) << kind;
+    EXPECT_TRUE(same_tensors(trainer.gan().discriminator->parameters(), reference.discriminator->parameters())) << kind;
+    EXPECT_TRUE(same_tensors(trainer.gan().discriminator->buffers(), reference.discriminator->buffers())) << kind;
+  }
+}
+
 TEST(Trainer, RunReportsIntervalMeansAndCallsEveryEvent) {
   auto config = tiny_config("mlp");
   config.log_every = 5;
