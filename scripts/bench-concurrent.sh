@@ -10,7 +10,8 @@ steps=${3:-3000}
 rounds=${4:-3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-args=(train --model "$model" --data mnist --device cpu --steps "$steps" --log-every 100 --sample-every 0 --checkpoint-every 0 --no-tensorboard -q)
+# The plain objective named (BCE, no R1, no EMA, no clusters or mode-seeking): the step these figures were measured on.
+args=(train --model "$model" --data mnist --device cpu --r1 0 --ema-decay 0 --clusters 0 --mode-seeking 0 --lr-g 2e-4 --lr-d 2e-4 --steps "$steps" --log-every 100 --sample-every 0 --checkpoint-every 0 --no-tensorboard -q)
 # Steps per second of a run: its steps over the training loop's time (elapsed_s of the last metrics line).
 speed() { tail -1 "$1/metrics.jsonl" | python3 -c "import json, sys; r = json.loads(sys.stdin.read()); print(r['step'] / r['elapsed_s'])"; }
 echo "bench-concurrent: $genai ${args[*]}, $rounds rounds, $(nproc) cores"

@@ -15,7 +15,8 @@ ranks=${6:-2}
 if [ $((global_batch % ranks)) -ne 0 ]; then echo "bench-ranks: GLOBAL_BATCH $global_batch is not a multiple of RANKS $ranks" >&2; exit 2; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-args=(train --model "$model" --data mnist --device cpu --steps "$steps" --log-every 100 --sample-every 0 --checkpoint-every 0 --no-tensorboard -q)
+# The plain objective named (BCE, no R1, no EMA, no clusters or mode-seeking): the step these figures were measured on.
+args=(train --model "$model" --data mnist --device cpu --r1 0 --ema-decay 0 --clusters 0 --mode-seeking 0 --lr-g 2e-4 --lr-d 2e-4 --steps "$steps" --log-every 100 --sample-every 0 --checkpoint-every 0 --no-tensorboard -q)
 # Global steps per second: the steps over the training loop's time (elapsed_s of rank 0's last metrics line).
 speed() { tail -1 "$1/metrics.jsonl" | python3 -c "import json, sys; r = json.loads(sys.stdin.read()); print(r['step'] / r['elapsed_s'])"; }
 port() { python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }

@@ -11,7 +11,8 @@ model=${3:-mlp}
 steps=${4:-3000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-args=(train --model "$model" --data mnist --device cpu --steps "$steps" --log-every 10 --sample-every 500 --checkpoint-every 0 -q)
+# The plain objective named (BCE, no R1, no EMA, no clusters or mode-seeking): the step these figures were measured on.
+args=(train --model "$model" --data mnist --device cpu --r1 0 --ema-decay 0 --clusters 0 --mode-seeking 0 --lr-g 2e-4 --lr-d 2e-4 --steps "$steps" --log-every 10 --sample-every 500 --checkpoint-every 0 -q)
 echo "bench-tensorboard: $genai ${args[*]}, $rounds rounds"
 for round in $(seq "$rounds"); do
   for mode in tensorboard no-tensorboard; do

@@ -18,7 +18,8 @@ namespace genai {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr util::RecordFormat kCheckpointFormat{"GENAI-CHECKPOINT", static_cast<uint32_t>(kCheckpointFormatVersion), "checkpoint"};
+constexpr util::RecordFormat kCheckpointFormat{"GENAI-CHECKPOINT", static_cast<uint32_t>(kCheckpointFormatVersion), "checkpoint",
+                                               static_cast<uint32_t>(kOldestReadableCheckpointFormat)};
 
 void write_optimizer(util::RecordWriter& out, const std::string& prefix, const AdamState& optimizer) {
   out.real(prefix + "/lr", optimizer.lr);

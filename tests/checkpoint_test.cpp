@@ -120,6 +120,22 @@ TEST(Checkpoint, OtherFilesAreNotCheckpoints) {
   EXPECT_EQ(error_of(dir.file("partial.pt")), dir.file("partial.pt") + ": not a complete genai checkpoint: missing \"format_version\"");
 }
 
+// Format 2 holds the model spec as one record; format 1 files (per-field records) are still read; a newer file
+// says so instead of failing on a missing record.
+TEST(Checkpoint, ReadsFormatsOneAndTwoAndNamesANewerOne) {
+  TempDir dir;
+  auto bytes = wrap_checkpoint_payload("");
+  auto with_version = [&](uint8_t version) {
+    bytes[28] = version;  // the header's format version (u32 LE); the checksum covers the payload only
+    std::ofstream(dir.file("v.pt"), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return error_of(dir.file("v.pt"));
+  };
+  EXPECT_EQ(bytes[28], 2);
+  EXPECT_EQ(with_version(3), dir.file("v.pt") + ": checkpoint format 3 is not supported (this genai reads format 1 to 2; a newer genai wrote it)");
+  EXPECT_EQ(with_version(0), dir.file("v.pt") + ": checkpoint format 0 is not supported (this genai reads format 1 to 2)");
+  EXPECT_NE(with_version(1).find("missing \"format_version\""), std::string::npos) << with_version(1);  // read as far as its records
+}
+
 TEST(Checkpoint, IdenticalStatesGiveIdenticalFiles) {
   TempDir dir;
   for (const char* name : {"a.pt", "b.pt"}) {

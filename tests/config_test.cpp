@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <tuple>
 
 #include "genai/config/schema.h"
 #include "genai/error.h"
+#include "support.h"
 
 namespace genai {
 namespace {
@@ -121,6 +125,26 @@ TEST(Config, ClosedSetsKeepTheirSpellings) {
   EXPECT_TRUE(!translates(Augment::kNone) && !cuts_out(Augment::kNone));
   EXPECT_TRUE(rolls_back(OnNan::kRollback) && !rolls_back(OnNan::kStop));
   EXPECT_TRUE(uses_batch_norm(GeneratorNorm::kBatch) && !uses_batch_norm(GeneratorNorm::kNone));
+}
+
+// A preset is measured with the values it spells out: every key that its kind's defaults change (genai train takes
+// those for keys a config file leaves out) must be in the file, so a preset trains what its comments describe.
+TEST(Config, EveryPresetSpellsOutWhatItsKindsDefaultsChange) {
+  int presets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(genai::testing::source_dir()) / "configs")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++presets;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const TrainConfig preset = parse_train_config(text), plain;
+    const TrainConfig defaults = model_defaults(preset.model.kind);
+    for (const auto& field : train_fields()) {
+      if (toml_value(field, defaults) == toml_value(field, plain)) continue;
+      EXPECT_NE(text.find("\n" + std::string(field.key) + " = "), std::string::npos)
+          << entry.path().filename().string() << " leaves out " << field.key << ", which --model " << name(preset.model.kind) << " changes";
+    }
+  }
+  EXPECT_GE(presets, 7);
 }
 
 // The schema's ranges are what validate() enforces: for every numeric field with a range, a value just outside

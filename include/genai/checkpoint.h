@@ -18,7 +18,10 @@
 
 namespace genai {
 
-inline constexpr int64_t kCheckpointFormatVersion = 1;
+// 2: the model spec is one record (model.spec, the schema's model fields) instead of one record per field; files of
+// format 1 are still read.
+inline constexpr int64_t kCheckpointFormatVersion = 2;
+inline constexpr int64_t kOldestReadableCheckpointFormat = 1;
 
 struct CheckpointMeta {
   int64_t format_version = kCheckpointFormatVersion;

@@ -41,9 +41,9 @@ struct TrainingRequest {
   // their observer, which gets the run directory for a log file of their own.
   dist::World world;
   bool resume = false;  // continue config.out from its newest valid checkpoint, with its saved config
-  // Whether the user gave this key (a flag or the config file); unset: every key counts as given. For a resume only
-  // given keys override the saved config; for a new run, the dcgan default's clusters that the data is too small for
-  // are turned off (a given --clusters is kept, and k-means says when it cannot be).
+  // Whether the user gave this key (a flag or the config file). For a resume only given keys override the saved
+  // config (unset: none). For a new run, the dcgan default's clusters that the data is too small for are turned off
+  // unless --clusters was given (unset: kept, and k-means says when it cannot be).
   std::function<bool(const std::string& key)> given;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();  // --max-time counts from here
   // Polled after every step; a non-empty reason (e.g. "received SIGTERM") stops the run with a checkpoint.

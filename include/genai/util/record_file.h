@@ -20,8 +20,9 @@ namespace genai::util {
 // writes, and the noun used in messages ("checkpoint").
 struct RecordFormat {
   const char* magic;
-  uint32_t version;
+  uint32_t version;  // what is written
   const char* noun;
+  uint32_t oldest_readable = 0;  // the oldest version still read (0: only `version`)
 };
 
 class RecordWriter {
