@@ -35,7 +35,8 @@ torch::Tensor code_thresholds(int64_t codes, torch::Device device) { return code
 void latent_code_out(torch::Tensor& out, const torch::Tensor& z, const torch::Tensor& thresholds) {
   TORCH_CHECK(z.dim() == 2 && z.size(1) >= 1, "latent_code takes noise rows [B, z_dim]");
   torch::NoGradGuard no_grad;
-  torch::bucketize_out(out, z.select(1, z.size(1) - 1), thresholds, /*out_int32=*/false, /*right=*/true);
+  // The column is strided in z: bucketize copies a strided input anyway, and warns in the log when it has to.
+  torch::bucketize_out(out, z.select(1, z.size(1) - 1).contiguous(), thresholds, /*out_int32=*/false, /*right=*/true);
 }
 
 torch::Tensor latent_code(const torch::Tensor& z, int64_t codes) { return latent_code(z, equal_edges(codes)); }
