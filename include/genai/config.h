@@ -111,8 +111,9 @@ inline constexpr int64_t kDefaultSteps = 10000;
 
 // What `genai train --model KIND` uses for every key the user does not give: TrainConfig's plain objective (BCE,
 // Adam) with the kind's preset objective on top (configs/mnist-KIND.toml: R1, EMA, learning rates, mode-seeking,
-// clusters), so a run with default flags reaches the preset's quality at the default step count. The library's
-// TrainConfig{} stays the plain objective: genai bench and tests name what they change.
+// clusters), at the default step count (docs/training.md, Choosing defaults, has what each kind reaches there).
+// The library's TrainConfig{} stays the plain objective: genai bench and tests name what they change. A resumed
+// run keeps its saved config, and the presets spell out every key these change (Config.EveryPresetSpells...).
 TrainConfig model_defaults(ModelKind kind);
 // --on-nan rollback: each rollback multiplies both learning rates by this, at most kMaxRollbacks times.
 inline constexpr double kRollbackLearningRateFactor = 0.5;
