@@ -88,23 +88,23 @@ struct TrainConfig {
   int64_t sample_every = 1000;
   int64_t checkpoint_every = 5000;
   int64_t keep_checkpoints = 3;
-  int64_t sample_grid = 64;      // images in the fixed-noise sample grids
-  int64_t eval_every = 0;        // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
-  int64_t eval_samples = 2000;   // generated images per quick eval
-  bool tensorboard = true;       // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; docs/speed.md)
-  double ema_decay = 0;          // > 0: keep an exponential moving average of G's weights (sample and eval use it)
-  Loss loss = Loss::kBce;        // the adversarial objective (genai/losses.h)
-  double gp_weight = 10;         // wgan-gp: lambda of the gradient penalty lambda E(||grad D(x^)|| - 1)^2
+  int64_t sample_grid = 64;          // images in the fixed-noise sample grids
+  int64_t eval_every = 0;            // steps between quick evals (FD-LeNet, classifier score, modes) in metrics.jsonl; 0: none
+  int64_t eval_samples = 2000;       // generated images per quick eval
+  bool tensorboard = true;           // write tb/events.out.tfevents.* in the run directory (costs < 1 % of a step; docs/speed.md)
+  double ema_decay = 0;              // > 0: keep an exponential moving average of G's weights (sample and eval use it)
+  Loss loss = Loss::kBce;            // the adversarial objective (genai/losses.h)
+  double gp_weight = 10;             // wgan-gp: lambda of the gradient penalty lambda E(||grad D(x^)|| - 1)^2
   Augment augment = Augment::kNone;  // DiffAugment before D (genai/train/augment.h)
-  double r1_gamma = 0;           // > 0: R1 penalty gamma/2 E||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
-  int64_t r1_every = 16;         // lazy R1: every this many steps, scaled by it (StyleGAN2)
-  double mode_seeking = 0;       // > 0: weight of MSGAN's mode-seeking term in G's loss (genai/losses.h); 0: none
-  double info_weight = 1;        // model.info_codes > 0: weight lambda of the code's cross-entropy in G's and D's losses
-  std::string max_time;          // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
-  OnNan on_nan = OnNan::kStop;   // what a NaN/Inf in losses or weights does
-  double dist_timeout = 300;     // data-parallel: seconds a rank waits for the others before it gives up with an error
-  std::string out;               // run directory; empty: runs/<model>-<timestamp>
-  bool force = false;            // allow an existing non-empty run directory
+  double r1_gamma = 0;               // > 0: R1 penalty gamma/2 E||grad_x D(x)||^2 on real images (Mescheder et al. 2018)
+  int64_t r1_every = 16;             // lazy R1: every this many steps, scaled by it (StyleGAN2)
+  double mode_seeking = 0;           // > 0: weight of MSGAN's mode-seeking term in G's loss (genai/losses.h); 0: none
+  double info_weight = 1;            // model.info_codes > 0: weight lambda of the code's cross-entropy in G's and D's losses
+  std::string max_time;              // e.g. "3h55m": stop with a checkpoint before this much wall time; empty: no limit
+  OnNan on_nan = OnNan::kStop;       // what a NaN/Inf in losses or weights does
+  double dist_timeout = 300;         // data-parallel: seconds a rank waits for the others before it gives up with an error
+  std::string out;                   // run directory; empty: runs/<model>-<timestamp>
+  bool force = false;                // allow an existing non-empty run directory
 };
 
 inline constexpr int64_t kDefaultSteps = 10000;

@@ -297,8 +297,8 @@ RunOutcome run_with_rollbacks(Trainer& trainer, const TrainerEvents& events, int
       const std::string last_good = good ? good->path() : "none yet";
       if (!rolls_back(config.on_nan) || rollbacks >= kMaxRollbacks || !good) {
         const std::string hint = !rolls_back(config.on_nan) ? "; try --on-nan rollback or lower learning rates"
-                                 : !good                     ? "; no checkpoint to roll back to"
-                                                             : "; rolled back " + std::to_string(rollbacks) + " times already";
+                                 : !good                    ? "; no checkpoint to roll back to"
+                                                            : "; rolled back " + std::to_string(rollbacks) + " times already";
         throw RuntimeError(std::string("training diverged: ") + e.what() + "; last good checkpoint: " + last_good + hint);
       }
       ++rollbacks;

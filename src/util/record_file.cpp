@@ -260,9 +260,10 @@ std::pair<size_t, size_t> verify_sealed(const RecordFormat& format, const std::s
   const uint64_t version = get_le(file.data() + 28, 4);
   const uint32_t oldest = format.oldest_readable > 0 ? format.oldest_readable : format.version;
   if (version < oldest || version > format.version)
-    throw file_error(path, noun + " format " + std::to_string(version) + " is not supported (this genai reads format " +
-                               (oldest == format.version ? std::to_string(format.version) : std::to_string(oldest) + " to " + std::to_string(format.version)) +
-                               (version > format.version ? "; a newer genai wrote it)" : ")"));
+    throw file_error(
+        path, noun + " format " + std::to_string(version) + " is not supported (this genai reads format " +
+                  (oldest == format.version ? std::to_string(format.version) : std::to_string(oldest) + " to " + std::to_string(format.version)) +
+                  (version > format.version ? "; a newer genai wrote it)" : ")"));
   const uint64_t length = get_le(file.data() + 16, 8);
   if (length != file.size() - kHeaderSize)
     throw file_error(path, "truncated or corrupt " + noun + ": header says " + std::to_string(length) + " bytes of data, file holds " +

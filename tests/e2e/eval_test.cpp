@@ -35,8 +35,9 @@ TEST_F(EvalCli, ScoresARunCachesTheClassifierAndIsDeterministic) {
   ASSERT_EQ(run_genai("train --data tiny --steps 20 --batch-size 16 --threads 1 --out run", dir_.path()).exit_code, 0);
   const auto first = run_genai(std::string("eval --run run --json scores.json ") + kSmallEval, dir_.path());
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  for (const char* text : {"generator:  run/checkpoints/step_00000020.pt (mlp, step 20, EMA weights)", "FD-LeNet (n = 40)", "NOT comparable to Inception FID",
-                           "KID (3 subsets of 20)", "precision (k = 3)", "coverage (k = 5)", "Parzen log-likelihood", "real data"})
+  for (const char* text :
+       {"generator:  run/checkpoints/step_00000020.pt (mlp, step 20, EMA weights)", "FD-LeNet (n = 40)", "NOT comparable to Inception FID",
+        "KID (3 subsets of 20)", "precision (k = 3)", "coverage (k = 5)", "Parzen log-likelihood", "real data"})
     EXPECT_NE(first.out.find(text), std::string::npos) << text << " in\n" << first.out;
   EXPECT_NE(first.err.find("training the eval classifier on 200 images"), std::string::npos) << first.err;
   ASSERT_EQ(cached_classifiers().size(), 1u);

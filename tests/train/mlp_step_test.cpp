@@ -88,8 +88,8 @@ void expect_same_training(int64_t batch_size, GeneratorNorm g_norm) {
       EXPECT_TRUE(torch::equal(a[i].value, b[i].value)) << a[i].name;  // num_batches_tracked, step counts
     }
   }
-  EXPECT_EQ(absorbed, uses_batch_norm(g_norm) ? 6 : 0);      // 3 biases and 3 running means
-  EXPECT_GT(changed, static_cast<int>(a.size()) / 2);  // training moved most tensors
+  EXPECT_EQ(absorbed, uses_batch_norm(g_norm) ? 6 : 0);  // 3 biases and 3 running means
+  EXPECT_GT(changed, static_cast<int>(a.size()) / 2);    // training moved most tensors
   ASSERT_EQ(hand_log.size(), 4u);
   ASSERT_EQ(autograd_log.size(), 4u);
   for (size_t i = 0; i < hand_log.size(); ++i) {

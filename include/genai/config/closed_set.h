@@ -48,7 +48,8 @@ std::string member_names() {
 enum class Loss { kBce, kHinge, kLsgan, kWganGp };
 template <>
 struct ClosedSet<Loss> {
-  static constexpr std::array<Spelling<Loss>, 4> members{{{Loss::kBce, "bce"}, {Loss::kHinge, "hinge"}, {Loss::kLsgan, "lsgan"}, {Loss::kWganGp, "wgan-gp"}}};
+  static constexpr std::array<Spelling<Loss>, 4> members{
+      {{Loss::kBce, "bce"}, {Loss::kHinge, "hinge"}, {Loss::kLsgan, "lsgan"}, {Loss::kWganGp, "wgan-gp"}}};
 };
 // WGAN-GP's critic needs its gradient penalty on images between real and fake ones (gp-weight).
 constexpr bool uses_gradient_penalty(Loss loss) { return loss == Loss::kWganGp; }
