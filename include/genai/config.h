@@ -58,7 +58,7 @@ struct ModelConfig {
   std::vector<std::string> class_names;
 };
 
-// The model's image shape, with the legacy 1x28x28 for what is not set.
+// The model's image shape: the legacy 1x28x28 for what is not set (checkpoints from before shapes).
 inline ImageShape image_shape(const ModelConfig& model) {
   return {model.channels > 0 ? model.channels : kMnistShape.channels, model.image_size > 0 ? model.image_size : kMnistShape.size};
 }
