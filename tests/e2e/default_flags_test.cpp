@@ -22,9 +22,12 @@ TEST(DefaultFlags, TheConditionalMlpDrawsEveryClassAsThatClass) {
   const auto root = std::filesystem::path(genai::testing::source_dir()) / "data";
   if (!std::filesystem::is_directory(root / "mnist")) GENAI_SKIP_OR_FAIL_WITHOUT_REAL_DATA("no data/mnist; run scripts/get-data.sh mnist");
   genai::testing::TempDir dir;
-  // Only where the data is and what is written (no sample grids, one checkpoint): nothing that changes what is learned.
+  // Only where the data is, what is written (no sample grids, one checkpoint) and one core: nothing that changes what is
+  // learned. CTest runs two tests side by side on two cores, and LibTorch 2.x's threads spinning against another
+  // process made this step 8x slower (its 10,000 steps ran past CTest's 300 s).
   const auto trained = genai::testing::run_genai(
-      "train --model cmlp --data-root " + root.string() + " --sample-every 0 --checkpoint-every 0 --no-tensorboard --out run", dir.path());
+      "train --model cmlp --data-root " + root.string() + " --threads 1 --sample-every 0 --checkpoint-every 0 --no-tensorboard --out run",
+      dir.path());
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   const auto checkpoint = Checkpoint::open(newest_checkpoint((dir.path() / "run").string()));
   ASSERT_EQ(checkpoint.meta().step, kDefaultSteps);
@@ -35,6 +38,7 @@ TEST(DefaultFlags, TheConditionalMlpDrawsEveryClassAsThatClass) {
   const auto files = data::locate_dataset("mnist", root.string(), true);
   const auto train_set = data::to_dataset(data::read_labeled_images(files.train_images, files.train_labels), "train", torch::kCPU);
   const auto test_set = data::to_dataset(data::read_labeled_images(files.test_images, files.test_labels), "test", torch::kCPU);
+  torch::set_num_threads(1);  // this process's share of the cores, as the trainer's above
   eval::ClassifierRecipe recipe;
   recipe.epochs = 1;
   recipe.max_train_images = 20000;
