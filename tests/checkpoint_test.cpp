@@ -16,20 +16,10 @@
 namespace genai {
 namespace {
 using genai::testing::TempDir;
+using genai::testing::tiny_config;
+using genai::testing::tiny_dataset;
 
-TrainConfig tiny_config(const std::string& kind) {
-  TrainConfig c;
-  c.model.kind = model_kind(kind);
-  c.model.dcgan_channels = 8;
-  c.batch_size = 16;
-  c.seed = 3;
-  c.sample_grid = 4;
-  return c;
-}
-
-data::ImageDataset tiny_dataset() { return data::to_dataset(genai::testing::make_tiny_images(100), "tiny", torch::kCPU); }
-
-std::string error_of(const std::string& path) {
+std::string open_error(const std::string& path) {
   try {
     Checkpoint::open(path);
   } catch (const RuntimeError& e) {
@@ -41,7 +31,7 @@ std::string error_of(const std::string& path) {
 TEST(Checkpoint, SaveLoadGivesIdenticalGeneratorOutput) {
   TempDir dir;
   for (const char* kind : {"mlp", "dcgan"}) {
-    train::Trainer trainer(tiny_config(kind), tiny_dataset(), torch::kCPU);
+    train::Trainer trainer(tiny_config(kind, 3), tiny_dataset(100), torch::kCPU);
     for (int i = 0; i < 5; ++i) trainer.step();
     const auto path = dir.file(std::string(kind) + ".pt");
     trainer.save_checkpoint(path, "# config");
@@ -61,15 +51,15 @@ TEST(Checkpoint, SaveLoadGivesIdenticalGeneratorOutput) {
 
 TEST(Checkpoint, ResumeContinuesBitwiseLikeAStraightRun) {
   TempDir dir;
-  train::Trainer straight(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  train::Trainer straight(tiny_config("dcgan", 3), tiny_dataset(100), torch::kCPU);
   for (int i = 0; i < 12; ++i) straight.step();
 
-  train::Trainer first(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  train::Trainer first(tiny_config("dcgan", 3), tiny_dataset(100), torch::kCPU);
   for (int i = 0; i < 7; ++i) first.step();
   first.save_checkpoint(dir.file("c.pt"), "");
-  auto config = tiny_config("dcgan");
+  auto config = tiny_config("dcgan", 3);
   config.seed = 99;  // everything that matters must come from the checkpoint
-  train::Trainer resumed(config, tiny_dataset(), torch::kCPU);
+  train::Trainer resumed(config, tiny_dataset(100), torch::kCPU);
   resumed.restore(Checkpoint::open(dir.file("c.pt")));
   EXPECT_EQ(resumed.steps_done(), 7);
   for (int i = 0; i < 5; ++i) resumed.step();
@@ -82,10 +72,10 @@ TEST(Checkpoint, ResumeContinuesBitwiseLikeAStraightRun) {
 
 TEST(Checkpoint, TruncatedFileGivesAClearError) {
   TempDir dir;
-  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  train::Trainer trainer(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   trainer.save_checkpoint(dir.file("c.pt"), "");
   std::filesystem::resize_file(dir.file("c.pt"), std::filesystem::file_size(dir.file("c.pt")) / 2);
-  const auto message = error_of(dir.file("c.pt"));
+  const auto message = open_error(dir.file("c.pt"));
   EXPECT_EQ(message.rfind(dir.file("c.pt") + ": truncated or corrupt checkpoint: header says ", 0), 0u) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
@@ -93,13 +83,13 @@ TEST(Checkpoint, TruncatedFileGivesAClearError) {
 TEST(Checkpoint, OtherFilesAreNotCheckpoints) {
   TempDir dir;
   std::ofstream(dir.file("text.pt")) << "hello";
-  EXPECT_EQ(error_of(dir.file("text.pt")), dir.file("text.pt") + ": not a genai checkpoint (no GENAI-CHECKPOINT header)");
-  EXPECT_EQ(error_of(dir.file("missing.pt")), dir.file("missing.pt") + ": no such checkpoint file");
+  EXPECT_EQ(open_error(dir.file("text.pt")), dir.file("text.pt") + ": not a genai checkpoint (no GENAI-CHECKPOINT header)");
+  EXPECT_EQ(open_error(dir.file("missing.pt")), dir.file("missing.pt") + ": no such checkpoint file");
   // A LibTorch archive (torch::save) is not a genai checkpoint.
   torch::serialize::OutputArchive archive;
   archive.write("x", torch::ones({2}));
   archive.save_to(dir.file("foreign.pt"));
-  EXPECT_NE(error_of(dir.file("foreign.pt")).find("no GENAI-CHECKPOINT header"), std::string::npos);
+  EXPECT_NE(open_error(dir.file("foreign.pt")).find("no GENAI-CHECKPOINT header"), std::string::npos);
   // The same archive sealed in a valid genai header is not made of genai records.
   std::ostringstream payload;
   archive.save_to(payload);
@@ -107,7 +97,7 @@ TEST(Checkpoint, OtherFilesAreNotCheckpoints) {
     std::ofstream(dir.file(name), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   };
   write("wrapped.pt", wrap_checkpoint_payload(payload.str()));
-  EXPECT_NE(error_of(dir.file("wrapped.pt")).find(": corrupt checkpoint: "), std::string::npos) << error_of(dir.file("wrapped.pt"));
+  EXPECT_NE(open_error(dir.file("wrapped.pt")).find(": corrupt checkpoint: "), std::string::npos) << open_error(dir.file("wrapped.pt"));
   // Well-formed records that are not a checkpoint: byte by byte, one integer record "step" = 3.
   std::string record;
   const uint32_t name_length = 4;
@@ -117,7 +107,7 @@ TEST(Checkpoint, OtherFilesAreNotCheckpoints) {
   const int64_t value = 3;
   record.append(reinterpret_cast<const char*>(&value), 8);
   write("partial.pt", wrap_checkpoint_payload(record));
-  EXPECT_EQ(error_of(dir.file("partial.pt")), dir.file("partial.pt") + ": not a complete genai checkpoint: missing \"format_version\"");
+  EXPECT_EQ(open_error(dir.file("partial.pt")), dir.file("partial.pt") + ": not a complete genai checkpoint: missing \"format_version\"");
 }
 
 // Format 2 holds the model spec as one record; format 1 files (per-field records) are still read; a newer file
@@ -128,7 +118,7 @@ TEST(Checkpoint, ReadsFormatsOneAndTwoAndNamesANewerOne) {
   auto with_version = [&](uint8_t version) {
     bytes[28] = version;  // the header's format version (u32 LE); the checksum covers the payload only
     std::ofstream(dir.file("v.pt"), std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return error_of(dir.file("v.pt"));
+    return open_error(dir.file("v.pt"));
   };
   EXPECT_EQ(bytes[28], 2);
   EXPECT_EQ(with_version(3), dir.file("v.pt") + ": checkpoint format 3 is not supported (this genai reads format 1 to 2; a newer genai wrote it)");
@@ -139,7 +129,7 @@ TEST(Checkpoint, ReadsFormatsOneAndTwoAndNamesANewerOne) {
 TEST(Checkpoint, IdenticalStatesGiveIdenticalFiles) {
   TempDir dir;
   for (const char* name : {"a.pt", "b.pt"}) {
-    train::Trainer trainer(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+    train::Trainer trainer(tiny_config("dcgan", 3), tiny_dataset(100), torch::kCPU);
     for (int i = 0; i < 3; ++i) trainer.step();
     trainer.save_checkpoint(dir.file(name), "same");
   }
@@ -148,12 +138,12 @@ TEST(Checkpoint, IdenticalStatesGiveIdenticalFiles) {
 
 TEST(Checkpoint, FlippedByteFailsTheChecksum) {
   TempDir dir;
-  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  train::Trainer trainer(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   trainer.save_checkpoint(dir.file("c.pt"), "");
   auto bytes = genai::testing::read_bytes(dir.file("c.pt"));
   bytes[bytes.size() / 2] ^= 0x01;
   std::ofstream(dir.file("c.pt"), std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  EXPECT_EQ(error_of(dir.file("c.pt")), dir.file("c.pt") + ": corrupt checkpoint: checksum mismatch (the file was damaged after it was written)");
+  EXPECT_EQ(open_error(dir.file("c.pt")), dir.file("c.pt") + ": corrupt checkpoint: checksum mismatch (the file was damaged after it was written)");
 }
 
 TEST(Checkpoint, NewestCheckpointPicksTheHighestStep) {
@@ -173,7 +163,7 @@ namespace {
 
 TEST(RunDirectoryCheckpoints, AFailedWriteNeverRotatesAwayTheGoodOnes) {
   TempDir dir;
-  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  train::Trainer trainer(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   train::RunDirectory run(dir.file("run"), false, /*tensorboard=*/false);
   auto save = [&](const std::string& path) { trainer.save_checkpoint(path, ""); };
   run.write_checkpoint(1, 1, save);
@@ -202,8 +192,8 @@ void save_with_noise_state(const std::string& path, const TrainConfig& config, i
 
 TEST(Checkpoint, ACudaCheckpointResumesOnTheCpuWithANewNoiseStreamAndAWarning) {
   TempDir dir;
-  save_with_noise_state(dir.file("cuda.pt"), tiny_config("mlp"), 16);
-  train::Trainer a(tiny_config("mlp"), tiny_dataset(), torch::kCPU), b(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  save_with_noise_state(dir.file("cuda.pt"), tiny_config("mlp", 3), 16);
+  train::Trainer a(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU), b(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   const auto warnings = a.restore(Checkpoint::open(dir.file("cuda.pt")));
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("was written on CUDA and training continues on cpu"), std::string::npos) << warnings[0];
@@ -212,8 +202,8 @@ TEST(Checkpoint, ACudaCheckpointResumesOnTheCpuWithANewNoiseStreamAndAWarning) {
   // The re-derived stream is a function of the seed and step: two resumes agree bitwise, and the same
   // weights resumed at another step (same data position) draw other noise, so they train differently.
   b.restore(Checkpoint::open(dir.file("cuda.pt")));
-  save_with_noise_state(dir.file("cuda6.pt"), tiny_config("mlp"), 16, /*step=*/6);
-  train::Trainer c(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  save_with_noise_state(dir.file("cuda6.pt"), tiny_config("mlp", 3), 16, /*step=*/6);
+  train::Trainer c(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   c.restore(Checkpoint::open(dir.file("cuda6.pt")));
   for (int i = 0; i < 3; ++i) a.step(), b.step(), c.step();
   const auto pa = a.gan().generator->parameters(), pb = b.gan().generator->parameters(), pc = c.gan().generator->parameters();
@@ -227,8 +217,8 @@ TEST(Checkpoint, ACudaCheckpointResumesOnTheCpuWithANewNoiseStreamAndAWarning) {
 
 TEST(Checkpoint, ANoiseStateOfNeitherDeviceTypeIsCorrupt) {
   TempDir dir;
-  save_with_noise_state(dir.file("odd.pt"), tiny_config("mlp"), 7);
-  train::Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  save_with_noise_state(dir.file("odd.pt"), tiny_config("mlp", 3), 7);
+  train::Trainer trainer(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   try {
     trainer.restore(Checkpoint::open(dir.file("odd.pt")));
     FAIL() << "a 7-byte generator state was accepted";
@@ -240,10 +230,10 @@ TEST(Checkpoint, ANoiseStateOfNeitherDeviceTypeIsCorrupt) {
 
 TEST(Checkpoint, ASameDeviceResumeHasNoWarning) {
   TempDir dir;
-  train::Trainer first(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  train::Trainer first(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   first.step();
   first.save_checkpoint(dir.file("c.pt"), "");
-  train::Trainer resumed(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  train::Trainer resumed(tiny_config("mlp", 3), tiny_dataset(100), torch::kCPU);
   EXPECT_TRUE(resumed.restore(Checkpoint::open(dir.file("c.pt"))).empty());
 }
 
@@ -344,7 +334,7 @@ TEST(Checkpoint, AnUnreadableModelSpecIsACorruptCheckpoint) {
   payload.replace(at, from.size(), to);
   const auto file = wrap_checkpoint_payload(payload);
   std::ofstream(dir.file("bad.pt"), std::ios::binary).write(reinterpret_cast<const char*>(file.data()), file.size());
-  const std::string message = error_of(dir.file("bad.pt"));
+  const std::string message = open_error(dir.file("bad.pt"));
   EXPECT_EQ(message.rfind(dir.file("bad.pt") + ": corrupt checkpoint: model spec: ", 0), 0u) << message;
   EXPECT_NE(message.find("vae"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;

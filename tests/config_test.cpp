@@ -15,7 +15,7 @@
 namespace genai {
 namespace {
 
-std::string error_of(const TrainConfig& c) {
+std::string validation_error(const TrainConfig& c) {
   try {
     validate(c);
   } catch (const UsageError& e) {
@@ -24,7 +24,7 @@ std::string error_of(const TrainConfig& c) {
   return "no error";
 }
 
-TEST(Config, DefaultsAreValid) { EXPECT_EQ(error_of(TrainConfig{}), "no error"); }
+TEST(Config, DefaultsAreValid) { EXPECT_EQ(validation_error(TrainConfig{}), "no error"); }
 
 TEST(Config, EveryProblemIsReportedAtOnceWithItsRange) {
   TrainConfig c;
@@ -32,7 +32,7 @@ TEST(Config, EveryProblemIsReportedAtOnceWithItsRange) {
   c.adam_g.lr = -1;
   c.steps = -2;
   c.model.g_hidden = {256, 0};
-  const auto message = error_of(c);
+  const auto message = validation_error(c);
   EXPECT_NE(message.find("4 problems"), std::string::npos) << message;
   EXPECT_NE(message.find("batch-size = 0 must be in [1, 65536]"), std::string::npos) << message;
   EXPECT_NE(message.find("lr-g = -1.0 must be in (0, 1)"), std::string::npos) << message;
@@ -45,7 +45,7 @@ TEST(Config, RegularizerOptionsAreChecked) {
   TrainConfig c;
   c.model.minibatch_stddev = -1;
   c.gp_weight = -0.5;
-  const auto message = error_of(c);
+  const auto message = validation_error(c);
   EXPECT_NE(message.find("2 problems"), std::string::npos) << message;
   EXPECT_NE(message.find("minibatch-stddev = -1 must be in [0, 256] (0: none)"), std::string::npos) << message;
   EXPECT_NE(message.find("gp-weight = -0.5 must be in [0, 1e+06]"), std::string::npos) << message;
@@ -54,18 +54,19 @@ TEST(Config, RegularizerOptionsAreChecked) {
 TEST(Config, ClustersNeedAnUnconditionalModelWithoutInfoCodes) {
   TrainConfig c;
   c.model.clusters = 1;
-  EXPECT_NE(error_of(c).find("clusters = 1 is no choice; use 0 (none) or at least 2, e.g. 50"), std::string::npos) << error_of(c);
+  EXPECT_NE(validation_error(c).find("clusters = 1 is no choice; use 0 (none) or at least 2, e.g. 50"), std::string::npos) << validation_error(c);
   c.model.clusters = 257;
-  EXPECT_NE(error_of(c).find("clusters = 257 must be in [0, 256] (0: none)"), std::string::npos) << error_of(c);
+  EXPECT_NE(validation_error(c).find("clusters = 257 must be in [0, 256] (0: none)"), std::string::npos) << validation_error(c);
   c.model.kind = ModelKind::kCmlp;
   c.model.clusters = 10;
-  EXPECT_NE(error_of(c).find("clusters with model = \"cmlp\": the conditional models are conditioned on the labels; use --clusters 0, or "
-                             "model mlp or dcgan"),
+  EXPECT_NE(validation_error(c).find("clusters with model = \"cmlp\": the conditional models are conditioned on the labels; use --clusters 0, or "
+                                     "model mlp or dcgan"),
             std::string::npos)
-      << error_of(c);
+      << validation_error(c);
   c.model.kind = ModelKind::kDcgan;
   c.model.info_codes = 10;
-  EXPECT_NE(error_of(c).find("clusters and info-codes both give G a discrete code; use one of them"), std::string::npos) << error_of(c);
+  EXPECT_NE(validation_error(c).find("clusters and info-codes both give G a discrete code; use one of them"), std::string::npos)
+      << validation_error(c);
   c.model.info_codes = 0;
   EXPECT_NO_THROW(validate(c));
 }
@@ -73,24 +74,25 @@ TEST(Config, ClustersNeedAnUnconditionalModelWithoutInfoCodes) {
 TEST(Config, InfoCodesNeedAnUnconditionalModelAndTwoValues) {
   TrainConfig c;
   c.model.info_codes = 1;
-  EXPECT_NE(error_of(c).find("info-codes = 1 is no choice; use 0 (none) or at least 2, e.g. 10"), std::string::npos) << error_of(c);
+  EXPECT_NE(validation_error(c).find("info-codes = 1 is no choice; use 0 (none) or at least 2, e.g. 10"), std::string::npos) << validation_error(c);
   c.model.kind = ModelKind::kCdcgan;
   c.model.info_codes = 10;
-  EXPECT_NE(error_of(c).find("info-codes with model = \"cdcgan\": the conditional models already take the class as their code"), std::string::npos)
-      << error_of(c);
+  EXPECT_NE(validation_error(c).find("info-codes with model = \"cdcgan\": the conditional models already take the class as their code"),
+            std::string::npos)
+      << validation_error(c);
   c.model.info_codes = 257;
-  EXPECT_NE(error_of(c).find("info-codes = 257 must be in [0, 256] (0: none)"), std::string::npos) << error_of(c);
+  EXPECT_NE(validation_error(c).find("info-codes = 257 must be in [0, 256] (0: none)"), std::string::npos) << validation_error(c);
   c.model.kind = ModelKind::kDcgan;
   c.model.info_codes = 10;
   c.info_weight = -1;
-  EXPECT_NE(error_of(c).find("info-weight = -1.0 must be in [0, 1e+06]"), std::string::npos) << error_of(c);
+  EXPECT_NE(validation_error(c).find("info-weight = -1.0 must be in [0, 1e+06]"), std::string::npos) << validation_error(c);
   c.info_weight = 1;
   EXPECT_NO_THROW(validate(c));
   c.mode_seeking = 1;
   c.batch_size = 1;
-  EXPECT_NE(error_of(c).find("batch-size = 1 with mode-seeking: the term compares pairs of images in a batch; use a batch of at least 2"),
+  EXPECT_NE(validation_error(c).find("batch-size = 1 with mode-seeking: the term compares pairs of images in a batch; use a batch of at least 2"),
             std::string::npos)
-      << error_of(c);
+      << validation_error(c);
 }
 
 TEST(Config, ModelKindsAreNamedAndKnowTheirProperties) {

@@ -15,15 +15,12 @@
 
 namespace genai {
 namespace {
+using genai::testing::write_bytes;
 
 struct Outcome {
   int loaded = 0;
   int rejected = 0;
 };
-
-void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
 
 // One random damage: bit flips, random bytes, a truncation, an extension, or a random 32-bit field.
 std::vector<uint8_t> mutate(std::vector<uint8_t> bytes, std::mt19937_64& rng, size_t protected_prefix = 0) {

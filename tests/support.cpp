@@ -1,5 +1,6 @@
 #include "support.h"
 
+#include <stb_image.h>
 #include <stb_image_write.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,30 @@ TempDir::~TempDir() {
   std::error_code ec;
   fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
   fs::remove_all(path_, ec);
+}
+
+data::ImageDataset tiny_dataset(int64_t n) { return data::to_dataset(make_tiny_images(n), "tiny", torch::kCPU); }
+
+TrainConfig tiny_config(const std::string& kind, uint64_t seed) {
+  TrainConfig c;
+  c.model.kind = model_kind(kind);
+  c.model.dcgan_channels = 8;
+  c.batch_size = 16;
+  c.seed = seed;
+  c.sample_grid = 4;
+  return c;
+}
+
+void write_bytes(const std::filesystem::path& file, const std::vector<uint8_t>& bytes) {
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::pair<int, int> png_size(const std::filesystem::path& file) {
+  int w = 0, h = 0, c = 0;
+  if (!stbi_info(file.c_str(), &w, &h, &c)) return {-1, -1};
+  return {w, h};
 }
 
 data::LabeledImages make_tiny_images(int64_t n, uint64_t seed) {

@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "genai/config.h"
 #include "genai/config/schema.h"
+#include "genai/data/dataset.h"
 #include "genai/data/idx.h"
 
 namespace genai::testing {
@@ -28,6 +31,11 @@ class TempDir {
 // n synthetic 28x28 images with labels 0..9: class c is a bright horizontal bar at row 4 + 2c plus
 // seeded noise, so the images and labels are distinct and deterministic.
 data::LabeledImages make_tiny_images(int64_t n, uint64_t seed = 1);
+
+// make_tiny_images(n) as a CPU dataset.
+data::ImageDataset tiny_dataset(int64_t n);
+// A small, fast training configuration of `kind` (mlp, dcgan ...): DCGAN width 8, batch 16, a 4x4 sample grid.
+TrainConfig tiny_config(const std::string& kind, uint64_t seed);
 
 // Writes train-* (and t10k-*) IDX files of n images into dir, gzipped when `gz`.
 void write_tiny_dataset(const std::filesystem::path& dir, int64_t n, bool gz = false);
@@ -51,6 +59,10 @@ struct ModelFieldVariant {
 std::vector<ModelFieldVariant> model_field_variants(const ModelConfig& base);
 
 std::string read_text(const std::string& path);
+// Writes `bytes` to `file` as they are, creating its folder.
+void write_bytes(const std::filesystem::path& file, const std::vector<uint8_t>& bytes);
+// A PNG's width and height from its header; {-1, -1} when it is not an image stb can read.
+std::pair<int, int> png_size(const std::filesystem::path& file);
 std::vector<uint8_t> read_bytes(const std::string& path);
 
 // Result of running the genai binary built with the tests.

@@ -8,6 +8,7 @@
 
 #include "genai/error.h"
 #include "genai/util/atomic_file.h"
+#include "genai/util/format.h"
 
 namespace genai::data {
 namespace {
@@ -17,10 +18,6 @@ constexpr uint8_t kUnsignedByteType = 0x08;
 constexpr uint64_t kMaxDeflateRatio = 1032;
 // No dimension of an image or label file is anywhere near this; a larger one is a corrupt header.
 constexpr uint64_t kMaxDim = uint64_t{1} << 31;
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::string fmt_hex(uint8_t v) {
   const char* digits = "0123456789abcdef";
@@ -32,7 +29,7 @@ uint32_t big_endian_u32(const uint8_t* p) { return (uint32_t{p[0]} << 24) | (uin
 // A byte source over a raw or a gzip file, with an upper bound on how many bytes it can yield.
 class ByteSource {
  public:
-  explicit ByteSource(const std::string& path) : path_(path), gz_(ends_with(path, ".gz")) {
+  explicit ByteSource(const std::string& path) : path_(path), gz_(util::ends_with(path, ".gz")) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw file_error(path, "no such file");
     file_size_ = std::filesystem::file_size(path, ec);
@@ -150,14 +147,17 @@ IdxArray read_idx(const std::string& path, int expected_rank) {
 }
 
 void write_idx(const std::string& path, const IdxArray& array) {
+  // Byte by byte into reserved room: GCC 12 misreads inserting initializer lists here as an overflow
+  // (-Wstringop-overflow) once the function is inlined into a larger translation unit.
   std::vector<uint8_t> out;
-  out.insert(out.end(), {0, 0, kUnsignedByteType, static_cast<uint8_t>(array.dims.size())});
+  out.reserve(4 + 4 * array.dims.size() + array.bytes.size());
+  for (uint8_t b : {uint8_t{0}, uint8_t{0}, kUnsignedByteType, static_cast<uint8_t>(array.dims.size())}) out.push_back(b);
   for (int64_t d : array.dims) {
     const auto u = static_cast<uint32_t>(d);
-    out.insert(out.end(), {static_cast<uint8_t>(u >> 24), static_cast<uint8_t>(u >> 16), static_cast<uint8_t>(u >> 8), static_cast<uint8_t>(u)});
+    for (int shift : {24, 16, 8, 0}) out.push_back(static_cast<uint8_t>(u >> shift));
   }
   out.insert(out.end(), array.bytes.begin(), array.bytes.end());
-  if (!ends_with(path, ".gz")) {
+  if (!util::ends_with(path, ".gz")) {
     util::write_file_atomically(path, out.data(), out.size());
     return;
   }

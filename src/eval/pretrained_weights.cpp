@@ -3,6 +3,7 @@
 #include <map>
 
 #include "genai/error.h"
+#include "genai/util/format.h"
 #include "genai/util/torch_file.h"
 
 namespace genai::eval {
@@ -12,10 +13,6 @@ std::string shape_text(torch::IntArrayRef sizes) {
   std::string s = "[";
   for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
   return s + "]";
-}
-
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 }  // namespace
@@ -35,7 +32,7 @@ void load_pretrained_weights(torch::nn::Module& module, const std::string& path,
     targets.erase(it);
   }
   for (const auto& [key, tensor] : targets)
-    if (!ends_with(key, "num_batches_tracked")) throw file_error(path, "has no entry " + key + ": not " + what);
+    if (!util::ends_with(key, "num_batches_tracked")) throw file_error(path, "has no entry " + key + ": not " + what);
   // Convolution weights channels-last: oneDNN's CPU convolutions, depthwise ones above all, run faster on NHWC
   // activations (EfficientNet-Lite0 on 2 cores: 11.6 s per 1,000 images against 14.8 s).
   for (auto& parameter : module.parameters())

@@ -1,5 +1,6 @@
 #include "genai/models/dcgan.h"
 
+#include "genai/models/activation.h"
 #include "genai/models/transposed_conv.h"
 
 namespace genai::models {
@@ -23,7 +24,6 @@ torch::Tensor conv_layout(const torch::Tensor& x) {
   if (!x.is_cpu() || x.size(0) < kChannelsLastMinBatch) return x;
   return in_memory_format(x, at::MemoryFormat::ChannelsLast);
 }
-nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); }
 
 // Flattens [B, C, H, W] maps in NCHW order (the order of the head's weights) and hands the gradient back in
 // the maps' own layout. A plain contiguous() would return an NCHW gradient to layers that ran channels-last,
@@ -89,11 +89,11 @@ DcganDiscriminator::DcganDiscriminator(int64_t channels, const ImageShape& shape
   body_feature_dim_ = w.back() * layout.base * layout.base;
   // No BatchNorm on the first layer, as in the paper: it sees raw images. Each stage halves the side (28 -> 14 -> 7).
   features_->push_back(down_conv(shape.channels, w.front(), true));
-  features_->push_back(leaky());
+  features_->push_back(leaky_relu());
   for (size_t i = 1; i < w.size(); ++i) {
     features_->push_back(down_conv(w[i - 1], w[i], false));
     features_->push_back(nn::BatchNorm2d(w[i]));
-    features_->push_back(leaky());
+    features_->push_back(leaky_relu());
   }
   register_module("features", features_);
   classify_ = register_module("classify", nn::Linear(feature_dim(), 1));

@@ -1,16 +1,15 @@
 #include "genai/models/mlp.h"
 
+#include "genai/models/activation.h"
+
 namespace genai::models {
-namespace {
-torch::nn::LeakyReLU leaky() { return torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.2)); }
-}  // namespace
 
 MlpGenerator::MlpGenerator(int64_t z_dim, const std::vector<int64_t>& hidden, bool batch_norm, const ImageShape& shape) : shape_(shape) {
   int64_t in = z_dim;
   for (int64_t width : hidden) {
     body_->push_back(torch::nn::Linear(in, width));
     if (batch_norm) body_->push_back(torch::nn::BatchNorm1d(width));
-    body_->push_back(leaky());
+    body_->push_back(leaky_relu());
     in = width;
   }
   body_->push_back(torch::nn::Linear(in, shape.values()));
@@ -27,7 +26,7 @@ MlpDiscriminator::MlpDiscriminator(const std::vector<int64_t>& hidden, const Ima
   int64_t in = values_;
   for (int64_t width : hidden) {
     body_->push_back(torch::nn::Linear(in, width));
-    body_->push_back(leaky());
+    body_->push_back(leaky_relu());
     in = width;
   }
   body_->push_back(torch::nn::Linear(feature_dim(), 1));

@@ -9,9 +9,10 @@
 #include "genai/util/simd.h"
 
 namespace genai::train {
-namespace {
+// Outside the anonymous namespace: DenseStack::Layer (declared in the header) holds one.
+enum class DenseActivation { kNone, kLeakyRelu, kTanh };
 
-enum class Activation { kNone, kLeakyRelu, kTanh };
+namespace {
 
 // The parameters, statistics and scratch of one BatchNorm1d pass (see batch_norm_forward).
 struct NormArgs {
@@ -29,7 +30,7 @@ struct DenseStack::Layer {
   bool batch_norm = false;
   torch::Tensor gamma, beta, gamma_grad, beta_grad, running_mean, running_var, batches_tracked;
   double eps = 0, momentum = 0;
-  Activation activation = Activation::kNone;
+  DenseActivation activation = DenseActivation::kNone;
   double slope = 0;
 
   // Buffers [max_rows, width], and the views of the last forward.
@@ -211,11 +212,11 @@ DenseStack::DenseStack(const torch::nn::Sequential& body, int64_t max_rows, torc
       layer.save_invstd = torch::empty({width}, options);
       layer.norm_sums.assign(static_cast<size_t>(2 * width), 0.0);
     } else if (auto* leaky = module->as<torch::nn::LeakyReLUImpl>()) {
-      layer.activation = Activation::kLeakyRelu;
+      layer.activation = DenseActivation::kLeakyRelu;
       layer.slope = leaky->options.negative_slope();
       layer.out_buffer = torch::empty({max_rows, width}, options);
     } else if (module->as<torch::nn::TanhImpl>()) {
-      layer.activation = Activation::kTanh;
+      layer.activation = DenseActivation::kTanh;
       layer.out_buffer = torch::empty({max_rows, width}, options);
     } else {
       throw RuntimeError("internal: MlpStep: unsupported layer " + module->name());
@@ -248,14 +249,14 @@ const torch::Tensor& DenseStack::forward(const torch::Tensor& input) {
       ++*layer.batches_tracked.data_ptr<int64_t>();  // as BatchNorm1d's forward does in training mode
     }
     switch (layer.activation) {
-      case Activation::kNone:
+      case DenseActivation::kNone:
         layer.out = layer.act_input;
         break;
-      case Activation::kLeakyRelu:
+      case DenseActivation::kLeakyRelu:
         layer.out = views.out;
         leaky_relu_pass(layer.out.data_ptr<float>(), layer.act_input.data_ptr<float>(), layer.out.numel(), static_cast<float>(layer.slope));
         break;
-      case Activation::kTanh:
+      case DenseActivation::kTanh:
         layer.out = views.out;
         at::tanh_out(layer.out, layer.act_input);
         break;
@@ -271,9 +272,9 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
     auto& layer = *layers_[i];
     auto& views = layer.views(rows_);
     switch (layer.activation) {
-      case Activation::kNone:
+      case DenseActivation::kNone:
         break;
-      case Activation::kLeakyRelu: {
+      case DenseActivation::kLeakyRelu: {
         auto& grad = views.act_grad;
         const auto g_in = g.contiguous();
         leaky_relu_backward_pass(grad.data_ptr<float>(), g_in.data_ptr<float>(), layer.act_input.data_ptr<float>(), grad.numel(),
@@ -281,7 +282,7 @@ torch::Tensor DenseStack::backward(const torch::Tensor& output_gradient, bool pa
         g = grad;
         break;
       }
-      case Activation::kTanh: {
+      case DenseActivation::kTanh: {
         auto& grad = views.act_grad;
         at::tanh_backward_out(grad, g, layer.out);
         g = grad;

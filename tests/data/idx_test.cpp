@@ -11,11 +11,7 @@
 namespace genai::data {
 namespace {
 using genai::testing::TempDir;
-
-void write_raw(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
+using genai::testing::write_bytes;
 
 // A header byte by byte: magic 00 00 08 <rank>, then big-endian dims.
 std::vector<uint8_t> header(uint8_t rank, std::vector<uint32_t> dims) {
@@ -24,7 +20,7 @@ std::vector<uint8_t> header(uint8_t rank, std::vector<uint32_t> dims) {
   return out;
 }
 
-std::string error_of(const std::string& path, int rank) {
+std::string read_error(const std::string& path, int rank) {
   try {
     read_idx(path, rank);
   } catch (const RuntimeError& e) {
@@ -63,60 +59,60 @@ TEST(Idx, RoundTripsRawAndGzip) {
 
 TEST(Idx, BadMagicHasItsOwnMessage) {
   TempDir dir;
-  write_raw(dir.file("bad"), {'P', 'K', 3, 4, 0, 0, 0, 1, 7});
-  EXPECT_NE(error_of(dir.file("bad"), 1).find("not an IDX file (bad magic number"), std::string::npos);
-  EXPECT_NE(error_of(dir.file("bad"), 1).find(dir.file("bad") + ": "), std::string::npos);
+  write_bytes(dir.file("bad"), {'P', 'K', 3, 4, 0, 0, 0, 1, 7});
+  EXPECT_NE(read_error(dir.file("bad"), 1).find("not an IDX file (bad magic number"), std::string::npos);
+  EXPECT_NE(read_error(dir.file("bad"), 1).find(dir.file("bad") + ": "), std::string::npos);
 }
 
 TEST(Idx, WrongRankAndTypeAreNamed) {
   TempDir dir;
   auto h = header(1, {3});
   h.insert(h.end(), {1, 2, 3});
-  write_raw(dir.file("labels"), h);
-  EXPECT_NE(error_of(dir.file("labels"), 3).find("IDX rank is 1, expected 3"), std::string::npos);
-  write_raw(dir.file("floats"), {0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0});
-  EXPECT_NE(error_of(dir.file("floats"), 1).find("unsupported IDX element type 0x0d"), std::string::npos);
+  write_bytes(dir.file("labels"), h);
+  EXPECT_NE(read_error(dir.file("labels"), 3).find("IDX rank is 1, expected 3"), std::string::npos);
+  write_bytes(dir.file("floats"), {0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0});
+  EXPECT_NE(read_error(dir.file("floats"), 1).find("unsupported IDX element type 0x0d"), std::string::npos);
 }
 
 TEST(Idx, TruncatedPayloadIsRefused) {
   TempDir dir;
   auto h = header(3, {2, 28, 28});
   h.resize(h.size() + 784 + 100);  // one and a bit images instead of two
-  write_raw(dir.file("short"), h);
-  const auto message = error_of(dir.file("short"), 3);
+  write_bytes(dir.file("short"), h);
+  const auto message = read_error(dir.file("short"), 3);
   EXPECT_NE(message.find("header declares 2x28x28 but the file holds only 884 bytes"), std::string::npos) << message;
 }
 
 TEST(Idx, TruncatedHeaderIsRefused) {
   TempDir dir;
-  write_raw(dir.file("hdr"), {0, 0, 8, 3, 0, 0});
-  EXPECT_NE(error_of(dir.file("hdr"), 3).find("truncated: the header ends"), std::string::npos);
-  write_raw(dir.file("tiny"), {0, 0});
-  EXPECT_NE(error_of(dir.file("tiny"), 3).find("shorter than the 4-byte IDX magic"), std::string::npos);
+  write_bytes(dir.file("hdr"), {0, 0, 8, 3, 0, 0});
+  EXPECT_NE(read_error(dir.file("hdr"), 3).find("truncated: the header ends"), std::string::npos);
+  write_bytes(dir.file("tiny"), {0, 0});
+  EXPECT_NE(read_error(dir.file("tiny"), 3).find("shorter than the 4-byte IDX magic"), std::string::npos);
 }
 
 TEST(Idx, HugeDeclaredDimsAreRefusedBeforeAllocating) {
   TempDir dir;
   // 2^31-1 images of 2^31-1 x 2^31-1 would be ~10^28 bytes; the file has 16.
-  write_raw(dir.file("huge"), header(3, {0x7fffffff, 0x7fffffff, 0x7fffffff}));
-  EXPECT_NE(error_of(dir.file("huge"), 3).find("but the file holds only 0 bytes"), std::string::npos);
-  write_raw(dir.file("huger"), header(3, {0xffffffff, 28, 28}));
-  EXPECT_NE(error_of(dir.file("huger"), 3).find("too large to be real"), std::string::npos);
+  write_bytes(dir.file("huge"), header(3, {0x7fffffff, 0x7fffffff, 0x7fffffff}));
+  EXPECT_NE(read_error(dir.file("huge"), 3).find("but the file holds only 0 bytes"), std::string::npos);
+  write_bytes(dir.file("huger"), header(3, {0xffffffff, 28, 28}));
+  EXPECT_NE(read_error(dir.file("huger"), 3).find("too large to be real"), std::string::npos);
   // The same lie inside a gzip file: refused by the deflate bound, not by running out of memory.
   auto lie = header(3, {60000000, 28, 28});
   lie.resize(lie.size() + 100);
   gzFile gz = gzopen(dir.file("lie.gz").c_str(), "wb");
   gzwrite(gz, lie.data(), static_cast<unsigned>(lie.size()));
   gzclose(gz);
-  EXPECT_NE(error_of(dir.file("lie.gz"), 3).find("cannot hold that much even compressed"), std::string::npos);
+  EXPECT_NE(read_error(dir.file("lie.gz"), 3).find("cannot hold that much even compressed"), std::string::npos);
 }
 
 TEST(Idx, ExtraTrailingBytesAreRefused) {
   TempDir dir;
   auto h = header(1, {2});
   h.insert(h.end(), {1, 2, 3});
-  write_raw(dir.file("long"), h);
-  EXPECT_NE(error_of(dir.file("long"), 1).find("more data than its header declares"), std::string::npos);
+  write_bytes(dir.file("long"), h);
+  EXPECT_NE(read_error(dir.file("long"), 1).find("more data than its header declares"), std::string::npos);
 }
 
 TEST(Idx, CorruptGzipIsReported) {
@@ -125,8 +121,8 @@ TEST(Idx, CorruptGzipIsReported) {
   write_idx(dir.file("x.gz"), set.images);
   auto bytes = genai::testing::read_bytes(dir.file("x.gz"));
   bytes.resize(bytes.size() / 2);
-  write_raw(dir.file("x.gz"), bytes);
-  const auto message = error_of(dir.file("x.gz"), 3);
+  write_bytes(dir.file("x.gz"), bytes);
+  const auto message = read_error(dir.file("x.gz"), 3);
   EXPECT_TRUE(message.find("truncated") != std::string::npos || message.find("corrupt gzip") != std::string::npos) << message;
 }
 
@@ -134,10 +130,10 @@ TEST(Idx, GzipWithoutGzNameGetsAHint) {
   TempDir dir;
   write_idx(dir.file("x.gz"), IdxArray{{1}, {3}});
   std::filesystem::rename(dir.file("x.gz"), dir.file("x"));
-  EXPECT_NE(error_of(dir.file("x"), 1).find("rename it to end in .gz"), std::string::npos);
+  EXPECT_NE(read_error(dir.file("x"), 1).find("rename it to end in .gz"), std::string::npos);
 }
 
-TEST(Idx, MissingFile) { EXPECT_EQ(error_of("/nonexistent/genai/file", 3), "/nonexistent/genai/file: no such file"); }
+TEST(Idx, MissingFile) { EXPECT_EQ(read_error("/nonexistent/genai/file", 3), "/nonexistent/genai/file: no such file"); }
 
 TEST(Idx, CountMismatchBetweenImagesAndLabels) {
   TempDir dir;

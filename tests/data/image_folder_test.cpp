@@ -16,6 +16,7 @@
 
 namespace genai::data {
 namespace {
+using genai::testing::write_bytes;
 namespace fs = std::filesystem;
 using genai::testing::TempDir;
 using genai::testing::write_image_file;
@@ -27,12 +28,6 @@ LoadOptions options(ImageTransform transform = {}, bool skip = false) {
   o.skip_bad_files = skip;
   o.progress = [](const std::string& line) { lines.push_back(line); };
   return o;
-}
-
-void write_bytes(const fs::path& file, const std::vector<uint8_t>& bytes) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary | std::ios::trunc)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 std::string error_of(const std::function<void()>& f) {

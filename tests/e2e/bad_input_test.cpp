@@ -12,6 +12,7 @@
 
 namespace genai {
 namespace {
+using genai::testing::write_bytes;
 namespace fs = std::filesystem;
 using genai::testing::run_genai;
 
@@ -24,10 +25,6 @@ struct BadInput {
   bool needs_run = false;
 };
 
-void write_bytes(const fs::path& file, const std::vector<uint8_t>& bytes) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
 std::vector<uint8_t> idx_header(uint8_t rank, std::vector<uint32_t> dims) {
   std::vector<uint8_t> out{0, 0, 8, rank};
   for (uint32_t d : dims) out.insert(out.end(), {uint8_t(d >> 24), uint8_t(d >> 16), uint8_t(d >> 8), uint8_t(d)});

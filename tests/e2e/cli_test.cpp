@@ -1,6 +1,5 @@
 // End-to-end: the real genai binary on tiny IDX data the test writes itself.
 #include <gtest/gtest.h>
-#include <stb_image.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +12,7 @@
 namespace genai {
 namespace {
 namespace fs = std::filesystem;
+using genai::testing::png_size;
 using genai::testing::read_text;
 using genai::testing::run_genai;
 using genai::testing::TempDir;
@@ -32,12 +32,6 @@ class Cli : public ::testing::Test {
   }
   TempDir dir_;
 };
-
-std::pair<int, int> png_size(const fs::path& file) {
-  int w = 0, h = 0, c = 0;
-  if (!stbi_info(file.c_str(), &w, &h, &c)) return {-1, -1};
-  return {w, h};
-}
 
 TEST_F(Cli, EveryPresetParsesAndResolves) {
   int presets = 0;

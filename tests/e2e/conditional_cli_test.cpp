@@ -1,7 +1,6 @@
 // End-to-end: conditional training, class grids, interpolation, IDX export -> --data, TSTR, and the
 // errors of asking an unconditional model for classes.
 #include <gtest/gtest.h>
-#include <stb_image.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -12,14 +11,10 @@
 namespace genai {
 namespace {
 namespace fs = std::filesystem;
+using genai::testing::png_size;
 using genai::testing::run_genai;
 using genai::testing::TempDir;
 
-std::pair<int, int> png_size(const fs::path& file) {
-  int w = 0, h = 0, c = 0;
-  if (!stbi_info(file.c_str(), &w, &h, &c)) return {-1, -1};
-  return {w, h};
-}
 // make_grid: 28 px cells with 2 px of padding around and between them.
 int grid_side(int cells) { return cells * 28 + (cells + 1) * 2; }
 

@@ -16,6 +16,7 @@
 namespace genai {
 namespace {
 using genai::testing::TempDir;
+using genai::testing::tiny_dataset;
 
 TrainConfig conditional_config(const std::string& kind) {
   TrainConfig c;
@@ -27,8 +28,6 @@ TrainConfig conditional_config(const std::string& kind) {
   c.sample_grid = 12;
   return c;
 }
-
-data::ImageDataset tiny_dataset() { return data::to_dataset(genai::testing::make_tiny_images(100), "tiny", torch::kCPU); }
 
 class ConditionalShapes : public ::testing::TestWithParam<std::string> {};
 
@@ -78,7 +77,7 @@ TEST(Conditional, MissingOrTooFewClassesAreErrors) {
 }
 
 TEST(Conditional, TrainerFeedsTheRealBatchLabelsAndTheGridCyclesClasses) {
-  train::Trainer trainer(conditional_config("cmlp"), tiny_dataset(), torch::kCPU);
+  train::Trainer trainer(conditional_config("cmlp"), tiny_dataset(100), torch::kCPU);
   for (int i = 0; i < 3; ++i) trainer.step();
   EXPECT_EQ(trainer.fixed_samples().sizes(), (std::vector<int64_t>{12, 1, 28, 28}));
 }
@@ -87,7 +86,7 @@ TEST(Conditional, CheckpointRecordsClassesNamesAndRoundTrips) {
   TempDir dir;
   auto config = conditional_config("cdcgan");
   config.model.class_names = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
-  train::Trainer trainer(config, tiny_dataset(), torch::kCPU);
+  train::Trainer trainer(config, tiny_dataset(100), torch::kCPU);
   for (int i = 0; i < 3; ++i) trainer.step();
   trainer.save_checkpoint(dir.file("c.pt"), "");
   const auto checkpoint = Checkpoint::open(dir.file("c.pt"));
@@ -107,7 +106,7 @@ TEST(Ema, TwoStepsMatchTheHandComputation) {
   auto config = conditional_config("mlp");
   config.model.classes = 0;
   config.ema_decay = 0.75;  // above the warm-up for the first steps, so the warm-up decides
-  train::Trainer trainer(config, tiny_dataset(), torch::kCPU);
+  train::Trainer trainer(config, tiny_dataset(100), torch::kCPU);
   auto snapshot = [&] {
     std::vector<torch::Tensor> w;
     for (const auto& p : trainer.gan().generator->parameters()) w.push_back(p.detach().clone().to(torch::kFloat64));
@@ -135,12 +134,12 @@ TEST(Ema, CheckpointHoldsBothGeneratorsAndResumesBitwise) {
   TempDir dir;
   auto config = conditional_config("cmlp");
   config.ema_decay = 0.9;
-  train::Trainer straight(config, tiny_dataset(), torch::kCPU);
+  train::Trainer straight(config, tiny_dataset(100), torch::kCPU);
   for (int i = 0; i < 8; ++i) straight.step();
-  train::Trainer first(config, tiny_dataset(), torch::kCPU);
+  train::Trainer first(config, tiny_dataset(100), torch::kCPU);
   for (int i = 0; i < 5; ++i) first.step();
   first.save_checkpoint(dir.file("c.pt"), "");
-  train::Trainer resumed(config, tiny_dataset(), torch::kCPU);
+  train::Trainer resumed(config, tiny_dataset(100), torch::kCPU);
   const auto checkpoint = Checkpoint::open(dir.file("c.pt"));
   EXPECT_TRUE(checkpoint.has_ema());
   resumed.restore(checkpoint);

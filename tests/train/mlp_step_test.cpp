@@ -8,7 +8,7 @@
 namespace genai::train {
 namespace {
 
-data::ImageDataset tiny_dataset() { return data::to_dataset(genai::testing::make_tiny_images(96), "tiny", torch::kCPU); }
+using genai::testing::tiny_dataset;
 
 TrainConfig mlp_config(int64_t batch_size, GeneratorNorm g_norm) {
   TrainConfig c;
@@ -64,8 +64,8 @@ std::vector<StepMetrics> run_logged(Trainer& t, int64_t steps) {
 // The hand-written iteration against LibTorch autograd running the same iteration: weights, BatchNorm
 // running statistics and batch counts, Adam moments and the logged losses agree after 20 steps.
 void expect_same_training(int64_t batch_size, GeneratorNorm g_norm) {
-  Trainer hand(mlp_config(batch_size, g_norm), tiny_dataset(), torch::kCPU);
-  Trainer autograd(mlp_config(batch_size, g_norm), tiny_dataset(), torch::kCPU);
+  Trainer hand(mlp_config(batch_size, g_norm), tiny_dataset(96), torch::kCPU);
+  Trainer autograd(mlp_config(batch_size, g_norm), tiny_dataset(96), torch::kCPU);
   autograd.use_hand_written_step(false);
   ASSERT_TRUE(hand.runs_hand_written_step());
   ASSERT_FALSE(autograd.runs_hand_written_step());

@@ -10,17 +10,8 @@
 namespace genai::train {
 namespace {
 
-data::ImageDataset tiny_dataset(int64_t n = 128) { return data::to_dataset(genai::testing::make_tiny_images(n), "tiny", torch::kCPU); }
-
-TrainConfig tiny_config(const std::string& kind, uint64_t seed = 7) {
-  TrainConfig c;
-  c.model.kind = model_kind(kind);
-  c.model.dcgan_channels = 8;
-  c.batch_size = 16;
-  c.seed = seed;
-  c.sample_grid = 4;
-  return c;
-}
+using genai::testing::tiny_config;
+using genai::testing::tiny_dataset;
 
 // Every parameter and buffer of both networks, bit for bit.
 bool same_tensors(const std::vector<torch::Tensor>& x, const std::vector<torch::Tensor>& y) {
@@ -41,8 +32,8 @@ bool same_weights(Trainer& a, Trainer& b) {
 
 TEST(Trainer, DiscriminatorStepLowersTheDiscriminatorLossOnItsBatch) {
   for (const char* kind : {"mlp", "dcgan"}) {
-    Trainer trainer(tiny_config(kind), tiny_dataset(), torch::kCPU);
-    auto data = tiny_dataset();
+    Trainer trainer(tiny_config(kind, 7), tiny_dataset(128), torch::kCPU);
+    auto data = tiny_dataset(128);
     auto real = data.float_images().narrow(0, 0, 16);
     torch::Tensor fake;
     {
@@ -62,7 +53,7 @@ TEST(Trainer, DiscriminatorStepLowersTheDiscriminatorLossOnItsBatch) {
 }
 
 TEST(Trainer, GeneratorStepRaisesDOfGOfZ) {
-  Trainer trainer(tiny_config("mlp"), tiny_dataset(), torch::kCPU);
+  Trainer trainer(tiny_config("mlp", 7), tiny_dataset(128), torch::kCPU);
   auto z = torch::randn({16, 100});
   auto score = [&] {
     torch::NoGradGuard g;
@@ -75,9 +66,9 @@ TEST(Trainer, GeneratorStepRaisesDOfGOfZ) {
 
 TEST(Trainer, SameSeedGivesBitwiseEqualWeightsAfter20Steps) {
   for (const char* kind : {"mlp", "dcgan"}) {
-    Trainer a(tiny_config(kind), tiny_dataset(), torch::kCPU);
-    Trainer b(tiny_config(kind), tiny_dataset(), torch::kCPU);
-    Trainer other(tiny_config(kind, 8), tiny_dataset(), torch::kCPU);
+    Trainer a(tiny_config(kind, 7), tiny_dataset(128), torch::kCPU);
+    Trainer b(tiny_config(kind, 7), tiny_dataset(128), torch::kCPU);
+    Trainer other(tiny_config(kind, 8), tiny_dataset(128), torch::kCPU);
     for (int i = 0; i < 20; ++i) a.step(), b.step(), other.step();
     EXPECT_TRUE(same_weights(a, b)) << kind;
     EXPECT_FALSE(same_weights(a, other)) << kind;  // the comparison can fail
@@ -95,7 +86,7 @@ TEST(Trainer, WeightsFollowTheSeedAndTheCallersRandomStreamIsUntouched) {
     torch::manual_seed(5);
     const auto expected_draw = torch::rand({8});
     torch::manual_seed(5);
-    Trainer trainer(c, tiny_dataset(), torch::kCPU);
+    Trainer trainer(c, tiny_dataset(128), torch::kCPU);
     EXPECT_TRUE(torch::equal(torch::rand({8}), expected_draw)) << kind << ": the caller's stream moved";
     torch::manual_seed(c.seed);  // how the weights were seeded before the library kept out of the default generator
     const auto reference = models::make_gan(c.model);
@@ -106,11 +97,11 @@ TEST(Trainer, WeightsFollowTheSeedAndTheCallersRandomStreamIsUntouched) {
 }
 
 TEST(Trainer, RunReportsIntervalMeansAndCallsEveryEvent) {
-  auto config = tiny_config("mlp");
+  auto config = tiny_config("mlp", 7);
   config.log_every = 5;
   config.sample_every = 10;
   config.checkpoint_every = 0;  // only at the end
-  Trainer trainer(config, tiny_dataset(), torch::kCPU);
+  Trainer trainer(config, tiny_dataset(128), torch::kCPU);
   std::vector<StepMetrics> logs;
   std::vector<int64_t> samples, checkpoints;
   TrainerEvents events;
@@ -134,7 +125,7 @@ TEST(Trainer, RunReportsIntervalMeansAndCallsEveryEvent) {
 }
 
 TEST(Trainer, FixedSamplesAreTheSameNoiseEveryTime) {
-  Trainer trainer(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  Trainer trainer(tiny_config("dcgan", 7), tiny_dataset(128), torch::kCPU);
   auto a = trainer.fixed_samples();
   EXPECT_EQ(a.sizes(), (std::vector<int64_t>{4, 1, 28, 28}));
   EXPECT_TRUE(torch::equal(a, trainer.fixed_samples()));
@@ -143,31 +134,31 @@ TEST(Trainer, FixedSamplesAreTheSameNoiseEveryTime) {
 }
 
 TEST(Trainer, OtherObjectivesAndR1TakeTheAutogradStep) {
-  auto c = tiny_config("mlp");
-  EXPECT_TRUE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());  // BCE: MlpStep's gradients
+  auto c = tiny_config("mlp", 7);
+  EXPECT_TRUE(Trainer(c, tiny_dataset(128), torch::kCPU).runs_hand_written_step());  // BCE: MlpStep's gradients
   c.loss = Loss::kHinge;
-  EXPECT_FALSE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());
+  EXPECT_FALSE(Trainer(c, tiny_dataset(128), torch::kCPU).runs_hand_written_step());
   c.loss = Loss::kBce;
   c.r1_gamma = 1;
-  EXPECT_FALSE(Trainer(c, tiny_dataset(), torch::kCPU).runs_hand_written_step());
+  EXPECT_FALSE(Trainer(c, tiny_dataset(128), torch::kCPU).runs_hand_written_step());
   // Every option that changes D's function or input has no hand-written gradients either.
   for (auto change : std::vector<std::function<void(TrainConfig&)>>{
            [](TrainConfig& t) { t.augment = Augment::kCutout; }, [](TrainConfig& t) { t.model.spectral_norm = true; },
            [](TrainConfig& t) { t.model.minibatch_stddev = 4; }, [](TrainConfig& t) { t.loss = Loss::kWganGp; },
            [](TrainConfig& t) { t.model.info_codes = 4; }, [](TrainConfig& t) { t.mode_seeking = 1; },
            [](TrainConfig& t) { t.model.clusters = 3; }}) {
-    auto other = tiny_config("mlp");
+    auto other = tiny_config("mlp", 7);
     change(other);
-    EXPECT_FALSE(Trainer(other, tiny_dataset(), torch::kCPU).runs_hand_written_step());
+    EXPECT_FALSE(Trainer(other, tiny_dataset(128), torch::kCPU).runs_hand_written_step());
   }
 }
 
 TEST(Trainer, GradientPenaltyChangesTheCriticUpdateButNotTheReportedLoss) {
   for (const char* kind : {"mlp", "dcgan"}) {
-    auto plain = tiny_config(kind), penalised = tiny_config(kind);
+    auto plain = tiny_config(kind, 7), penalised = tiny_config(kind, 7);
     plain.loss = penalised.loss = Loss::kWganGp;
     plain.gp_weight = 0;
-    Trainer a(plain, tiny_dataset(), torch::kCPU), b(penalised, tiny_dataset(), torch::kCPU);
+    Trainer a(plain, tiny_dataset(128), torch::kCPU), b(penalised, tiny_dataset(128), torch::kCPU);
     const auto real = tiny_dataset(16).float_images();
     const auto fake = torch::randn({16, 1, 28, 28}).tanh();
     const auto loss_a = a.discriminator_step(real, fake), loss_b = b.discriminator_step(real, fake);
@@ -177,10 +168,10 @@ TEST(Trainer, GradientPenaltyChangesTheCriticUpdateButNotTheReportedLoss) {
 }
 
 TEST(Trainer, AugmentationDrawsFromTheSeededStream) {
-  auto augmented = tiny_config("dcgan");
+  auto augmented = tiny_config("dcgan", 7);
   augmented.augment = Augment::kTranslationCutout;
-  Trainer a(augmented, tiny_dataset(), torch::kCPU), b(augmented, tiny_dataset(), torch::kCPU),
-      plain(tiny_config("dcgan"), tiny_dataset(), torch::kCPU);
+  Trainer a(augmented, tiny_dataset(128), torch::kCPU), b(augmented, tiny_dataset(128), torch::kCPU),
+      plain(tiny_config("dcgan", 7), tiny_dataset(128), torch::kCPU);
   for (int i = 0; i < 5; ++i) a.step(), b.step(), plain.step();
   EXPECT_TRUE(same_weights(a, b));
   EXPECT_FALSE(same_weights(a, plain));
@@ -188,7 +179,7 @@ TEST(Trainer, AugmentationDrawsFromTheSeededStream) {
 
 TEST(Trainer, EveryRegularizerTogetherTrainsEveryKindWithoutNaN) {
   for (const char* kind : {"mlp", "dcgan", "cmlp", "cdcgan"}) {
-    auto c = tiny_config(kind);
+    auto c = tiny_config(kind, 7);
     c.model.classes = is_conditional(c.model.kind) ? 10 : 0;
     c.loss = Loss::kWganGp;
     c.model.spectral_norm = true;
@@ -199,7 +190,7 @@ TEST(Trainer, EveryRegularizerTogetherTrainsEveryKindWithoutNaN) {
     c.ema_decay = 0.9;
     c.mode_seeking = 1;
     if (!is_conditional(c.model.kind)) c.model.info_codes = 3;
-    Trainer trainer(c, tiny_dataset(), torch::kCPU);
+    Trainer trainer(c, tiny_dataset(128), torch::kCPU);
     for (int i = 0; i < 4; ++i) trainer.step();
     EXPECT_TRUE(trainer.weights_finite()) << kind;
     EXPECT_EQ(trainer.steps_done(), 4) << kind;
@@ -208,10 +199,10 @@ TEST(Trainer, EveryRegularizerTogetherTrainsEveryKindWithoutNaN) {
 
 TEST(Trainer, R1ChangesTheDiscriminatorUpdateButNotTheReportedLoss) {
   for (const char* kind : {"mlp", "dcgan"}) {
-    auto plain = tiny_config(kind), with_r1 = tiny_config(kind);
+    auto plain = tiny_config(kind, 7), with_r1 = tiny_config(kind, 7);
     with_r1.r1_gamma = 10;
     with_r1.r1_every = 1;
-    Trainer a(plain, tiny_dataset(), torch::kCPU), b(with_r1, tiny_dataset(), torch::kCPU);
+    Trainer a(plain, tiny_dataset(128), torch::kCPU), b(with_r1, tiny_dataset(128), torch::kCPU);
     ASSERT_TRUE(same_weights(a, b));
     const auto real = tiny_dataset(16).float_images();
     const auto fake = torch::randn({16, 1, 28, 28}).tanh();
@@ -222,9 +213,9 @@ TEST(Trainer, R1ChangesTheDiscriminatorUpdateButNotTheReportedLoss) {
 }
 
 TEST(Trainer, ModeSeekingChangesTheGeneratorUpdateOnly) {
-  auto plain = tiny_config("dcgan"), seeking = tiny_config("dcgan");
+  auto plain = tiny_config("dcgan", 7), seeking = tiny_config("dcgan", 7);
   seeking.mode_seeking = 1;
-  Trainer a(plain, tiny_dataset(), torch::kCPU), b(seeking, tiny_dataset(), torch::kCPU);
+  Trainer a(plain, tiny_dataset(128), torch::kCPU), b(seeking, tiny_dataset(128), torch::kCPU);
   const auto real = tiny_dataset(16).float_images();
   const auto fake = torch::randn({16, 1, 28, 28}).tanh();
   a.discriminator_step(real, fake), b.discriminator_step(real, fake);
@@ -237,11 +228,11 @@ TEST(Trainer, ModeSeekingChangesTheGeneratorUpdateOnly) {
 
 TEST(Trainer, EveryLossTrainsWithoutNaN) {
   for (const auto& [loss, spelling] : ClosedSet<Loss>::members) {
-    auto c = tiny_config("dcgan");
+    auto c = tiny_config("dcgan", 7);
     c.loss = loss;
     c.r1_gamma = 1;
     c.r1_every = 2;
-    Trainer trainer(c, tiny_dataset(), torch::kCPU);
+    Trainer trainer(c, tiny_dataset(128), torch::kCPU);
     for (int i = 0; i < 4; ++i) trainer.step();
     EXPECT_TRUE(trainer.weights_finite()) << spelling;
   }

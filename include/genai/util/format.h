@@ -9,6 +9,12 @@
 #include <type_traits>
 
 namespace genai::util {
+
+// std::string::ends_with arrives with C++20; LibTorch 1.13 builds as C++17.
+inline bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
 namespace detail {
 
 template <class T>
