@@ -147,14 +147,11 @@ IdxArray read_idx(const std::string& path, int expected_rank) {
 }
 
 void write_idx(const std::string& path, const IdxArray& array) {
-  // Byte by byte into reserved room: GCC 12 misreads inserting initializer lists here as an overflow
-  // (-Wstringop-overflow) once the function is inlined into a larger translation unit.
   std::vector<uint8_t> out;
-  out.reserve(4 + 4 * array.dims.size() + array.bytes.size());
-  for (uint8_t b : {uint8_t{0}, uint8_t{0}, kUnsignedByteType, static_cast<uint8_t>(array.dims.size())}) out.push_back(b);
+  out.insert(out.end(), {0, 0, kUnsignedByteType, static_cast<uint8_t>(array.dims.size())});
   for (int64_t d : array.dims) {
     const auto u = static_cast<uint32_t>(d);
-    for (int shift : {24, 16, 8, 0}) out.push_back(static_cast<uint8_t>(u >> shift));
+    out.insert(out.end(), {static_cast<uint8_t>(u >> 24), static_cast<uint8_t>(u >> 16), static_cast<uint8_t>(u >> 8), static_cast<uint8_t>(u)});
   }
   out.insert(out.end(), array.bytes.begin(), array.bytes.end());
   if (!util::ends_with(path, ".gz")) {
