@@ -21,7 +21,7 @@ from pytorch_fid import fid_score
 
 from genai_test_support import GENAI
 
-IMAGES_PER_FOLDER = 64
+IMAGES_PER_FOLDER = 32
 
 
 def seeded_state(net, seed):
