@@ -14,10 +14,8 @@ with BatchNorm, two of them strided, then global average pooling to 128 features
 trained once per seed for 2 epochs (Adam, batch 128; about 99 % test accuracy) and cached next to the MNIST files.
 """
 import argparse
-import gzip
 import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -26,14 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from scipy import linalg
 
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return torch.frombuffer(bytearray(data[4 + 4 * ndim:]), dtype=torch.uint8).reshape(dims)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from genai_test_support import read_idx  # noqa: E402
 
 
 def mnist_file(root, stem):
