@@ -41,15 +41,10 @@ fi
 torch_prefix=$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
 prefix_path=$torch_prefix
 cmake_args=(-DCMAKE_BUILD_TYPE=Release)
-if [ -d .offline-deps/root/usr ]; then
-  deps=$PWD/.offline-deps/root/usr
+source scripts/offline-deps.sh
+if offline_deps_cmake_args cmake_args; then
   echo "build-gpu-server: dependencies from .offline-deps/ ($(paste -sd' ' .offline-deps/packages.txt 2>/dev/null || echo 'an older bundle'))"
-  # CMake records the bundled libraries' directory in the binary's RPATH: nothing to export at run time. As DT_RPATH,
-  # not the newer DT_RUNPATH, which the loader applies to the binary's own NEEDED libraries only: the bundled spdlog
-  # needs the bundled fmt, and without --disable-new-dtags the loader looks for that in the system's directories
-  # alone (found by scripts/check-bare-build.sh: "libfmt.so.9: cannot open shared object file").
-  prefix_path="$prefix_path;$deps"
-  cmake_args+=("-DCMAKE_INCLUDE_PATH=$deps/include" "-DCMAKE_LIBRARY_PATH=$deps/lib/x86_64-linux-gnu" "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags")
+  prefix_path="$prefix_path;$(offline_deps_prefix)"
 fi
 cmake_args+=("-DCMAKE_PREFIX_PATH=$prefix_path")
 # Ninja when available, for a new build directory (an existing one keeps its generator).

@@ -19,4 +19,4 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd build-sanitize
 # CTest runs one process per GoogleTest suite (tests/gtest_suites.cmake); these are the suites of the files above.
 ctest --output-on-failure -j "$(nproc)" --timeout 600 \
-  -R '^(Idx|ImageFolder|ImageTransform|ImageCache|Cifar|Checkpoint|RunDirectoryCheckpoints|Mutation|Suite/BadInputs|Resume|Classifier|Sha256|NearestNeighbors|FlatAdam|MlpStep|TransposedConv|EventFile|Crc32c|Safetensors|TorchFile|Pretrained|Kinds/GeneratorExport)$'
+  -R '^(Idx|ImageFolder|ImageTransform|ImageCache|Cifar|Checkpoint|RunDirectoryCheckpoints|Mutation|Readers/BadInputs|Resume|Classifier|Sha256|NearestNeighbors|FlatAdam|MlpStep|TransposedConv|EventFile|Crc32c|Safetensors|TorchFile|Pretrained|Kinds/GeneratorExport)$'

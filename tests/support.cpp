@@ -198,7 +198,7 @@ std::string on_cpu(const std::string& arguments) {
 CommandResult run_genai(const std::string& arguments, const fs::path& work_dir) { return run_genai_as_is(on_cpu(arguments), work_dir); }
 
 CommandResult run_genai_as_is(const std::string& arguments, const fs::path& work_dir) {
-  const char* bin = GENAI_TEST_BINARY;
+  const std::string bin = genai_binary();
   CommandResult result;
   const std::string out = (work_dir / "cmd.stdout").string(), err = (work_dir / "cmd.stderr").string();
   const std::string command = "cd '" + work_dir.string() + "' && '" + bin + "' " + arguments + " >'" + out + "' 2>'" + err + "' </dev/null";
@@ -212,8 +212,8 @@ CommandResult run_genai_as_is(const std::string& arguments, const fs::path& work
 int spawn_genai(const std::string& arguments, const fs::path& work_dir) { return spawn_genai_with("", arguments, work_dir, "bg"); }
 
 int spawn_genai_with(const std::string& environment, const std::string& arguments, const fs::path& work_dir, const std::string& name) {
-  const std::string command = "cd '" + work_dir.string() + "' && exec env " + environment + " '" + GENAI_TEST_BINARY + "' " + on_cpu(arguments) +
-                              " >'" + (work_dir / (name + ".stdout")).string() + "' 2>'" + (work_dir / (name + ".stderr")).string() + "' </dev/null";
+  const std::string command = "cd '" + work_dir.string() + "' && exec env " + environment + " '" + genai_binary() + "' " + on_cpu(arguments) + " >'" +
+                              (work_dir / (name + ".stdout")).string() + "' 2>'" + (work_dir / (name + ".stderr")).string() + "' </dev/null";
   const pid_t pid = fork();
   if (pid == 0) {
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
@@ -230,6 +230,11 @@ int wait_for_exit(int pid) {
 }
 
 std::string source_dir() { return GENAI_TEST_SOURCE_DIR; }
+
+std::string genai_binary() {
+  static const std::string path = (fs::canonical("/proc/self/exe").parent_path() / GENAI_TEST_BINARY_FROM_TESTS).lexically_normal().string();
+  return path;
+}
 
 bool in_ci() {
   const char* ci = std::getenv("CI");

@@ -91,6 +91,8 @@ int wait_for_exit(int pid);
 
 // The project source directory.
 std::string source_dir();
+// The genai binary of this build (beside the tests/ folder that holds the test executables).
+std::string genai_binary();
 
 // True under CI (CI=true), where tests that need real data must fail instead of skipping without it.
 bool in_ci();

@@ -47,7 +47,9 @@ const fs::path kLabels = "tiny/train-labels-idx1-ubyte";
 const fs::path kNewest = "run/checkpoints/step_00000004.pt";
 void nothing(const fs::path&) {}
 
-const BadInput kCases[] = {
+// What reaches a reader of files (IDX, image folders, CIFAR, checkpoints, weights, TOML): scripts/sanitize.sh runs these under
+// AddressSanitizer.
+const BadInput kReaderCases[] = {
     // IDX data
     {"idx_bad_magic",
      [](const fs::path& d) {
@@ -163,6 +165,26 @@ const BadInput kCases[] = {
      "no valid checkpoint among 1", true},
     {"resume_other_model", nothing, "train --resume --out run --model dcgan", 2, "model = \"dcgan\" (the run has \"mlp\")", true},
     {"resume_without_out", nothing, "train --resume", 2, "--resume needs --out RUN_DIR"},
+    // Weights files for genai eval
+    {"eval_inception_not_torch", [](const fs::path& d) { std::ofstream(d / "w.pth") << "weights"; },
+     "eval --data tiny --networks inception --inception w.pth", 1, "w.pth: not a PyTorch weights file"},
+    {"eval_classifier_not_one", [](const fs::path& d) { std::ofstream(d / "c.bin") << "weights"; }, "eval --data tiny --classifier c.bin", 1,
+     "c.bin: not a genai classifier file (no GENAI-CLASSIFIER header)"},
+    // TOML
+    {"toml_syntax", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train\nbatch-size = \n"; }, "train --config c.toml", 2,
+     "malformed config line \"[train\": a section header needs its closing ]"},
+    {"toml_unknown_key", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-sise = 8\n"; }, "train --config c.toml", 2,
+     "unknown config key \"train.batch-sise\" (did you mean batch-size?)"},
+    {"toml_wrong_type", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = \"many\"\n"; }, "train --config c.toml", 2,
+     "many"},
+    {"toml_bad_value", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = -4\n"; }, "train --config c.toml", 2,
+     "batch-size = -4 must be in [1, 65536]"},
+    {"toml_missing_file", nothing, "train --config missing.toml", 2, "missing.toml"},
+};
+
+// What the options, the commands and the output locations refuse: checked against the message and exit code, not
+// through a reader (the sanitizer build runs only the cases above).
+const BadInput kUsageCases[] = {
     // Flags
     {"unknown_flag", nothing, "train --bogus", 2, "--bogus"},
     {"misspelt_flag", nothing, "train --batch-sise 8", 2, "did you mean --batch-size?"},
@@ -195,8 +217,6 @@ const BadInput kCases[] = {
      "--networks: unknown network 'incepton'; use auto or a comma list of classifier (lenet), efficientnet-lite0, inception"},
     {"eval_inception_needs_file", nothing, "eval --data tiny --networks inception", 2, "--networks inception needs --inception FILE"},
     {"eval_inception_missing", nothing, "eval --data tiny --inception none.pth", 1, "none.pth: no such file; pytorch-fid's Inception weights"},
-    {"eval_inception_not_torch", [](const fs::path& d) { std::ofstream(d / "w.pth") << "weights"; },
-     "eval --data tiny --networks inception --inception w.pth", 1, "w.pth: not a PyTorch weights file"},
     {"eval_efficientnet_missing", good_png, "eval --data pics --efficientnet none.pth", 1,
      "none.pth: no EfficientNet-Lite0 weights; run scripts/get-data.sh efficientnet-lite0"},
     {"eval_classifier_other_shape", good_png, "eval --images pics --data tiny --networks lenet", 2,
@@ -209,22 +229,10 @@ const BadInput kCases[] = {
     {"eval_too_few_samples", nothing, "eval --data tiny --samples 5", 2, "samples = 5 must be in [20, 100000]"},
     {"eval_checkpoint_missing", nothing, "eval --checkpoint none.pt", 1, "none.pt: no such checkpoint file"},
     {"eval_classifier_missing", nothing, "eval --data tiny --classifier none.bin", 1, "none.bin: no such classifier file"},
-    {"eval_classifier_not_one", [](const fs::path& d) { std::ofstream(d / "c.bin") << "weights"; }, "eval --data tiny --classifier c.bin", 1,
-     "c.bin: not a genai classifier file (no GENAI-CLASSIFIER header)"},
     {"eval_no_test_split", [](const fs::path& d) { fs::remove(d / "tiny/t10k-images-idx3-ubyte"); }, "eval --run run", 1,
      "t10k-images-idx3-ubyte: no such file", true},
     {"eval_json_missing_dir", nothing, "eval --run run --json no/such/scores.json", 1, "its directory does not exist", true},
     {"eval_every_negative", nothing, "train --eval-every -1", 2, "eval-every = -1 must be at least 0"},
-    // TOML
-    {"toml_syntax", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train\nbatch-size = \n"; }, "train --config c.toml", 2,
-     "malformed config line \"[train\": a section header needs its closing ]"},
-    {"toml_unknown_key", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-sise = 8\n"; }, "train --config c.toml", 2,
-     "unknown config key \"train.batch-sise\" (did you mean batch-size?)"},
-    {"toml_wrong_type", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = \"many\"\n"; }, "train --config c.toml", 2,
-     "many"},
-    {"toml_bad_value", [](const fs::path& d) { std::ofstream(d / "c.toml") << "[train]\nbatch-size = -4\n"; }, "train --config c.toml", 2,
-     "batch-size = -4 must be in [1, 65536]"},
-    {"toml_missing_file", nothing, "train --config missing.toml", 2, "missing.toml"},
     // Output locations
     {"out_below_a_file", [](const fs::path& d) { std::ofstream(d / "file") << "x"; }, "train --data tiny --steps 2 --out file/run", 1,
      "file/run: cannot create directory"},
@@ -258,8 +266,9 @@ TEST_P(BadInputs, OneLineErrorExitCodeAndNothingHalfWritten) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Suite, BadInputs, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
+std::string case_name(const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; }
+INSTANTIATE_TEST_SUITE_P(Readers, BadInputs, ::testing::ValuesIn(kReaderCases), case_name);
+INSTANTIATE_TEST_SUITE_P(Usage, BadInputs, ::testing::ValuesIn(kUsageCases), case_name);
 
 }  // namespace
 }  // namespace genai

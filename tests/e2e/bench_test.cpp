@@ -31,8 +31,8 @@ Run bench_with_turns(int lines, const std::string& arguments = kCase) {
   fs::create_directories(dir);
   std::string input;
   for (int i = 0; i < lines; ++i) input += "go\\n";
-  const std::string command = "printf '" + input + "' | '" + GENAI_TEST_BINARY + "' bench --lockstep " + arguments + " >'" + (dir / "out").string() +
-                              "' 2>'" + (dir / "err").string() + "'";
+  const std::string command = "printf '" + input + "' | '" + genai::testing::genai_binary() + "' bench --lockstep " + arguments + " >'" +
+                              (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
   const int status = std::system(command.c_str());
   Run run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, {}, read_text((dir / "err").string())};
   std::istringstream out(read_text((dir / "out").string()));
@@ -84,7 +84,7 @@ TEST(Bench, LockstepDriverAlternatesWindowsAndReportsMedians) {
   const fs::path dir = fs::temp_directory_path() / ("genai_bench_driver_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string genai =
-      std::string("'") + GENAI_TEST_BINARY + "' bench --lockstep --device cpu --model mlp --batch-size 4 --seconds 0.05 --windows 3 --warmup 0";
+      "'" + genai::testing::genai_binary() + "' bench --lockstep --device cpu --model mlp --batch-size 4 --seconds 0.05 --windows 3 --warmup 0";
   const std::string command = "python3 '" + genai::testing::source_dir() + "/scripts/bench_lockstep.py' --rounds 3 --pause 0 --out '" +
                               (dir / "out.jsonl").string() + "' \"a=" + genai + "\" \"b=" + genai + " --threads 1\" \"broken=" + genai +
                               " --model all\" >'" + (dir / "stdout").string() + "' 2>'" + (dir / "stderr").string() + "'";
