@@ -141,7 +141,7 @@ const std::vector<TrainField>& train_fields() {
       {"eval-samples", "Generated images per quick eval", true, GENAI_MEMBER(eval_samples), in(20, 100000)},
       {"ema-decay", "Keep an exponential moving average of G's weights with this decay, e.g. 0.999 (0: none); sample and eval use it unless --no-ema",
        false, GENAI_MEMBER(ema_decay), unit_from_zero("0: no EMA generator")},
-      {"loss", "Adversarial objective (bce: non-saturating; lsgan: least squares; wgan-gp: Wasserstein with a gradient penalty)", false,
+      {"loss", "Adversarial objective (bce: non-saturating; hinge; lsgan: least squares; wgan-gp: Wasserstein with a gradient penalty)", false,
        GENAI_MEMBER(loss)},
       {"gp-weight", "wgan-gp: weight lambda of the gradient penalty on images between real and fake", false, GENAI_MEMBER(gp_weight), in(0, 1e6)},
       {"augment", "Differentiable augmentation of real and fake images before D", false, GENAI_MEMBER(augment)},

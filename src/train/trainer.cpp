@@ -26,10 +26,11 @@ enum DrawSlot : int64_t { kRealInD = 0, kFakeInD = 1, kFakeInG = 2 };
 constexpr int64_t kInterpolationColumn = 3 * kAugmentDraws;
 constexpr int64_t kStepDraws = kInterpolationColumn + 1;
 
-// MlpStep's hand-written gradients are those of the plain objective: BCE, no penalty, no augmentation, a plain D.
-bool plain_objective(const TrainConfig& config) {
-  return config.loss == Loss::kBce && config.r1_gamma == 0 && config.augment == Augment::kNone && !config.model.spectral_norm &&
-         config.model.minibatch_stddev == 0 && config.model.info_codes == 0 && config.model.clusters == 0 && config.mode_seeking == 0;
+// MlpStep's hand-written gradients are those of BCE with a plain D and no augmentation. Lazy R1 is no obstacle: the
+// steps that apply it (one in r1_every) take the autograd iteration, the others MlpStep's, on the same weights.
+bool hand_written_objective(const TrainConfig& config) {
+  return config.loss == Loss::kBce && config.augment == Augment::kNone && !config.model.spectral_norm && config.model.minibatch_stddev == 0 &&
+         config.model.info_codes == 0 && config.model.clusters == 0 && config.mode_seeking == 0;
 }
 
 at::Generator make_noise_generator(torch::Device device, uint64_t seed) {
@@ -117,7 +118,7 @@ Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::D
       gradient.div_(ranks);
     });
   }
-  if (MlpStep::handles(config.model, device) && plain_objective(config))
+  if (MlpStep::handles(config.model, device) && hand_written_objective(config))
     mlp_step_ = std::make_unique<MlpStep>(gan_, config.batch_size, device, image_shape(config.model));
 
   if (config.ema_decay > 0) {
@@ -166,7 +167,7 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
   auto& D = *gan_.discriminator;
   // Lazy R1 (StyleGAN2): every r1_every steps, the penalty times r1_every, so its average weight is gamma.
   // Decided by the step count alone, so a resumed run applies it on the same steps.
-  const bool r1_now = config_.r1_gamma > 0 && step_ % config_.r1_every == 0;
+  const bool r1_now = r1_due();
   const auto real_input = r1_now ? real.detach().requires_grad_(true) : real;
   const auto real_seen = seen_by_discriminator(real_input, kRealInD), fake_seen = seen_by_discriminator(fake.detach(), kFakeInD);
   last_real_logits_ = D.forward(real_seen, labels);
@@ -245,8 +246,9 @@ torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Te
 
 void Trainer::step() {
   const auto index = batcher_.next();
+  const bool hand_written = runs_hand_written_step() && !r1_due();
   // The hand-written step's real batch is selected straight into its D input.
-  auto real_target = runs_hand_written_step() ? mlp_step_->real_input() : real_batch_;
+  auto real_target = hand_written ? mlp_step_->real_input() : real_batch_;
   // The set is held as bytes; only the batch becomes float.
   torch::index_select_out(real_bytes_, dataset_.images, 0, index);
   data::to_unit_range_out(real_target, real_bytes_);
@@ -254,7 +256,7 @@ void Trainer::step() {
   if (real_labels_.defined()) torch::index_select_out(real_labels_, dataset_.labels, 0, index);
   global_noise_.normal_(0.0, 1.0, noise_generator_);
   if (global_draws_.defined()) global_draws_.uniform_(0.0, 1.0, noise_generator_);
-  if (runs_hand_written_step()) {
+  if (hand_written) {
     interval_sums_.add_(mlp_step_->run(mlp_step_->real_input(), noise_, *optimizer_g_, *optimizer_d_));
   } else {
     const auto& fake_labels = condition_fake_batch();

@@ -63,9 +63,12 @@ std::vector<StepMetrics> run_logged(Trainer& t, int64_t steps) {
 
 // The hand-written iteration against LibTorch autograd running the same iteration: weights, BatchNorm
 // running statistics and batch counts, Adam moments and the logged losses agree after 20 steps.
-void expect_same_training(int64_t batch_size, GeneratorNorm g_norm) {
-  Trainer hand(mlp_config(batch_size, g_norm), tiny_dataset(96), torch::kCPU);
-  Trainer autograd(mlp_config(batch_size, g_norm), tiny_dataset(96), torch::kCPU);
+void expect_same_training(int64_t batch_size, GeneratorNorm g_norm, double r1_gamma = 0) {
+  auto config = mlp_config(batch_size, g_norm);
+  config.r1_gamma = r1_gamma;
+  config.r1_every = 4;
+  Trainer hand(config, tiny_dataset(96), torch::kCPU);
+  Trainer autograd(config, tiny_dataset(96), torch::kCPU);
   autograd.use_hand_written_step(false);
   ASSERT_TRUE(hand.runs_hand_written_step());
   ASSERT_FALSE(autograd.runs_hand_written_step());
@@ -106,6 +109,25 @@ TEST(MlpStep, MatchesTheAutogradIterationWithBatchNorm) { expect_same_training(1
 TEST(MlpStep, MatchesTheAutogradIterationWithoutNormalization) { expect_same_training(8, GeneratorNorm::kNone); }
 
 TEST(MlpStep, MatchesTheAutogradIterationAtBatchOne) { expect_same_training(1, GeneratorNorm::kNone); }
+
+// Lazy R1 every 4 steps: steps 0, 4, 8, ... take the autograd iteration with the penalty, the others MlpStep's.
+// The penalty is strong enough (gamma 10) that leaving it out, or applying it on other steps, moves D's weights by
+// far more than the 2e-6 allowed.
+TEST(MlpStep, TakesTheStepsWithoutLazyR1AndMatchesTheAutogradIteration) { expect_same_training(16, GeneratorNorm::kBatch, 10); }
+
+TEST(MlpStep, LazyR1ChangesTheTrainingItIsCompared) {
+  // The comparison above can fail: with R1 on one side only, D's weights differ beyond its bound after 20 steps.
+  auto with = mlp_config(16, GeneratorNorm::kBatch), without = with;
+  with.r1_gamma = 10;
+  with.r1_every = 4;
+  Trainer a(with, tiny_dataset(96), torch::kCPU), b(without, tiny_dataset(96), torch::kCPU);
+  a.run(20, {});
+  b.run(20, {});
+  const auto d_a = a.gan().discriminator->parameters(), d_b = b.gan().discriminator->parameters();
+  double largest = 0;
+  for (size_t i = 0; i < d_a.size(); ++i) largest = std::max(largest, (d_a[i] - d_b[i]).abs().max().item<double>());
+  EXPECT_GT(largest, 1e-3);
+}
 
 TEST(MlpStep, HandlesTheUnconditionalMlpOnTheCpuOnly) {
   ModelConfig m;

@@ -78,11 +78,14 @@ class Trainer {
 
   // One iteration: discriminator_step on a real batch and a fresh fake batch, then generator_step on
   // the same fake batch. The unconditional MLP on the CPU runs the same iteration as MlpStep (hand-written
-  // gradients, no autograd graph) unless use_hand_written_step(false).
+  // gradients, no autograd graph) unless use_hand_written_step(false); with lazy R1, on the steps without it.
   void step();
   // For tests and `genai bench --autograd-step`: switch the MLP between MlpStep and the autograd iteration.
   void use_hand_written_step(bool enabled) { hand_written_step_ = enabled; }
   bool runs_hand_written_step() const { return mlp_step_ && hand_written_step_; }
+  // Lazy R1 (StyleGAN2) applies on every r1_every-th step, decided by the step count alone: a resumed run applies it
+  // on the same steps.
+  bool r1_due() const { return config_.r1_gamma > 0 && step_ % config_.r1_every == 0; }
   RunOutcome run(int64_t total_steps, const TrainerEvents& events);
   // run() with CUDA's sync-debug mode at error around every step after the first log interval (the first steps
   // initialise cuDNN and cuBLAS): a step that makes the host wait for the GPU throws.
