@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build-bare}
 source scripts/torch-wheel.sh
 ensure_torch_venv
-mapfile -t bundled < <(sed -n 's/^bundle[[:space:]]\+\([^[:space:]]\+\).*/\1/p' scripts/debian-packages.txt)
-if ! cmp -s <(printf '%s\n' "${bundled[@]}") .offline-deps/packages.txt 2>/dev/null; then bash scripts/bundle-deps.sh; fi
+source scripts/offline-deps.sh
+mapfile -t bundled < <(offline_deps_packages)
+offline_deps_refresh
 
 # The toolchain's headers stay (a compiler without libc's headers is no compiler); so does /usr/local (the CUDA
 # toolkit with its own older NCCL, as on GPU servers).

@@ -3,8 +3,12 @@
 # than from the system. One definition, so that both scripts give the compiler the same command lines and a
 # compiler cache filled by one serves the other (scripts/check-bare-build.sh repeats scripts/test.sh's wheel build).
 
+# offline_deps_packages: prints the bundled packages, one a line (scripts/debian-packages.txt's `bundle` lines).
+# offline_deps_refresh: runs scripts/bundle-deps.sh where .offline-deps/ is missing or holds another package list.
 # offline_deps_prefix: prints the bundle's prefix (for the caller's CMAKE_PREFIX_PATH); fails where there is none.
 # offline_deps_cmake_args ARRAY: appends the bundle's other CMake arguments to the named array; fails where there is none.
+offline_deps_packages() { sed -n 's/^bundle[[:space:]]\+\([^[:space:]]\+\).*/\1/p' scripts/debian-packages.txt; }
+offline_deps_refresh() { cmp -s <(offline_deps_packages) .offline-deps/packages.txt 2>/dev/null || bash scripts/bundle-deps.sh; }
 offline_deps_prefix() { [ -d "$PWD/.offline-deps/root/usr" ] && echo "$PWD/.offline-deps/root/usr"; }
 offline_deps_cmake_args() {
   local -n _args=$1

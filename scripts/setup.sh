@@ -46,9 +46,8 @@ if [ "$flavour" = wheel ]; then
   cmake_args+=("-DGENAI_TORCH_PYTHON=$genai_venv_python")
 fi
 if [ "$deps" = bundle ]; then
-  mapfile -t bundled < <(sed -n 's/^bundle[[:space:]]\+\([^[:space:]]\+\).*/\1/p' scripts/debian-packages.txt)
-  if ! cmp -s <(printf '%s\n' "${bundled[@]}") .offline-deps/packages.txt 2>/dev/null; then bash scripts/bundle-deps.sh; fi
   source scripts/offline-deps.sh
+  offline_deps_refresh
   offline_deps_cmake_args cmake_args
   cmake_args+=("-DCMAKE_PREFIX_PATH=$(offline_deps_prefix)")
 fi

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 config=$1 out=$2; shift 2
-seeds=("${@:-0}"); [ $# -eq 0 ] && seeds=(0 1)
+seeds=("$@"); (($#)) || seeds=(0 1)
 genai=${BUILD:-build}/genai
 source scripts/torch-wheel.sh
 for seed in "${seeds[@]}"; do
