@@ -84,6 +84,7 @@ struct TrainConfig {
   int64_t batch_size = 64;
   AdamConfig adam_g;
   AdamConfig adam_d;
+  double lr_decay_start = 1;  // fraction of the steps after which both learning rates fall linearly towards 0 (1: constant)
   int64_t log_every = 100;
   int64_t sample_every = 1000;
   int64_t checkpoint_every = 5000;

@@ -129,6 +129,10 @@ const std::vector<TrainField>& train_fields() {
       {"lr-d", "Discriminator Adam learning rate", false, GENAI_MEMBER(adam_d.lr), unit_open()},
       {"beta1-d", "Discriminator Adam beta1", false, GENAI_MEMBER(adam_d.beta1), unit_from_zero()},
       {"beta2-d", "Discriminator Adam beta2", false, GENAI_MEMBER(adam_d.beta2), unit_from_zero()},
+      {"lr-decay-start",
+       "Fraction of the steps after which both learning rates fall linearly, to 1/(the decay's steps) of theirs at the last step, e.g. 0.5 "
+       "(1: constant rates)",
+       false, GENAI_MEMBER(lr_decay_start), in(0, 1, "1: constant rates")},
       {"log-every", "Steps between metrics lines", true, GENAI_MEMBER(log_every), at_least(1)},
       {"sample-every", "Steps between sample grids (0: only at the end)", true, GENAI_MEMBER(sample_every), at_least(0, "0: only at the end")},
       {"checkpoint-every", "Steps between checkpoints (0: only at the end)", true, GENAI_MEMBER(checkpoint_every), at_least(0, "0: only at the end")},

@@ -68,12 +68,13 @@ void FlatAdam::step() {
   ++step_count_;
   const double bias_correction1 = 1 - std::pow(beta1_, static_cast<double>(step_count_));
   const double bias_correction2 = 1 - std::pow(beta2_, static_cast<double>(step_count_));
+  const double lr = lr_ * lr_scale_;
   if (flat_parameters_.is_cpu() && flat_parameters_.scalar_type() == torch::kFloat32) {
     float* p = flat_parameters_.data_ptr<float>();
     const float* g = parameter_gradients_.data_ptr<float>();
     float* m = exp_avg_.data_ptr<float>();
     float* v = exp_avg_sq_.data_ptr<float>();
-    const auto step_size = static_cast<float>(lr_ / bias_correction1);
+    const auto step_size = static_cast<float>(lr / bias_correction1);
     const auto sqrt_bc2 = static_cast<float>(std::sqrt(bias_correction2));
     at::parallel_for(0, flat_parameters_.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
       adam_pass(p, g, m, v, begin, end, static_cast<float>(beta1_), static_cast<float>(beta2_), step_size, sqrt_bc2, static_cast<float>(eps_));
@@ -85,7 +86,7 @@ void FlatAdam::step() {
   // runs, over the flat buffers: one kernel per step instead of seven, the same update. It reads the step
   // count from a device tensor: a fill, not a host-device sync.
   fused_step_.fill_(static_cast<double>(step_count_));
-  at::_fused_adam_({flat_parameters_}, {parameter_gradients_}, {exp_avg_}, {exp_avg_sq_}, {}, {fused_step_}, lr_, beta1_, beta2_,
+  at::_fused_adam_({flat_parameters_}, {parameter_gradients_}, {exp_avg_}, {exp_avg_sq_}, {}, {fused_step_}, lr, beta1_, beta2_,
                    /*weight_decay=*/0.0, eps_, /*amsgrad=*/false, /*maximize=*/false);
 #else
   // Other devices: seven tensor operations over the flat buffers (one kernel each on CUDA).
@@ -93,7 +94,7 @@ void FlatAdam::step() {
   exp_avg_sq_.mul_(beta2_).addcmul_(parameter_gradients_, parameter_gradients_, 1 - beta2_);
   torch::sqrt_out(denominator_, exp_avg_sq_);
   denominator_.div_(std::sqrt(bias_correction2)).add_(eps_);
-  flat_parameters_.addcdiv_(exp_avg_, denominator_, -lr_ / bias_correction1);
+  flat_parameters_.addcdiv_(exp_avg_, denominator_, -lr / bias_correction1);
 #endif
 }
 

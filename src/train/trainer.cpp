@@ -67,6 +67,12 @@ int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch) {
   return kDefaultSteps;
 }
 
+double learning_rate_factor(double decay_start, int64_t done, int64_t total) {
+  const auto constant_steps = static_cast<int64_t>(std::floor(decay_start * static_cast<double>(total)));
+  if (done < constant_steps || constant_steps >= total) return 1.0;
+  return static_cast<double>(std::max<int64_t>(total - done, 1)) / static_cast<double>(total - constant_steps);
+}
+
 Trainer::Trainer(const TrainConfig& config, data::ImageDataset dataset, torch::Device device, dist::Communicator* communicator)
     : config_(config),
       communicator_(communicator),
@@ -247,6 +253,11 @@ torch::Tensor Trainer::generator_step(const torch::Tensor& fake, const torch::Te
 void Trainer::step() {
   const auto index = batcher_.next();
   const bool hand_written = runs_hand_written_step() && !r1_due();
+  if (schedule_steps_ > 0 && config_.lr_decay_start < 1) {  // host-side arithmetic: no sync
+    const double factor = learning_rate_factor(config_.lr_decay_start, step_, schedule_steps_);
+    optimizer_g_->set_lr_scale(factor);
+    optimizer_d_->set_lr_scale(factor);
+  }
   // The hand-written step's real batch is selected straight into its D input.
   auto real_target = hand_written ? mlp_step_->real_input() : real_batch_;
   // The set is held as bytes; only the batch becomes float.
@@ -311,6 +322,7 @@ StepMetrics Trainer::take_interval_means() {
 
 RunOutcome Trainer::run(int64_t total, const TrainerEvents& events) {
   run_start_ = interval_start_ = std::chrono::steady_clock::now();
+  schedule_steps_ = total;
   interval_sums_.zero_();
   interval_steps_ = 0;
   auto due = [&](int64_t every) { return every > 0 && step_ % every == 0; };

@@ -14,7 +14,9 @@ struct Problem {
 // Both of FlatAdam's paths against torch::optim::Adam: float32 on the CPU takes the one-pass loop, any other
 // device or dtype the tensor-op path (LibTorch 2.4+: the fused _fused_adam_ kernel), which is what CUDA runs;
 // float64 on the CPU exercises it here, where no GPU is.
-void expect_matches_torch_adam(torch::Dtype dtype, torch::Device device = torch::kCPU) {
+// With `lr_scale`, FlatAdam holds lr / lr_scale as its base rate and the scale on top (--lr-decay-start's schedule):
+// the update must be the reference's at lr.
+void expect_matches_torch_adam(torch::Dtype dtype, torch::Device device = torch::kCPU, double lr_scale = 1) {
   torch::manual_seed(3);
   Problem ours, reference;
   ours.net->to(device, dtype);
@@ -25,7 +27,8 @@ void expect_matches_torch_adam(torch::Dtype dtype, torch::Device device = torch:
     for (size_t i = 0; i < a.size(); ++i) b[i].copy_(a[i]);
   }
   AdamConfig config{1e-2, 0.5, 0.999};
-  FlatAdam flat(ours.net->parameters(), config);
+  FlatAdam flat(ours.net->parameters(), AdamConfig{config.lr / lr_scale, config.beta1, config.beta2});
+  flat.set_lr_scale(lr_scale);
   torch::optim::Adam adam(reference.net->parameters(), torch::optim::AdamOptions(1e-2).betas({0.5, 0.999}));
   // The paths round differently from torch's seven tensor ops (fused multiply-adds), so the two drift apart
   // by float rounding: bound it per step at 1e-4 of the learning rate, far below what any wrong term of the
@@ -53,6 +56,11 @@ void expect_matches_torch_adam(torch::Dtype dtype, torch::Device device = torch:
 TEST(FlatAdam, MatchesTorchAdamStepForStep) { expect_matches_torch_adam(torch::kFloat32); }
 
 TEST(FlatAdam, TheTensorOpPathCudaUsesMatchesTorchAdamStepForStep) { expect_matches_torch_adam(torch::kFloat64); }
+
+TEST(FlatAdam, BothPathsUpdateAtTheBaseRateTimesTheScale) {
+  expect_matches_torch_adam(torch::kFloat32, torch::kCPU, 0.25);
+  expect_matches_torch_adam(torch::kFloat64, torch::kCPU, 0.25);
+}
 
 TEST(FlatAdam, MatchesTorchAdamStepForStepOnCuda_CUDA) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";

@@ -124,6 +124,37 @@ TEST(Trainer, RunReportsIntervalMeansAndCallsEveryEvent) {
   EXPECT_EQ(logs.back().epoch, 2);  // 8 batches per epoch: step 23 is in epoch 2
 }
 
+TEST(LearningRateFactor, ConstantThenLinearToTheLastStep) {
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.5, 0, 100), 1.0);
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.5, 49, 100), 1.0);
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.5, 50, 100), 1.0);  // the first decayed step still takes 50/50
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.5, 75, 100), 0.5);
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.5, 99, 100), 0.02);  // the last step: 1/50, never 0
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.0, 0, 4), 1.0);
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.0, 3, 4), 0.25);
+  EXPECT_DOUBLE_EQ(learning_rate_factor(0.9, 7, 8), 1.0);  // floor(7.2) = 7 constant steps, then 1/1
+  EXPECT_DOUBLE_EQ(learning_rate_factor(1.0, 99, 100), 1.0);
+}
+
+// run(4) with the decay from half-way takes steps 0-2 at the rates and step 3 at half of them (factor 2/2, then 1/2):
+// the same weights as constant rates for 3 steps, both rates halved, one more step. Both the MLP's hand-written
+// step and the autograd iteration (dcgan) read the schedule.
+TEST(Trainer, LearningRateDecayScalesBothOptimizersFromItsStartStep) {
+  for (const char* kind : {"mlp", "dcgan"}) {
+    auto decayed = tiny_config(kind, 7), constant = tiny_config(kind, 7);
+    decayed.lr_decay_start = 0.5;
+    Trainer a(decayed, tiny_dataset(128), torch::kCPU), b(constant, tiny_dataset(128), torch::kCPU), c(constant, tiny_dataset(128), torch::kCPU);
+    a.run(4, {});
+    b.run(3, {});
+    b.scale_learning_rates(0.5);
+    b.run(4, {});
+    c.run(4, {});
+    EXPECT_TRUE(same_weights(a, b)) << kind;
+    EXPECT_FALSE(same_weights(a, c)) << kind;
+    EXPECT_DOUBLE_EQ(a.learning_rate_g(), decayed.adam_g.lr) << kind;  // the base rate, as checkpoints keep it
+  }
+}
+
 TEST(Trainer, FixedSamplesAreTheSameNoiseEveryTime) {
   Trainer trainer(tiny_config("dcgan", 7), tiny_dataset(128), torch::kCPU);
   auto a = trainer.fixed_samples();

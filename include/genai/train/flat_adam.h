@@ -37,8 +37,12 @@ class FlatAdam {
   void set_gradient_reduction(std::function<void(torch::Tensor& flat_gradient)> reduction) { reduction_ = std::move(reduction); }
   torch::Tensor extra_slots() const { return flat_gradients_.narrow(0, parameter_count_, flat_gradients_.numel() - parameter_count_); }
 
+  // The base rate (what checkpoints keep and --on-nan rollback halves) and the schedule's multiplier of it for the
+  // next steps (--lr-decay-start); an update uses lr() * lr_scale().
   double lr() const { return lr_; }
   void set_lr(double lr) { lr_ = lr; }
+  double lr_scale() const { return lr_scale_; }
+  void set_lr_scale(double scale) { lr_scale_ = scale; }
   int64_t step_count() const { return step_count_; }
 
   // Per-parameter views of the state, in parameter order (for checkpoints and tests).
@@ -65,6 +69,7 @@ class FlatAdam {
   torch::Tensor denominator_;  // the tensor-op path's scratch, without the fused kernel
   torch::Tensor fused_step_;   // the fused kernel's step count, on the device
   double lr_, beta1_, beta2_, eps_;
+  double lr_scale_ = 1;
   int64_t step_count_ = 0;
 };
 

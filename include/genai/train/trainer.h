@@ -61,6 +61,11 @@ struct DivergenceError : RuntimeError {
 // Total steps the config asks for: steps, else epochs x batches per epoch, else kDefaultSteps.
 int64_t total_steps(const TrainConfig& config, int64_t batches_per_epoch);
 
+// --lr-decay-start's multiplier of both learning rates for the step that follows `done` of `total`: 1 until
+// decay_start x total steps are done, then (total - done) / (the decay's steps), so the last step takes 1/(the
+// decay's steps) of the rates (pix2pix's linear policy). A pure function of the step: a resumed run continues it.
+double learning_rate_factor(double decay_start, int64_t done, int64_t total);
+
 class Trainer {
  public:
   // Seeds the model initialisation and the noise stream from config.seed.
@@ -86,6 +91,8 @@ class Trainer {
   // Lazy R1 (StyleGAN2) applies on every r1_every-th step, decided by the step count alone: a resumed run applies it
   // on the same steps.
   bool r1_due() const { return config_.r1_gamma > 0 && step_ % config_.r1_every == 0; }
+  // Steps until step_ reaches total_steps, which also sets the length of --lr-decay-start's schedule (step() alone,
+  // before any run(), keeps the constant rates).
   RunOutcome run(int64_t total_steps, const TrainerEvents& events);
   // run() with CUDA's sync-debug mode at error around every step after the first log interval (the first steps
   // initialise cuDNN and cuBLAS): a step that makes the host wait for the GPU throws.
@@ -201,6 +208,7 @@ class Trainer {
   bool interval_weights_finite_ = true;
   int64_t interval_steps_ = 0;
   int64_t step_ = 0;
+  int64_t schedule_steps_ = 0;  // run()'s total: the length of the learning-rate schedule
   bool trap_host_syncs_ = false;
   std::chrono::steady_clock::time_point run_start_, interval_start_;
 };
