@@ -21,6 +21,7 @@ TrainConfig model_defaults(ModelKind kind) {
   switch (kind) {
     case ModelKind::kMlp:  // R1 keeps D's gradients on real images small: the MLP covers the digits without collapsing
       config.r1_gamma = 10;
+      config.adam_d.lr = 8e-4;  // D 4x faster than G (as dcgan): the preset's 3.5x/5.1x of real became 3.2x/3.8x
       break;
     case ModelKind::kCmlp:  // and the conditional MLP's rarest class stops at 0 % accuracy without it
       config.r1_gamma = 10;
