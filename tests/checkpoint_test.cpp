@@ -11,6 +11,7 @@
 #include "genai/train/flat_adam.h"
 #include "genai/train/run_directory.h"
 #include "genai/train/trainer.h"
+#include "genai/util/record_file.h"
 #include "support.h"
 
 namespace genai {
@@ -78,6 +79,21 @@ TEST(Checkpoint, TruncatedFileGivesAClearError) {
   const auto message = open_error(dir.file("c.pt"));
   EXPECT_EQ(message.rfind(dir.file("c.pt") + ": truncated or corrupt checkpoint: header says ", 0), 0u) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+// A damaged file can declare a tensor with a zero dimension (the mutation test found one under UBSan): it reads as an
+// empty tensor of that shape, as a written one does, without handing memcpy the null data pointer of no storage.
+TEST(Checkpoint, ATensorWithAZeroDimensionRoundTripsThroughTheRecords) {
+  const util::RecordFormat format{"genai-test-recs\n", 1, "test file"};
+  util::RecordWriter writer;
+  writer.tensor("empty", torch::zeros({0, 3}));
+  writer.tensor("after", torch::arange(4, torch::kFloat32));
+  const auto file = util::seal_records(format, writer.bytes());
+  const auto [offset, length] = util::verify_sealed(format, "mem", file);
+  const auto records = util::parse_records(format, "mem", file.data() + offset, length);
+  const auto& empty = records.get<torch::Tensor>("empty");
+  EXPECT_EQ(empty.sizes(), (std::vector<int64_t>{0, 3}));
+  EXPECT_TRUE(torch::equal(records.get<torch::Tensor>("after"), torch::arange(4, torch::kFloat32)));
 }
 
 TEST(Checkpoint, OtherFilesAreNotCheckpoints) {

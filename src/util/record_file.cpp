@@ -154,7 +154,8 @@ class RecordReader {
     }
     const uint8_t* source = take(bytes);
     auto tensor = torch::empty(dims, torch::TensorOptions().dtype(*type));
-    std::memcpy(tensor.data_ptr(), source, static_cast<size_t>(bytes));
+    // A tensor with a zero dimension has no storage: its data pointer is null, which memcpy must not get even for 0 bytes.
+    if (bytes > 0) std::memcpy(tensor.data_ptr(), source, static_cast<size_t>(bytes));
     return tensor;
   }
 
@@ -188,7 +189,7 @@ void RecordWriter::tensor(const std::string& name, const torch::Tensor& t) {
   put(static_cast<uint8_t>(*code));
   put(static_cast<uint8_t>(cpu.dim()));
   for (int64_t d : cpu.sizes()) put(d);
-  bytes_.append(static_cast<const char*>(cpu.data_ptr()), cpu.numel() * cpu.element_size());
+  if (cpu.numel() > 0) bytes_.append(static_cast<const char*>(cpu.data_ptr()), cpu.numel() * cpu.element_size());
 }
 
 void RecordWriter::integer(const std::string& name, int64_t v) { begin(name, static_cast<uint8_t>(RecordKind::kInt)), put(v); }
