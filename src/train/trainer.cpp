@@ -171,8 +171,7 @@ torch::Tensor Trainer::discriminator_step(const torch::Tensor& real, const torch
                                           const torch::Tensor& fake_labels_in) {
   const auto& fake_labels = fake_labels_in.defined() ? fake_labels_in : labels;
   auto& D = *gan_.discriminator;
-  // Lazy R1 (StyleGAN2): every r1_every steps, the penalty times r1_every, so its average weight is gamma.
-  // Decided by the step count alone, so a resumed run applies it on the same steps.
+  // Lazy R1 (StyleGAN2): on r1_due() steps, the penalty times r1_every, so its average weight is gamma.
   const bool r1_now = r1_due();
   const auto real_input = r1_now ? real.detach().requires_grad_(true) : real;
   const auto real_seen = seen_by_discriminator(real_input, kRealInD), fake_seen = seen_by_discriminator(fake.detach(), kFakeInD);
